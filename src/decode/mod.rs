@@ -1,0 +1,3 @@
+//! Datagrams → owned [`crate::record::Record`]s.
+
+pub mod ike;

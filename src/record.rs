@@ -1,0 +1,397 @@
+//! The decoded, owned view of one IKE/ESP-related packet: what `decode` prints and what the
+//! reconstruction stage consumes. Field names follow the `decode --format json` contract
+//! (issue 2); keys may be added, never renamed.
+
+use serde::{Serialize, Serializer};
+use std::net::IpAddr;
+
+/// Capture timestamp in nanoseconds since the Unix epoch (UTC).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Seconds (fractional) between `self` and an earlier timestamp.
+    pub fn secs_since(self, earlier: Timestamp) -> f64 {
+        (self.0 - earlier.0) as f64 / 1e9
+    }
+
+    /// RFC 3339 UTC with microseconds, truncated (not rounded), e.g. `2026-11-22T15:56:59.693921Z`.
+    pub fn rfc3339(self) -> String {
+        let secs = self.0.div_euclid(1_000_000_000);
+        let nanos = self.0.rem_euclid(1_000_000_000) as u32;
+        match chrono::DateTime::from_timestamp(secs, nanos) {
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            None => format!("@{secs}.{nanos:09}"),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// Bytes printed as lowercase hex in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hex(pub Vec<u8>);
+
+impl Hex {
+    /// Lowercase hex string of the bytes.
+    pub fn to_hex(&self) -> String {
+        hex_string(&self.0)
+    }
+}
+
+impl Serialize for Hex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+/// An 8-byte IKE SPI / IKEv1 cookie, printed as 16 lowercase hex digits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Spi8(pub [u8; 8]);
+
+impl Spi8 {
+    /// True for the all-zero SPI (responder SPI not yet chosen).
+    pub fn is_zero(&self) -> bool {
+        self.0 == [0; 8]
+    }
+    /// 16 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex_string(&self.0)
+    }
+}
+
+impl Serialize for Spi8 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+/// Lowercase hex of a byte slice.
+pub fn hex_string(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// What a record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// An ISAKMP/IKE message.
+    Ike,
+    /// An ESP packet (IP protocol 50 or UDP-encapsulated).
+    Esp,
+    /// A one-byte 0xFF NAT-T keepalive (RFC 3948).
+    NatKeepalive,
+    /// An ICMP/ICMPv6 error quoting an IKE or ESP packet.
+    IcmpError,
+}
+
+/// One decoded packet (or reassembled IP datagram) of interest.
+#[derive(Clone, Debug, Serialize)]
+pub struct Record {
+    /// Index of the input file in the run (not serialized; the printer adds `"file"`).
+    #[serde(skip)]
+    pub file_index: usize,
+    /// 1-based frame number within its file; for a reassembled datagram the last fragment's frame.
+    pub frame: u64,
+    /// Capture time of that frame.
+    pub time: Timestamp,
+    /// Source address of the IP header carrying the UDP/ESP (outer ICMP packet for ICMP errors).
+    pub src: IpAddr,
+    /// Destination address, likewise.
+    pub dst: IpAddr,
+    /// UDP source port, `None` for ESP over IP protocol 50 and for ICMP errors.
+    pub sport: Option<u16>,
+    /// UDP destination port, likewise.
+    pub dport: Option<u16>,
+    /// What the record is.
+    pub kind: Kind,
+    /// The frame was cut short by the capture snaplen.
+    pub truncated: bool,
+    /// Frames of the IP fragments this datagram was reassembled from (absent when not fragmented).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_fragment_frames: Option<Vec<u64>>,
+    /// Length of the IP datagram (header included) as it travelled, before fragmentation.
+    pub ip_length: u32,
+    /// The IKE message was carried after a 4-byte zero non-ESP marker (UDP 4500).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub non_esp_marker: bool,
+    /// IKE details (kind `ike`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ike: Option<Box<IkeInfo>>,
+    /// ESP details (kind `esp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub esp: Option<EspInfo>,
+    /// ICMP details (kind `icmp_error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp: Option<IcmpInfo>,
+    /// Problems found while decoding this packet (malformed fields), each with its byte offset.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// A decoding problem inside one packet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Byte offset from the start of the IKE message (or of the frame, for link/IP problems).
+    pub offset: usize,
+    /// What was wrong.
+    pub what: String,
+}
+
+/// Decoded ISAKMP/IKE message.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IkeInfo {
+    /// Major version (1 or 2; other values as found).
+    pub version: u8,
+    /// Minor version.
+    pub minor_version: u8,
+    /// Exchange type number.
+    pub exchange: u8,
+    /// IANA name of the exchange type.
+    pub exchange_name: &'static str,
+    /// Raw header flags byte.
+    pub flags: u8,
+    /// IKEv2: I flag. IKEv1: the packet comes from the side that sent the first message of this
+    /// initiator cookie (filled in by the decoder, which sees the whole capture).
+    pub initiator: bool,
+    /// IKEv2 R flag; false for IKEv1.
+    pub response: bool,
+    /// IKEv1 E flag; IKEv2: an SK or SKF payload is present.
+    pub encrypted: bool,
+    /// Initiator SPI / cookie.
+    pub spi_i: Spi8,
+    /// Responder SPI / cookie.
+    pub spi_r: Spi8,
+    /// Message ID.
+    pub message_id: u32,
+    /// Header length field.
+    pub length: u32,
+    /// Header next-payload field.
+    pub next_payload: u8,
+    /// Top-level payload types in chain order (SK inner payloads excluded; `[]` for IKEv1 E).
+    pub payloads: Vec<u8>,
+    /// Next-payload field of the SK/SKF payload (its first inner payload), if any.
+    pub sk_inner_first: Option<u8>,
+    /// Length of the SK/SKF payload body in bytes (IV + ciphertext + ICV), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sk_length: Option<u32>,
+    /// Notify message types of unencrypted N payloads, in order.
+    pub notify: Vec<u16>,
+    /// Details of those notifies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifies: Vec<NotifyInfo>,
+    /// Proposals of every top-level SA payload.
+    pub proposals: Vec<Proposal>,
+    /// Vendor ID payloads, in order.
+    pub vendor_ids: Vec<Hex>,
+    /// Names of recognised vendor IDs (same order, `null` where unknown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vendor_names: Vec<Option<String>>,
+    /// DH group of the first KE payload (IKEv2), else `None`.
+    pub ke_group: Option<u16>,
+    /// Fragment information: IKEv2 SKF or IKEv1 fragment payload.
+    pub fragment: Option<FragmentInfo>,
+    /// Identification payloads in clear.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<IdInfo>,
+    /// Delete payloads in clear.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deletes: Vec<DeleteInfo>,
+    /// NAT-D payloads (IKEv1) hash values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat_d: Vec<Hex>,
+    /// Auth method from an AUTH payload (IKEv2), if any in clear.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<u8>,
+    /// A 64-bit digest of the whole IKE message (header onwards), for retransmission detection.
+    #[serde(skip)]
+    pub digest: u64,
+}
+
+/// A Notify payload.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NotifyInfo {
+    /// Notify message type.
+    #[serde(rename = "type")]
+    pub kind: u16,
+    /// IANA name (`None` when unknown).
+    pub name: Option<&'static str>,
+    /// Protocol ID field.
+    pub protocol: u8,
+    /// SPI field (may be empty).
+    pub spi: Hex,
+    /// Notification data (truncated to 64 bytes).
+    pub data: Hex,
+}
+
+/// One proposal of an SA payload.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    /// Proposal number.
+    pub number: u8,
+    /// Protocol ID (1 IKE/ISAKMP, 2 AH, 3 ESP).
+    pub protocol: u8,
+    /// SPI, lowercase hex, empty when the SPI size is 0.
+    pub spi: Hex,
+    /// Transforms in order.
+    pub transforms: Vec<Transform>,
+    /// strongSwan-style summary, e.g. `aes256-sha256-modp2048` (one per transform for IKEv1).
+    pub summary: Vec<String>,
+}
+
+/// One transform of a proposal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Transform {
+    /// IKEv2 transform type; IKEv1 transform number.
+    #[serde(rename = "type")]
+    pub kind: u16,
+    /// Transform ID.
+    pub id: u16,
+    /// Key length attribute, if present.
+    pub key_length: Option<u16>,
+    /// All attributes in order.
+    pub attributes: Vec<Attribute>,
+}
+
+/// A data attribute (TV or TLV).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Attribute {
+    /// Attribute type with the AF bit cleared.
+    #[serde(rename = "type")]
+    pub kind: u16,
+    /// `tv` (basic, 2-byte value) or `tlv` (variable).
+    pub format: &'static str,
+    /// Number for TV, lowercase hex for TLV.
+    pub value: AttrValue,
+}
+
+/// Value of an attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum AttrValue {
+    /// TV value.
+    Number(u64),
+    /// TLV value.
+    Bytes(Hex),
+}
+
+impl AttrValue {
+    /// Numeric value: the TV number, or a TLV of up to 8 bytes read big-endian.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            AttrValue::Number(n) => Some(*n),
+            AttrValue::Bytes(h) if !h.0.is_empty() && h.0.len() <= 8 => {
+                Some(h.0.iter().fold(0u64, |a, b| (a << 8) | *b as u64))
+            }
+            AttrValue::Bytes(_) => None,
+        }
+    }
+}
+
+/// IKEv2 SKF or IKEv1 fragment payload information.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FragmentInfo {
+    /// Fragment number (1-based) / IKEv1 sequence number.
+    pub number: u16,
+    /// Total fragments (IKEv2); `None` for IKEv1.
+    pub total: Option<u16>,
+    /// IKEv1: last-fragment flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<bool>,
+    /// IKEv1: fragment ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u16>,
+}
+
+/// An identification payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdInfo {
+    /// Payload type (5 IKEv1 ID, 35 IDi, 36 IDr).
+    pub payload: u8,
+    /// ID type.
+    pub id_type: u8,
+    /// Readable value (address, FQDN, ...) or hex.
+    pub value: String,
+}
+
+/// A Delete payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeleteInfo {
+    /// Protocol ID.
+    pub protocol: u8,
+    /// SPIs deleted (hex).
+    pub spis: Vec<Hex>,
+}
+
+/// ESP header fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EspInfo {
+    /// SPI.
+    #[serde(serialize_with = "ser_spi32")]
+    pub spi: u32,
+    /// Sequence number.
+    pub seq: u32,
+    /// Carried in UDP (RFC 3948).
+    pub udp_encap: bool,
+    /// Bytes of ESP (header, payload and trailer).
+    pub length: u32,
+}
+
+fn ser_spi32<S: Serializer>(spi: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{spi:08x}"))
+}
+
+/// ICMP error details.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IcmpInfo {
+    /// 4 or 6.
+    pub version: u8,
+    /// ICMP type.
+    #[serde(rename = "type")]
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub code: u8,
+    /// Next-hop MTU (ICMPv4 frag-needed) or MTU (ICMPv6 packet too big), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// The packet quoted inside the error.
+    pub quoted: QuotedFlow,
+}
+
+/// The flow of a packet quoted in an ICMP error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QuotedFlow {
+    /// Quoted source address.
+    pub src: IpAddr,
+    /// Quoted destination address.
+    pub dst: IpAddr,
+    /// Quoted UDP source port, if UDP.
+    pub sport: Option<u16>,
+    /// Quoted UDP destination port, if UDP.
+    pub dport: Option<u16>,
+    /// Quoted IP protocol (17 UDP, 50 ESP).
+    pub proto: u8,
+    /// Quoted ESP SPI, when the quoted packet is ESP (raw or in UDP).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_spi32")]
+    pub esp_spi: Option<u32>,
+    /// Quoted IKE SPIs (initiator, responder), when the quoted packet is IKE and long enough.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ike_spis: Option<(Spi8, Spi8)>,
+}
+
+fn ser_opt_spi32<S: Serializer>(spi: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match spi {
+        Some(v) => s.serialize_str(&format!("{v:08x}")),
+        None => s.serialize_none(),
+    }
+}
