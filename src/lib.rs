@@ -5,4 +5,6 @@
 
 pub mod capture;
 pub mod decode;
+pub mod decrypt;
+pub mod keys;
 pub mod record;
