@@ -272,7 +272,11 @@ pub struct Delete<'a> {
 impl<'a> Delete<'a> {
     /// The SPIs present (at most `num_spis`, fewer if the payload is short).
     pub fn spis(&self) -> SpiIter<'a> {
-        SpiIter::new(self.spis, usize::from(self.spi_size), usize::from(self.num_spis))
+        SpiIter::new(
+            self.spis,
+            usize::from(self.spi_size),
+            usize::from(self.num_spis),
+        )
     }
 }
 
@@ -472,7 +476,15 @@ mod tests {
             .collect();
         assert_eq!(
             kv,
-            [(1, 7), (14, 128), (2, 2), (4, 14), (3, 1), (11, 1), (12, 15000)]
+            [
+                (1, 7),
+                (14, 128),
+                (2, 2),
+                (4, 14),
+                (3, 1),
+                (11, 1),
+                (12, 15000)
+            ]
         );
         let Payload::VendorId(v) = parse_payload(&ps[2]).unwrap() else {
             panic!()

@@ -296,8 +296,8 @@ mod tests {
     /// only one VID), from captures/ikev1_main_ok.pcap frame 1 header.
     fn v1_msg() -> Vec<u8> {
         let mut m = vec![
-            0x02, 0x19, 0x9c, 0xa2, 0x9b, 0x5e, 0x41, 0x1d, 0, 0, 0, 0, 0, 0, 0, 0, 13, 0x10,
-            0x02, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+            0x02, 0x19, 0x9c, 0xa2, 0x9b, 0x5e, 0x41, 0x1d, 0, 0, 0, 0, 0, 0, 0, 0, 13, 0x10, 0x02,
+            0x00, 0, 0, 0, 0, 0, 0, 0, 0,
         ];
         m.extend_from_slice(&[0, 0, 0, 12, 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12]);
         let len = m.len() as u32;
@@ -347,7 +347,10 @@ mod tests {
         let msg = parse_message(&m).unwrap();
         let v: Vec<_> = msg.payloads().collect();
         assert_eq!(v.len(), 1);
-        assert!(matches!(v[0], Err(ParseError::LengthTooShort { offset: 28, .. })));
+        assert!(matches!(
+            v[0],
+            Err(ParseError::LengthTooShort { offset: 28, .. })
+        ));
         // payload length past the end
         m[31] = 200;
         let msg = parse_message(&m).unwrap();
