@@ -3,9 +3,118 @@
 //!
 //! Streaming: packets are read one at a time with a bounded buffer; nothing grows with the file
 //! size except bounded reassembly state.
+//!
+//! Entry points: [`open_input`] (file or stdin, gzip recognised by content) and [`read_capture`].
+//!
+//! Supported: pcap (both byte orders, microsecond and nanosecond magic) and pcapng (several
+//! sections and interfaces, both byte orders, `if_tsresol`/`if_tsoffset`); link types Ethernet (1,
+//! with 802.1Q/802.1ad/QinQ tags, PPPoE session and MPLS), Linux cooked SLL (113) and SLL2 (276),
+//! raw IP (12, 14, 101, 228, 229), BSD NULL/LOOP (0, 108, either byte order); IPv4 and IPv6
+//! (extension headers and AH skipped, IP-in-IP and GRE followed) with bounded fragment
+//! reassembly (see [`reasm`] for the limits).
+
+mod file;
+mod input;
+mod packet;
+pub mod reasm;
+
+pub use input::{open_input, READ_BUFFER};
+pub use packet::linktype_supported;
 
 use crate::record::{QuotedFlow, Timestamp};
+use std::io::Read;
 use std::net::IpAddr;
+
+/// Largest pcap record or pcapng block accepted (16 MiB). A record/block claiming more is a
+/// clear error ([`CaptureError::TooLarge`]) and is never allocated; the read buffer starts at
+/// 1 MiB and only grows (up to this bound) for a block that really is that large.
+pub const MAX_BLOCK_LEN: usize = 16 << 20;
+
+/// Why a capture could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The file could not be opened.
+    #[error("cannot open {path}: {source}")]
+    Open {
+        /// Path given.
+        path: String,
+        /// OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading failed (also: a corrupt gzip stream).
+    #[error("read error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The input is empty or too short to hold a file header.
+    #[error("input too short ({len} bytes) to be a pcap or pcapng file")]
+    Empty {
+        /// Bytes available.
+        len: usize,
+    },
+    /// The first bytes are not a pcap, pcapng or gzip magic.
+    #[error("not a pcap or pcapng file (magic {:02x} {:02x} {:02x} {:02x})", magic[0], magic[1], magic[2], magic[3])]
+    BadMagic {
+        /// The first four bytes.
+        magic: [u8; 4],
+    },
+    /// The file header is unreadable.
+    #[error("unreadable capture file header: {what}")]
+    Header {
+        /// What was wrong.
+        what: String,
+    },
+    /// A record or block claims more than [`MAX_BLOCK_LEN`] bytes.
+    #[error("record/block at byte {offset} claims {claimed} bytes, more than the {limit}-byte limit (corrupt file?)")]
+    TooLarge {
+        /// Byte offset of the record/block in the (decompressed) input.
+        offset: u64,
+        /// Length claimed.
+        claimed: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The input ends in the middle of a record/block.
+    #[error("truncated capture at byte {offset}: {what}")]
+    Truncated {
+        /// Byte offset of the incomplete record/block.
+        offset: u64,
+        /// Details.
+        what: String,
+    },
+    /// A record/block is structurally invalid.
+    #[error("corrupt capture at byte {offset}: {what}")]
+    Corrupt {
+        /// Byte offset of the record/block.
+        offset: u64,
+        /// Details.
+        what: String,
+    },
+}
+
+/// Read one capture from `input`, handing every IKE/ESP/NAT-keepalive/ICMP-error datagram and
+/// every ingest event to `sink`, in capture order.
+///
+/// Error policy:
+/// - An input that is empty, has a bad magic (not pcap, pcapng or gzip) or an unreadable file
+///   header is an `Err`.
+/// - A problem in the middle of the file (truncated last record, a record/block claiming more than
+///   [`MAX_BLOCK_LEN`], a structurally invalid block, a read or gzip error) **after at least one
+///   frame was read** is reported as [`IngestEvent::Malformed`] (frame = the number the unreadable
+///   frame would have had, offset 0, `what` says what and where) and reading of this file stops
+///   gracefully: pending reassemblies are reported and `Ok(stats)` is returned with
+///   `stats.stopped_early` set. If no frame at all could be read, the same problem is an `Err`.
+/// - Problems inside a frame (bad IP header, short UDP, …) are [`IngestEvent::Malformed`] and the
+///   next frame is read.
+///
+/// gzip-compressed input is also recognised here by its magic, in case `input` did not come from
+/// [`open_input`].
+pub fn read_capture(
+    input: Box<dyn Read + Send>,
+    opts: &IngestOptions,
+    sink: &mut dyn DatagramSink,
+) -> Result<InputStats, CaptureError> {
+    file::read_capture(input, opts, sink)
+}
 
 /// Options for reading captures.
 #[derive(Clone, Debug)]
@@ -16,7 +125,9 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { ike_ports: Vec::new() }
+        IngestOptions {
+            ike_ports: Vec::new(),
+        }
     }
 }
 
@@ -183,4 +294,20 @@ pub struct InputStats {
     pub esp_packets: u64,
     /// Frames reported malformed.
     pub malformed: u64,
+    /// NAT-T keepalives.
+    pub nat_keepalives: u64,
+    /// ICMP errors quoting IKE/ESP.
+    pub icmp_errors: u64,
+    /// Frames cut by the snaplen (captured length < original length).
+    pub truncated_frames: u64,
+    /// Frames skipped because their link type is not supported.
+    pub unsupported_frames: u64,
+    /// UDP/ESP/AH IP fragments seen.
+    pub ip_fragments: u64,
+    /// IP datagrams reassembled from fragments (IKE/NAT-T/ESP ones).
+    pub reassembled: u64,
+    /// IP datagrams reported as [`IngestEvent::IncompleteReassembly`].
+    pub incomplete_reassemblies: u64,
+    /// Reading stopped before the end of the file because of a framing problem.
+    pub stopped_early: bool,
 }
