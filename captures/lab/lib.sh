@@ -1,0 +1,305 @@
+# shellcheck shell=bash
+# ikescope capture lab: topology, daemons, capture. Sourced by run.sh.
+#
+#   [left ns]                      [router ns]                         [right ns]
+#   lo 10.1.0.1/32                                                      lo 10.2.0.1/32
+#   eth0 192.0.2.1/24 ------ left0 192.0.2.254/24                       
+#   (2001:db8:1::1/64)       (2001:db8:1::fe/64)
+#                            right0 198.51.100.254/24 ----- eth0 198.51.100.1/24
+#                            (2001:db8:2::fe/64)            (2001:db8:2::1/64)
+#   charon (initiator)       tcpdump on left0, iptables        charon (responder)
+
+LEFT4=192.0.2.1;      RTR_L4=192.0.2.254
+RIGHT4=198.51.100.1;  RTR_R4=198.51.100.254
+LEFT6=2001:db8:1::1;  RTR_L6=2001:db8:1::fe
+RIGHT6=2001:db8:2::1; RTR_R6=2001:db8:2::fe
+LEFT_NET=10.1.0.1;    RIGHT_NET=10.2.0.1
+
+CHARON=/usr/lib/ipsec/charon
+PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey sha1 sha2 hmac kdf gmp aes gcm kernel-libipsec kernel-netlink socket-default vici"
+
+log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- defaults --
+# Every scenario file (scenarios/<name>.sh) starts from these values and
+# overrides what it needs. L_*/R_* fall back to the shared value when empty.
+scenario_defaults() {
+  DESC=""                 # one line for README / expected.json truth_note
+  WIRE=""                 # what one should see on the wire
+  IKE_VERSIONS='[2]'
+  FINDINGS='[]'           # JSON list of {kind, phase, also_ok?} (peers added)
+  FACTS='{"ike_sa_established": true, "child_sa_established": true}'
+  VERIFY_SIDE=left        # whose log must match VERIFY_RE (grep -P)
+  VERIFY_RE='CHILD_SA net\{\d+\} established'
+  DURATION=8              # seconds to run after the first initiate
+  PING_COUNT=5            # pings from 10.1.0.1 to 10.2.0.1 (0 = none)
+  PING_INTERVAL=1
+  PING_WAIT_UP=1          # start pinging only once the CHILD_SA is installed
+  AF=4
+  VERSION=2;       L_VERSION="";   R_VERSION=""
+  IKE_PROP=aes128-sha256-modp2048; L_IKE_PROP=""; R_IKE_PROP=""
+  ESP_PROP=aes128-sha256;          L_ESP_PROP=""; R_ESP_PROP=""
+  PSK="ikescope-lab-psk-0123456789";  L_PSK=""; R_PSK=""
+  L_REMOTE_TS=""; R_REMOTE_TS=""
+  R_REMOTE_ADDRS=""       # default: left's address
+  AUTH=psk                # psk | pubkey (RSA certificates)
+  RSA_BITS=2048
+  FRAGMENTATION=yes       # IKE fragmentation (RFC 7383 / IKEv1 vendor)
+  AGGRESSIVE=no
+  IKE_REKEY=4h; CHILD_REKEY=1h; CHILD_LIFE=""; RAND_TIME=""
+  DPD_DELAY=0s; DPD_ACTION=clear; CLOSE_ACTION=none; KEYINGTRIES=1
+  KEEP_ALIVE=20s
+  INITIATORS=left         # "left", "right" or "left right"
+  L_CHARON_EXTRA=""; R_CHARON_EXTRA=""
+  CAPTURE_FILTER=""       # default chosen from AF
+}
+router_setup() { :; }     # scenario hook: iptables/tc in the router ns (use rtr)
+during() { :; }           # scenario hook: runs in background during the scenario
+
+# -------------------------------------------------------------- namespaces --
+NS_L=""; NS_R=""; NS_G=""
+in_l() { ip netns exec "$NS_L" "$@"; }
+in_r() { ip netns exec "$NS_R" "$@"; }
+rtr()  { ip netns exec "$NS_G" "$@"; }
+
+topology_up() {
+  NS_L="ikl$$-left"; NS_R="ikl$$-right"; NS_G="ikl$$-router"
+  local ns
+  for ns in "$NS_L" "$NS_R" "$NS_G"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set dev lo up
+  done
+  ip -n "$NS_G" link add name left0 type veth peer name eth0 netns "$NS_L"
+  ip -n "$NS_G" link add name right0 type veth peer name eth0 netns "$NS_R"
+  local v6off=1; [ "$AF" = 6 ] && v6off=0
+  for ns in "$NS_L" "$NS_R" "$NS_G"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=$v6off \
+      net.ipv6.conf.default.disable_ipv6=$v6off
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+      net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.router_solicitations=0 \
+      net.ipv6.conf.default.router_solicitations=0 2>/dev/null || true
+  done
+  ip -n "$NS_L" addr add "$LEFT_NET/32" dev lo
+  ip -n "$NS_R" addr add "$RIGHT_NET/32" dev lo
+  ip -n "$NS_L" addr add "$LEFT4/24" dev eth0
+  ip -n "$NS_R" addr add "$RIGHT4/24" dev eth0
+  ip -n "$NS_G" addr add "$RTR_L4/24" dev left0
+  ip -n "$NS_G" addr add "$RTR_R4/24" dev right0
+  if [ "$AF" = 6 ]; then
+    ip -n "$NS_L" addr add "$LEFT6/64" dev eth0 nodad
+    ip -n "$NS_R" addr add "$RIGHT6/64" dev eth0 nodad
+    ip -n "$NS_G" addr add "$RTR_L6/64" dev left0 nodad
+    ip -n "$NS_G" addr add "$RTR_R6/64" dev right0 nodad
+  fi
+  ip -n "$NS_L" link set dev eth0 up
+  ip -n "$NS_R" link set dev eth0 up
+  ip -n "$NS_G" link set dev left0 up
+  ip -n "$NS_G" link set dev right0 up
+  ip -n "$NS_L" route add default via "$RTR_L4"
+  ip -n "$NS_R" route add default via "$RTR_R4"
+  if [ "$AF" = 6 ]; then
+    ip -n "$NS_L" -6 route add default via "$RTR_L6"
+    ip -n "$NS_R" -6 route add default via "$RTR_R6"
+    rtr sysctl -qw net.ipv6.conf.all.forwarding=1
+  fi
+  # the protected networks must never leak in clear: only the tunnel (charon's
+  # routes in table 220, looked up first) reaches them
+  ip -n "$NS_L" route add unreachable 10.2.0.0/16
+  ip -n "$NS_R" route add unreachable 10.1.0.0/16
+  rtr sysctl -qw net.ipv4.ip_forward=1
+}
+
+topology_down() {
+  local ns
+  for ns in "$NS_L" "$NS_R" "$NS_G"; do
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+  done
+  return 0
+}
+
+# ------------------------------------------------------------ certificates --
+make_certs() {   # $1 = dir, RSA_BITS
+  local d=$1
+  [ -f "$d/right.pem" ] && return 0
+  mkdir -p "$d"
+  log "generating RSA-$RSA_BITS CA and gateway certificates (takes a while)"
+  openssl req -x509 -newkey "rsa:$RSA_BITS" -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -days 30 -subj "/O=ikescope lab/CN=ikescope lab CA" 2>/dev/null
+  local side ip
+  for side in left right; do
+    if [ "$side" = left ]; then ip=$LEFT4; else ip=$RIGHT4; fi
+    [ "$AF" = 6 ] && { if [ "$side" = left ]; then ip=$LEFT6; else ip=$RIGHT6; fi; }
+    openssl req -newkey "rsa:$RSA_BITS" -nodes -keyout "$d/$side.key" -out "$d/$side.csr" \
+      -subj "/O=ikescope lab/CN=$ip" 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$ip" > "$d/$side.ext"
+    openssl x509 -req -in "$d/$side.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+      -days 30 -extfile "$d/$side.ext" -out "$d/$side.pem" 2>/dev/null
+  done
+}
+
+# ------------------------------------------------------------------ charon --
+pick() { if [ -n "$1" ]; then printf '%s' "$1"; else printf '%s' "$2"; fi; }
+
+write_configs() {  # $1 = side (left|right), $2 = dir
+  local side=$1 d=$2 me peer ver ikep espp psk rts lts raddrs extra
+  if [ "$AF" = 6 ]; then
+    if [ "$side" = left ]; then me=$LEFT6; peer=$RIGHT6; else me=$RIGHT6; peer=$LEFT6; fi
+  else
+    if [ "$side" = left ]; then me=$LEFT4; peer=$RIGHT4; else me=$RIGHT4; peer=$LEFT4; fi
+  fi
+  if [ "$side" = left ]; then
+    ver=$(pick "$L_VERSION" "$VERSION"); ikep=$(pick "$L_IKE_PROP" "$IKE_PROP")
+    espp=$(pick "$L_ESP_PROP" "$ESP_PROP"); psk=$(pick "$L_PSK" "$PSK")
+    lts=$LEFT_NET/32; rts=$(pick "$L_REMOTE_TS" "$RIGHT_NET/32"); raddrs=$peer
+    extra=$L_CHARON_EXTRA
+  else
+    ver=$(pick "$R_VERSION" "$VERSION"); ikep=$(pick "$R_IKE_PROP" "$IKE_PROP")
+    espp=$(pick "$R_ESP_PROP" "$ESP_PROP"); psk=$(pick "$R_PSK" "$PSK")
+    lts=$RIGHT_NET/32; rts=$(pick "$R_REMOTE_TS" "$LEFT_NET/32"); raddrs=$(pick "$R_REMOTE_ADDRS" "$peer")
+    extra=$R_CHARON_EXTRA
+  fi
+  cat > "$d/strongswan.conf" <<EOF
+# generated by captures/lab for scenario $SCENARIO ($side)
+charon {
+  load = $PLUGINS
+  install_routes = yes
+  retransmit_timeout = 1.0
+  retransmit_base = 1.5
+  retransmit_tries = 4
+  keep_alive = $KEEP_ALIVE
+  filelog {
+    lab {
+      path = $d/charon.log
+      time_format = %H:%M:%S
+      append = no
+      flush_line = yes
+      default = 1
+      ike = 4
+      chd = 4
+      cfg = 2
+      knl = 1
+    }
+  }
+  syslog {
+    daemon {
+      default = -1
+    }
+  }
+  plugins {
+    vici {
+      socket = unix://$d/charon.vici
+    }
+  }
+$extra
+}
+swanctl {
+  load = pem pkcs1 pkcs8 x509 openssl random nonce
+}
+EOF
+  local local_auth remote_auth secrets
+  if [ "$AUTH" = pubkey ]; then
+    local_auth="auth = pubkey
+        certs = $CERTDIR/$side.pem"
+    remote_auth="auth = pubkey
+        cacerts = $CERTDIR/ca.pem"
+    secrets="private-1 { file = $CERTDIR/$side.key }"
+  else
+    local_auth="auth = psk"
+    remote_auth="auth = psk"
+    secrets="ike-1 {
+    id-1 = $me
+    id-2 = $peer
+    secret = \"$psk\"
+  }"
+  fi
+  local life=""; [ -n "$CHILD_LIFE" ] && life="life_time = $CHILD_LIFE"
+  local rand=""; [ -n "$RAND_TIME" ] && rand="rand_time = $RAND_TIME"
+  cat > "$d/swanctl.conf" <<EOF
+# generated by captures/lab for scenario $SCENARIO ($side)
+connections {
+  gw {
+    version = $ver
+    local_addrs = $me
+    remote_addrs = $raddrs
+    proposals = $ikep
+    aggressive = $AGGRESSIVE
+    fragmentation = $FRAGMENTATION
+    rekey_time = $IKE_REKEY
+    $rand
+    dpd_delay = $DPD_DELAY
+    keyingtries = $KEYINGTRIES
+    send_cert = always
+    local {
+        $local_auth
+        id = $me
+    }
+    remote {
+        $remote_auth
+        id = $peer
+    }
+    children {
+      net {
+        local_ts = $lts
+        remote_ts = $rts
+        esp_proposals = $espp
+        rekey_time = $CHILD_REKEY
+        $life
+        $rand
+        dpd_action = $DPD_ACTION
+        close_action = $CLOSE_ACTION
+      }
+    }
+  }
+}
+secrets {
+  $secrets
+}
+EOF
+}
+
+declare -A CHARON_PID
+start_charon() {  # $1 = side, $2 = dir
+  local side=$1 d=$2 ns
+  if [ "$side" = left ]; then ns=$NS_L; else ns=$NS_R; fi
+  # own mount namespace with a private /run (pid file, no clash with other charons)
+  ip netns exec "$ns" unshare -m --propagation private sh -c \
+    'mount -t tmpfs lab-run /run && mkdir -p /run/netns && exec env STRONGSWAN_CONF="$0/strongswan.conf" "$1"' \
+    "$d" "$CHARON" >"$d/charon.stdout" 2>&1 &
+  CHARON_PID[$side]=$!
+  local i
+  for i in $(seq 1 50); do
+    [ -S "$d/charon.vici" ] && return 0
+    sleep 0.2
+  done
+  log "charon ($side) did not come up"; return 1
+}
+
+swan() {  # $1 = side, rest = swanctl args
+  local side=$1; shift
+  local ns; if [ "$side" = left ]; then ns=$NS_L; else ns=$NS_R; fi
+  local cmd=$1; shift
+  STRONGSWAN_CONF="$WORK/$side/strongswan.conf" ip netns exec "$ns" \
+    swanctl "$cmd" --uri "unix://$WORK/$side/charon.vici" "$@"
+}
+
+stop_charons() {  # initiator (left) first, so it sends the DELETE
+  local side pid
+  for side in left right; do
+    pid=${CHARON_PID[$side]:-}
+    [ -n "$pid" ] || continue
+    kill -TERM "$pid" 2>/dev/null
+    timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+    CHARON_PID[$side]=""
+  done
+}
+
+# -------------------------------------------------------------- artefacts --
+trim_log() {  # keep head + tail under ~190 KB
+  local f=$1 max=190000
+  local sz; sz=$(stat -c %s "$f")
+  [ "$sz" -le "$max" ] && return 0
+  local head=110000 tail=75000
+  { head -c "$head" "$f" | sed '$d'
+    printf '... [captures/lab: %s bytes trimmed from the middle of this log] ...\n' "$((sz - head - tail))"
+    tail -c "$tail" "$f" | sed '1d'; } > "$f.tmp" && mv "$f.tmp" "$f"
+}

@@ -1,0 +1,12 @@
+DESC="left configured for IKEv1 only, right for IKEv2 only; both initiate"
+WIRE="left's Main Mode MM1 and right's IKE_SA_INIT are each refused with NO_PROPOSAL_CHOSEN"
+L_VERSION=1
+R_VERSION=2
+INITIATORS="left right"
+IKE_VERSIONS='[1, 2]'
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "ike_version_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no IKE config found'

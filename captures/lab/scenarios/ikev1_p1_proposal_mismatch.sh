@@ -1,0 +1,12 @@
+DESC="IKEv1 Main Mode, IKE proposals aes128-sha1-modp2048 (left) vs 3des-md5-modp1024 (right)"
+WIRE="MM1 answered by an INFORMATIONAL with N(NO_PROPOSAL_CHOSEN)"
+VERSION=1
+IKE_VERSIONS='[1]'
+L_IKE_PROP=aes128-sha1-modp2048
+R_IKE_PROP=3des-md5-modp1024
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(NO_PROP\)'

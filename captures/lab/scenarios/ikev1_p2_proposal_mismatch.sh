@@ -1,0 +1,12 @@
+DESC="IKEv1 Main Mode, IKE proposals equal, ESP aes128-sha256 (left) vs aes256gcm16 (right)"
+WIRE="Main Mode completes; Quick Mode 1 answered by an encrypted INFORMATIONAL N(NO_PROPOSAL_CHOSEN)"
+VERSION=1
+IKE_VERSIONS='[1]'
+L_ESP_PROP=aes128-sha256
+R_ESP_PROP=aes256gcm16
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no acceptable proposal found|NO_PROPOSAL_CHOSEN|N\(NO_PROP\)'

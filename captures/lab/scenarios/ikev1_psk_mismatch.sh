@@ -1,0 +1,11 @@
+DESC="IKEv1 Main Mode, different pre-shared keys on the two gateways"
+WIRE="MM1-MM4 ok; MM5 (encrypted with the wrong key) is refused by the responder, retransmitted, never answered with MM6"
+VERSION=1
+IKE_VERSIONS='[1]'
+R_PSK="a-different-psk-on-the-responder"
+DURATION=10
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(PLD_MAL\)|N\(INVAL_HASH\)|N\(AUTH_FAILED\)|integrity check failed|invalid HASH|MAC mismatched|N\(INVAL_PAYLOAD\)'

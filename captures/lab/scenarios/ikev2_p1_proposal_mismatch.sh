@@ -1,0 +1,10 @@
+DESC="IKEv2, IKE proposals aes128-sha256-modp2048 (left) vs aes256gcm16-prfsha384-ecp384 (right)"
+WIRE="IKE_SA_INIT answered by N(NO_PROPOSAL_CHOSEN)"
+L_IKE_PROP=aes128-sha256-modp2048
+R_IKE_PROP=aes256gcm16-prfsha384-ecp384
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='received proposals unacceptable|N\(NO_PROP\)'

@@ -1,0 +1,10 @@
+DESC="IKEv2, IKE proposals equal, ESP aes128-sha256 (left) vs aes256gcm16 (right)"
+WIRE="IKE SA up; IKE_AUTH response carries an encrypted N(NO_PROPOSAL_CHOSEN) instead of the CHILD SA"
+L_ESP_PROP=aes128-sha256
+R_ESP_PROP=aes256gcm16
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no acceptable proposal found|NO_PROPOSAL_CHOSEN|N\(NO_PROP\)'

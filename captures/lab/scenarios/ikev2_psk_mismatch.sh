@@ -1,0 +1,9 @@
+DESC="IKEv2, different pre-shared keys on the two gateways"
+WIRE="IKE_SA_INIT ok; IKE_AUTH answered by an encrypted N(AUTHENTICATION_FAILED)"
+R_PSK="a-different-psk-on-the-responder"
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(AUTH_FAILED\)'

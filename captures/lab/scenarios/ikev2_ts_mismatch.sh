@@ -1,0 +1,9 @@
+DESC="IKEv2, the responder accepts only 10.9.9.0/24 as remote traffic selector, the initiator proposes 10.1.0.1/32"
+WIRE="IKE SA up; IKE_AUTH response carries an encrypted N(TS_UNACCEPTABLE)"
+R_REMOTE_TS=10.9.9.0/24
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "ts_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='traffic selectors .* unacceptable|TS_UNACCEPTABLE|no acceptable traffic selectors'
