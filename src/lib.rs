@@ -1,10 +1,17 @@
 //! ikescope: an analyzer for IKE/IPsec packet captures.
 //!
 //! Data flows one way: [`capture`] (packets → datagrams) → [`decode`] (datagrams → records)
-//! → reconstruction (records → exchanges, SAs, tunnels) → findings → reports.
+//! → [`reconstruct`] (records → exchanges, SAs, tunnels) → [`diagnose`] (findings) →
+//! [`report`]. [`keys`] and [`decrypt`] let the decoder see inside encrypted exchanges.
 
+pub mod analyze;
 pub mod capture;
+pub mod cli;
 pub mod decode;
 pub mod decrypt;
+pub mod diagnose;
 pub mod keys;
+pub mod pipeline;
+pub mod reconstruct;
 pub mod record;
+pub mod report;

@@ -216,6 +216,61 @@ pub struct IkeInfo {
     /// A 64-bit digest of the whole IKE message (header onwards), for retransmission detection.
     #[serde(skip)]
     pub digest: u64,
+    /// The encrypted body decrypted with a key table (absent without keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<Box<InnerInfo>>,
+    /// Outcome of a decryption attempt: `ok`, `integrity_failed`, `malformed`, `unsupported`;
+    /// absent when no key matched or the message is not encrypted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<String>,
+}
+
+/// Contents of a decrypted SK/SKF (IKEv2) or E-flag (IKEv1) body. Same meanings as the
+/// top-level keys of [`IkeInfo`].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InnerInfo {
+    /// Inner payload types in chain order.
+    pub payloads: Vec<u8>,
+    /// Notify message types, in order.
+    pub notify: Vec<u16>,
+    /// Notify details.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifies: Vec<NotifyInfo>,
+    /// Proposals of inner SA payloads.
+    pub proposals: Vec<Proposal>,
+    /// Vendor IDs.
+    pub vendor_ids: Vec<Hex>,
+    /// DH group of the first inner KE payload.
+    pub ke_group: Option<u16>,
+    /// Identification payloads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<IdInfo>,
+    /// Delete payloads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deletes: Vec<DeleteInfo>,
+    /// Traffic selectors (TSi then TSr), readable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traffic_selectors: Vec<TrafficSelector>,
+    /// Auth method of an inner AUTH payload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<u8>,
+}
+
+/// One traffic selector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrafficSelector {
+    /// 44 TSi or 45 TSr (IKEv1 Quick Mode: 5 for the IDci/IDcr payloads).
+    pub payload: u8,
+    /// First address of the range.
+    pub start: IpAddr,
+    /// Last address of the range.
+    pub end: IpAddr,
+    /// IP protocol (0 = any).
+    pub protocol: u8,
+    /// First port.
+    pub start_port: u16,
+    /// Last port.
+    pub end_port: u16,
 }
 
 /// A Notify payload.

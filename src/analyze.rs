@@ -1,0 +1,54 @@
+//! `analyze`: ingest → decode → collect → reconstruct → diagnose → report.
+
+use crate::cli::{RunOptions, EXIT_UNREADABLE};
+use crate::diagnose::diagnose;
+use crate::pipeline::process_file;
+use crate::reconstruct::{Collected, Model};
+use std::io::{IsTerminal, Write};
+
+/// Exit status when an error or warning finding was made.
+pub const EXIT_FINDINGS: u8 = 1;
+
+/// Read and reconstruct the inputs. Returns the model and whether every input could be read.
+pub fn build_model(opts: &RunOptions) -> (Model, bool) {
+    let mut data = Collected::new(opts.files.clone());
+    let mut all_read = true;
+    for (i, path) in opts.files.iter().enumerate() {
+        match process_file(path, i, &opts.ingest, &mut data) {
+            Ok(stats) => data.stats[i] = stats,
+            Err(e) => {
+                eprintln!("ikescope: {path}: {e}");
+                all_read = false;
+            }
+        }
+    }
+    (Model::build(data), all_read)
+}
+
+/// Run `analyze` and return the exit status.
+pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+    let (model, all_read) = build_model(opts);
+    let findings = diagnose(&model);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &crate::report::analyze_json::document(&model, &findings),
+        )?;
+        writeln!(out)?;
+    } else {
+        let color =
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        out.write_all(crate::report::analyze_text::render(&model, &findings, color).as_bytes())?;
+    }
+    out.flush()?;
+    if !all_read {
+        return Ok(EXIT_UNREADABLE);
+    }
+    Ok(if findings.iter().any(|f| f.is_failure()) {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}

@@ -1,0 +1,106 @@
+//! The commands behind the CLI, as library functions returning the process exit status.
+
+use crate::capture::{IngestEvent, IngestOptions};
+use crate::pipeline::{describe_event, process_file, RecordSink};
+use crate::record::Record;
+use std::io::{self, BufWriter, Write};
+
+/// Exit status: an input could not be read.
+pub const EXIT_UNREADABLE: u8 = 2;
+
+/// Options shared by the commands.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Input files (`-` = stdin).
+    pub files: Vec<String>,
+    /// Ingest options.
+    pub ingest: IngestOptions,
+    /// Key files given with `--keys`.
+    pub keys: Vec<String>,
+    /// Load key tables found beside the captures.
+    pub auto_keys: bool,
+    /// Quiet stderr.
+    pub quiet: bool,
+}
+
+struct DecodePrinter<'a, W: Write> {
+    out: W,
+    files: &'a [String],
+    json: bool,
+    quiet: bool,
+    error: Option<io::Error>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    file: &'a str,
+    #[serde(flatten)]
+    record: &'a Record,
+}
+
+impl<W: Write> RecordSink for DecodePrinter<'_, W> {
+    fn record(&mut self, record: Record) {
+        if self.error.is_some() {
+            return;
+        }
+        let file = &self.files[record.file_index];
+        let res = if self.json {
+            serde_json::to_writer(
+                &mut self.out,
+                &JsonLine {
+                    file,
+                    record: &record,
+                },
+            )
+            .map_err(io::Error::from)
+            .and_then(|_| self.out.write_all(b"\n"))
+        } else {
+            writeln!(self.out, "{}", crate::report::decode_text::line(file, &record))
+        };
+        if let Err(e) = res {
+            self.error = Some(e);
+        }
+    }
+
+    fn event(&mut self, file_index: usize, event: &IngestEvent) {
+        if !self.quiet {
+            eprintln!("{}", describe_event(&self.files[file_index], event));
+        }
+    }
+}
+
+/// `ikescope decode`: exit 0, or 2 when an input could not be read.
+pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+    let stdout = io::stdout();
+    let mut printer = DecodePrinter {
+        out: BufWriter::with_capacity(1 << 16, stdout.lock()),
+        files: &opts.files,
+        json,
+        quiet: opts.quiet,
+        error: None,
+    };
+    let mut status = 0;
+    for (i, path) in opts.files.iter().enumerate() {
+        if let Err(e) = process_file(path, i, &opts.ingest, &mut printer) {
+            eprintln!("ikescope: {path}: {e}");
+            status = EXIT_UNREADABLE;
+        }
+        if let Some(e) = printer.error.take() {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                return Ok(status);
+            }
+            return Err(e.into());
+        }
+    }
+    if let Err(e) = printer.out.flush() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    Ok(status)
+}
+
+/// `ikescope analyze`: exit 0 (no error/warning finding), 1 (at least one), 2 (unreadable input).
+pub fn analyze(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+    crate::analyze::run(opts, json)
+}

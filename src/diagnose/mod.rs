@@ -1,0 +1,162 @@
+//! Diagnosis: each rule (one module each under [`rules`]) reads the reconstructed model and
+//! emits findings with evidence; an earlier, more specific rule can mark exchanges as explained
+//! so a later, generic one does not report the same event again.
+
+pub mod finding;
+pub mod fixes;
+pub mod rules;
+
+pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};
+
+use crate::reconstruct::{Exchange, IkeSa, Model, MsgRef};
+use crate::record::{IkeInfo, Record};
+use std::collections::HashSet;
+
+/// Shared state of one diagnosis run.
+pub struct Ctx<'m> {
+    /// The model.
+    pub model: &'m Model,
+    /// Exchanges (sa id, exchange index) already explained by a finding.
+    pub explained: HashSet<(usize, usize)>,
+    /// Tunnels whose phase-1 failures are explained by a version mismatch.
+    pub version_mismatch_tunnels: HashSet<usize>,
+    /// Findings so far.
+    pub findings: Vec<Finding>,
+}
+
+impl<'m> Ctx<'m> {
+    /// The record of a message.
+    pub fn rec(&self, m: &MsgRef) -> &'m Record {
+        &self.model.data.ike[m.index]
+    }
+
+    /// The IKE info of a message.
+    pub fn ike(&self, m: &MsgRef) -> &'m IkeInfo {
+        self.model.data.ike[m.index].ike.as_deref().expect("ike record")
+    }
+
+    /// Tunnel id of an SA.
+    pub fn tunnel_id(&self, sa: &IkeSa) -> &'m str {
+        &self.model.tunnels[sa.tunnel].id
+    }
+
+    /// Add a finding, merging it into an existing one of the same tunnel, kind and phase.
+    pub fn add(&mut self, f: Finding) {
+        if let Some(existing) = self
+            .findings
+            .iter_mut()
+            .find(|e| e.kind == f.kind && e.tunnel == f.tunnel && e.phase == f.phase)
+        {
+            existing.evidence_total += f.evidence_total;
+            for ev in f.evidence {
+                if existing.evidence.len() < finding::MAX_EVIDENCE && !existing.evidence.contains(&ev) {
+                    existing.evidence.push(ev);
+                }
+            }
+            if f.confidence == Confidence::Certain {
+                existing.confidence = Confidence::Certain;
+            }
+            if f.severity < existing.severity {
+                existing.severity = f.severity;
+            }
+            for (k, v) in f.details {
+                existing.details.entry(k).or_insert(v);
+            }
+            return;
+        }
+        self.findings.push(f);
+    }
+
+    /// Strongswan-style summaries of the proposals in a message (clear or decrypted).
+    pub fn proposal_summaries(&self, m: &MsgRef) -> Vec<String> {
+        let ike = self.ike(m);
+        let mut out: Vec<String> = ike
+            .proposals
+            .iter()
+            .flat_map(|p| p.summary.iter().cloned())
+            .collect();
+        if let Some(d) = &ike.decrypted {
+            out.extend(d.proposals.iter().flat_map(|p| p.summary.iter().cloned()));
+        }
+        out.dedup();
+        out
+    }
+
+    /// Short description of a message for evidence notes.
+    pub fn describe(&self, e: &Exchange, m: &MsgRef, response: bool) -> String {
+        let ike = self.ike(m);
+        let what = if response { "response" } else { "request" };
+        let rt = if m.retransmit { " (retransmission)" } else { "" };
+        format!(
+            "{} {}{} MID {} from {} ({} bytes)",
+            e.kind.label(),
+            what,
+            rt,
+            ike.message_id,
+            self.rec(m).src,
+            ike.length
+        )
+    }
+}
+
+/// Run every rule over the model; findings most severe first.
+pub fn diagnose(model: &Model) -> Vec<Finding> {
+    let mut ctx = Ctx {
+        model,
+        explained: HashSet::new(),
+        version_mismatch_tunnels: HashSet::new(),
+        findings: Vec::new(),
+    };
+    rules::ike_version_mismatch::run(&mut ctx);
+    rules::fragmentation_loss::run(&mut ctx);
+    rules::dpd_flap::run(&mut ctx);
+    rules::rekey_flap::run(&mut ctx);
+    rules::proposal_mismatch::run(&mut ctx);
+    rules::auth_failure::run(&mut ctx);
+    rules::ts_mismatch::run(&mut ctx);
+    rules::no_response::run(&mut ctx);
+    rules::one_way_esp::run(&mut ctx);
+    rules::informational::run(&mut ctx);
+    let mut findings = ctx.findings;
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.tunnel.cmp(&b.tunnel))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.phase.cmp(&b.phase))
+    });
+    findings
+}
+
+/// Overall state of a tunnel: `up`, `failed`, `flapping`, `down` or `unknown`.
+pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[Finding]) -> &'static str {
+    use crate::reconstruct::SaState;
+    let mine = || findings.iter().filter(|f| f.tunnel == t.id);
+    if mine().any(|f| matches!(f.kind, FindingKind::RekeyFlap | FindingKind::DpdFlap)) {
+        return "flapping";
+    }
+    if t.sas.is_empty() {
+        return "unknown";
+    }
+    let ever_up = t
+        .sas
+        .iter()
+        .any(|&s| matches!(model.sas[s].state, SaState::Established | SaState::Midstream));
+    let last = &model.sas[*t
+        .sas
+        .iter()
+        .max_by_key(|&&s| model.sas[s].last)
+        .expect("non-empty")];
+    let last_up = matches!(last.state, SaState::Established | SaState::Midstream);
+    let failing = mine().any(|f| f.is_failure());
+    match (ever_up, last_up, failing) {
+        (_, true, false) => "up",
+        (_, true, true) => {
+            // Up at the IKE level but a CHILD SA or ESP failure stands.
+            "failed"
+        }
+        (true, false, _) => "down",
+        (false, false, true) => "failed",
+        (false, false, false) => "unknown",
+    }
+}

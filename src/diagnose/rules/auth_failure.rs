@@ -1,0 +1,260 @@
+//! auth_failure: PSK or certificate authentication failed.
+//!
+//! Wire signatures:
+//! - IKEv2: the IKE_AUTH response is a lone protected Notify (its SK body starts with N, no IDr):
+//!   AUTHENTICATION_FAILED when decrypted (certain), likely without keys; no CHILD SA and no ESP
+//!   follow. Or the initiator rejects the responder's AUTH: an INFORMATIONAL from the initiator
+//!   right after an authenticating IKE_AUTH response, carrying AUTHENTICATION_FAILED.
+//! - IKEv1 Main Mode: MM1-MM4 complete in clear; MM5 (encrypted, keyed from the PSK) is answered
+//!   by an Informational (PAYLOAD-MALFORMED / INVALID-HASH-INFORMATION / AUTHENTICATION-FAILED,
+//!   usually encrypted with the wrong key) instead of MM6, and MM5 is retransmitted.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
+use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
+use crate::report::notify_list;
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for sa in &model.sas {
+        if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
+            continue;
+        }
+        if sa.version == 2 {
+            v2_responder_refused(ctx, sa);
+            v2_initiator_refused(ctx, sa);
+        } else if sa.state == SaState::AuthFailed {
+            v1(ctx, sa);
+        }
+    }
+}
+
+fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    if sa.state != SaState::AuthFailed {
+        return;
+    }
+    let model = ctx.model;
+    for (ei, e) in sa.exchanges_of(ExchangeKind::IkeAuth) {
+        let Some(resp) = e.distinct_responses().last() else {
+            continue;
+        };
+        let ike = ctx.ike(resp);
+        let notes = notifies_of(ike);
+        let decrypted = ike.decrypted.is_some();
+        let auth_failed = notes.contains(&notify::AUTHENTICATION_FAILED);
+        if decrypted && !auth_failed {
+            continue;
+        }
+        if !auth_failed && inner_first(ike) != Some(payload::N) {
+            continue;
+        }
+        let certain = auth_failed;
+        let mut f = Finding::new(
+            FindingKind::AuthFailure,
+            ctx.tunnel_id(sa),
+            Severity::Error,
+            if certain {
+                Confidence::Certain
+            } else {
+                Confidence::Likely
+            },
+        );
+        f.phase = Some("phase1");
+        f.initiator = Some(sa.initiator);
+        f.responder = Some(sa.responder);
+        for m in e.requests.iter().take(3) {
+            f.evidence(model, m.at, ctx.describe(e, m, false));
+        }
+        let note = if certain {
+            format!(
+                "IKE_AUTH response from {}: AUTHENTICATION_FAILED{}",
+                sa.responder,
+                if decrypted { " (decrypted)" } else { "" }
+            )
+        } else {
+            format!(
+                "IKE_AUTH response from {} is a lone protected Notify ({} bytes, no IDr): the error reply",
+                sa.responder, ike.length
+            )
+        };
+        f.evidence(model, resp.at, note);
+        let ids: Vec<String> = e
+            .requests
+            .iter()
+            .filter_map(|m| ctx.ike(m).decrypted.as_deref())
+            .flat_map(|d| d.ids.iter().map(|i| i.value.clone()))
+            .collect();
+        f.summary = if certain {
+            format!(
+                "{} refused {}'s authentication (AUTHENTICATION_FAILED)",
+                sa.responder, sa.initiator
+            )
+        } else {
+            format!(
+                "{} answered IKE_AUTH with an error notify alone (encrypted; AUTHENTICATION_FAILED is the usual one) and no CHILD SA or ESP followed",
+                sa.responder
+            )
+        };
+        if !ids.is_empty() {
+            f.summary.push_str(&format!("; initiator ID {}", ids.join(", ")));
+        }
+        f.fix = Some(fixes::AUTH.to_string());
+        ctx.explained.insert((sa.id, ei));
+        ctx.add(f);
+        return;
+    }
+}
+
+fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    if sa.state != SaState::Established {
+        return;
+    }
+    let model = ctx.model;
+    let Some((ai, auth)) = sa.exchanges_of(ExchangeKind::IkeAuth).last() else {
+        return;
+    };
+    let Some(resp) = auth.responses.first() else {
+        return;
+    };
+    // The next exchange: an INFORMATIONAL from the initiator carrying AUTHENTICATION_FAILED.
+    let Some(next) = sa.exchanges.get(ai + 1) else {
+        return;
+    };
+    if next.exchange_type != 37 || next.requester != sa.initiator {
+        return;
+    }
+    let Some(m) = next.requests.first() else { return };
+    let ike = ctx.ike(m);
+    let notes = notifies_of(ike);
+    let certain = notes.contains(&notify::AUTHENTICATION_FAILED);
+    let quick = m.time.secs_since(resp.time) < 2.0;
+    let lone_notify = ike.decrypted.is_none() && inner_first(ike) == Some(payload::N);
+    let nothing_after = sa.exchanges[ai + 2..].is_empty();
+    if !(certain || (quick && lone_notify && nothing_after && child_esp_missing(ctx, sa))) {
+        return;
+    }
+    let mut f = Finding::new(
+        FindingKind::AuthFailure,
+        ctx.tunnel_id(sa),
+        Severity::Error,
+        if certain {
+            Confidence::Certain
+        } else {
+            Confidence::Likely
+        },
+    );
+    f.phase = Some("phase1");
+    f.initiator = Some(sa.initiator);
+    f.responder = Some(sa.responder);
+    f.evidence(model, resp.at, format!("IKE_AUTH response from {}", sa.responder));
+    f.evidence(
+        model,
+        m.at,
+        format!(
+            "INFORMATIONAL from {}: {}",
+            sa.initiator,
+            if certain {
+                notify_list(&notes)
+            } else {
+                "a lone protected Notify right after IKE_AUTH".into()
+            }
+        ),
+    );
+    f.summary = format!(
+        "{} rejected {}'s authentication right after IKE_AUTH",
+        sa.initiator, sa.responder
+    );
+    f.fix = Some(fixes::AUTH.to_string());
+    ctx.explained.insert((sa.id, ai));
+    ctx.explained.insert((sa.id, ai + 1));
+    ctx.add(f);
+}
+
+fn child_esp_missing(ctx: &Ctx<'_>, sa: &IkeSa) -> bool {
+    let model = ctx.model;
+    let t = &model.tunnels[sa.tunnel];
+    !t.esp
+        .iter()
+        .filter_map(|k| model.esp.get(k))
+        .any(|f| f.last >= sa.first)
+}
+
+fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    let model = ctx.model;
+    let Some((pi, p1)) = sa
+        .exchanges
+        .iter()
+        .enumerate()
+        .find(|(_, e)| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))
+    else {
+        return;
+    };
+    let infos: Vec<(usize, &crate::reconstruct::Exchange)> = sa
+        .exchanges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == ExchangeKind::V1Informational && e.requester == sa.responder)
+        .collect();
+    let notes: Vec<u16> = infos
+        .iter()
+        .flat_map(|(_, e)| e.requests.iter())
+        .flat_map(|m| notifies_of(ctx.ike(m)))
+        .collect();
+    let certain =
+        notes.contains(&notify::AUTHENTICATION_FAILED) || notes.contains(&notify::INVALID_HASH_INFORMATION);
+    let mut f = Finding::new(
+        FindingKind::AuthFailure,
+        ctx.tunnel_id(sa),
+        Severity::Error,
+        if certain {
+            Confidence::Certain
+        } else {
+            Confidence::Likely
+        },
+    );
+    f.phase = Some("phase1");
+    f.initiator = Some(sa.initiator);
+    f.responder = Some(sa.responder);
+    let encrypted: Vec<_> = p1.requests.iter().filter(|m| ctx.ike(m).encrypted).collect();
+    for m in encrypted.iter().take(4) {
+        f.evidence(
+            model,
+            m.at,
+            format!(
+                "{} message 5 (encrypted with the PSK-derived key) from {}{}",
+                p1.kind.label(),
+                sa.initiator,
+                if m.retransmit { ", retransmitted" } else { "" }
+            ),
+        );
+    }
+    for (_, e) in infos.iter().take(4) {
+        let m = &e.requests[0];
+        let n = notifies_of(ctx.ike(m));
+        let what = if n.is_empty() {
+            "encrypted Informational (the responder could not read message 5)".to_string()
+        } else {
+            format!("Informational {}", notify_list(&n))
+        };
+        f.evidence(
+            model,
+            m.at,
+            format!("{what} from {} instead of message 6", sa.responder),
+        );
+    }
+    f.summary = format!(
+        "{} Mode reached the authentication step and {} refused it ({} retransmissions of message 5, {} error Informationals){}",
+        if p1.kind == ExchangeKind::AggressiveMode { "Aggressive" } else { "Main" },
+        sa.responder,
+        p1.request_retransmits(),
+        infos.len(),
+        if certain { "" } else { ": pre-shared key mismatch is the usual cause" }
+    );
+    f.fix = Some(fixes::AUTH.to_string());
+    ctx.explained.insert((sa.id, pi));
+    for (i, _) in infos {
+        ctx.explained.insert((sa.id, i));
+    }
+    ctx.add(f);
+}

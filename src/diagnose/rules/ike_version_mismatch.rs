@@ -1,0 +1,98 @@
+//! ike_version_mismatch: one side speaks IKEv1 and the other IKEv2.
+//!
+//! Wire signature: INVALID_MAJOR_VERSION (5) anywhere (certain); or, on one tunnel, IKEv1 and
+//! IKEv2 negotiations that are all refused or unanswered and none of either version establishes
+//! (each side initiates with its own version and the other refuses it).
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::notify;
+use crate::reconstruct::SaState;
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        let sas: Vec<_> = t.sas.iter().map(|&i| &model.sas[i]).collect();
+        let mut explicit = Vec::new();
+        for sa in &sas {
+            for e in &sa.exchanges {
+                for m in e.requests.iter().chain(e.responses.iter()) {
+                    if ctx.ike(m).notify.contains(&notify::INVALID_MAJOR_VERSION) {
+                        explicit.push((sa.id, *m));
+                    }
+                }
+            }
+        }
+        let has_v1 = sas.iter().any(|s| s.version == 1);
+        let has_v2 = sas.iter().any(|s| s.version == 2);
+        let none_up = sas
+            .iter()
+            .all(|s| !matches!(s.state, SaState::Established | SaState::Midstream));
+        let inferred = has_v1 && has_v2 && none_up;
+        if explicit.is_empty() && !inferred {
+            continue;
+        }
+        let first = sas[0];
+        let mut f = Finding::new(
+            FindingKind::IkeVersionMismatch,
+            &t.id,
+            Severity::Error,
+            if explicit.is_empty() {
+                Confidence::Likely
+            } else {
+                Confidence::Certain
+            },
+        );
+        f.phase = Some("phase1");
+        f.initiator = Some(first.initiator);
+        f.responder = Some(first.responder);
+        for (_, m) in &explicit {
+            f.evidence(model, m.at, "INVALID_MAJOR_VERSION notify");
+        }
+        let mut refused_by_version = Vec::new();
+        for sa in &sas {
+            for e in &sa.exchanges {
+                if let Some(m) = e.requests.first() {
+                    if !m.retransmit {
+                        f.evidence(
+                            model,
+                            m.at,
+                            format!(
+                                "IKEv{} {} request from {}",
+                                sa.version,
+                                e.kind.label(),
+                                sa.initiator
+                            ),
+                        );
+                    }
+                }
+                if let Some(m) = e.responses.first() {
+                    let n = ctx.ike(m).notify.clone();
+                    f.evidence(
+                        model,
+                        m.at,
+                        format!("IKEv{} answer from {}: notify {:?}", sa.version, sa.responder, n),
+                    );
+                }
+            }
+            // IKEv1 refusals travel as a separate Informational.
+            refused_by_version.push(format!("IKEv{} from {}", sa.version, sa.initiator));
+        }
+        refused_by_version.sort();
+        refused_by_version.dedup();
+        f.summary = format!(
+            "IKE version mismatch between {} and {}: {} refused or unanswered; no IKE SA of either version came up",
+            t.peers[0],
+            t.peers[1],
+            refused_by_version.join(", ")
+        );
+        f.fix = Some(fixes::VERSION.to_string());
+        ctx.version_mismatch_tunnels.insert(t.index);
+        for sa in &sas {
+            for i in 0..sa.exchanges.len() {
+                ctx.explained.insert((sa.id, i));
+            }
+        }
+        ctx.add(f);
+    }
+}

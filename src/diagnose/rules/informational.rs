@@ -1,0 +1,307 @@
+//! Informational findings (severity info, never failures): nat_detected, cookie_challenge,
+//! invalid_ke_retry, rekey (healthy), weak_crypto, peer_vendor.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::notify;
+use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState, Tunnel};
+use sha1::{Digest, Sha1};
+use std::net::IpAddr;
+
+/// Algorithm names (tokens of strongSwan-style proposal strings) considered weak.
+const WEAK_TOKENS: &[&str] = &[
+    "des", "3des", "desiv64", "desiv32", "md5", "sha1", "prfmd5", "prfsha1", "modp768", "modp1024", "null",
+    "hmacmd5",
+];
+
+/// Run the rules.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        nat(ctx, t);
+        init_retries(ctx, t);
+        rekeys(ctx, t);
+        weak(ctx, t);
+        vendors(ctx, t);
+    }
+}
+
+fn nat_hash(spi_i: &[u8; 8], spi_r: &[u8; 8], ip: IpAddr, port: u16) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(spi_i);
+    h.update(spi_r);
+    match ip {
+        IpAddr::V4(a) => h.update(a.octets()),
+        IpAddr::V6(a) => h.update(a.octets()),
+    }
+    h.update(port.to_be_bytes());
+    h.finalize().into()
+}
+
+/// Compare the NAT_DETECTION notifies of a message with its own addresses. Returns
+/// (source matches, destination matches) when the notifies are present.
+fn nat_check(ctx: &Ctx<'_>, m: &MsgRef) -> (Option<bool>, Option<bool>) {
+    let r = ctx.rec(m);
+    let ike = ctx.ike(m);
+    let (Some(sport), Some(dport)) = (r.sport, r.dport) else {
+        return (None, None);
+    };
+    let mut src = None;
+    let mut dst = None;
+    for n in &ike.notifies {
+        if n.data.0.len() != 20 {
+            continue;
+        }
+        if n.kind == notify::NAT_DETECTION_SOURCE_IP {
+            let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.src, sport)[..] == n.data.0[..];
+            src = Some(src.unwrap_or(false) || ok);
+        } else if n.kind == notify::NAT_DETECTION_DESTINATION_IP {
+            let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.dst, dport)[..] == n.data.0[..];
+            dst = Some(dst.unwrap_or(false) || ok);
+        }
+    }
+    (src, dst)
+}
+
+fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
+    let model = ctx.model;
+    for &sid in &t.sas {
+        let sa = &model.sas[sid];
+        let Some((_, init)) = sa.exchanges_of(ExchangeKind::IkeSaInit).last() else {
+            continue;
+        };
+        let (Some(req), Some(resp)) = (init.requests.first(), init.responses.first()) else {
+            continue;
+        };
+        let (req_src, req_dst) = nat_check(ctx, req);
+        let (resp_src, resp_dst) = nat_check(ctx, resp);
+        // The initiator's address as each side saw it: its own claim (request source) and the
+        // responder's view (response destination); likewise for the responder.
+        let initiator_natted = req_src == Some(false) || resp_dst == Some(false);
+        let responder_natted = resp_src == Some(false) || req_dst == Some(false);
+        let port_rewritten = [req, resp].iter().any(|m| {
+            let r = ctx.rec(m);
+            !matches!(r.sport, Some(500) | Some(4500)) || !matches!(r.dport, Some(500) | Some(4500))
+        });
+        if !(initiator_natted || responder_natted || port_rewritten) {
+            continue;
+        }
+        let mut who = Vec::new();
+        if initiator_natted {
+            who.push(format!("initiator {} is behind NAT", sa.initiator));
+        }
+        if responder_natted {
+            who.push(format!("responder {} is behind NAT", sa.responder));
+        }
+        if port_rewritten && who.is_empty() {
+            who.push("a NAT rewrote the IKE ports".into());
+        }
+        let mut f = Finding::new(
+            FindingKind::NatDetected,
+            &t.id,
+            Severity::Info,
+            Confidence::Certain,
+        );
+        f.phase = Some("phase1");
+        f.initiator = Some(sa.initiator);
+        f.responder = Some(sa.responder);
+        f.evidence(model, req.at, "IKE_SA_INIT request NAT_DETECTION notifies");
+        f.evidence(model, resp.at, "IKE_SA_INIT response NAT_DETECTION notifies");
+        f.summary = format!(
+            "NAT between the peers: {}; IKE and ESP float to UDP 4500 (NAT-T)",
+            who.join(", ")
+        );
+        f.detail("initiator_behind_nat", initiator_natted);
+        f.detail("responder_behind_nat", responder_natted);
+        ctx.add(f);
+        return;
+    }
+}
+
+fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
+    let model = ctx.model;
+    for &sid in &t.sas {
+        let sa = &model.sas[sid];
+        let up = matches!(sa.state, SaState::Established | SaState::Negotiating);
+        for (_, e) in sa.exchanges_of(ExchangeKind::IkeSaInit) {
+            let Some(resp) = e.responses.first() else { continue };
+            let notes = &ctx.ike(resp).notify;
+            let (kind, what) = if notes.contains(&notify::COOKIE) {
+                (
+                    FindingKind::CookieChallenge,
+                    "COOKIE challenge (responder under load or DoS protection)",
+                )
+            } else if notes.contains(&notify::INVALID_KE_PAYLOAD) && up {
+                (
+                    FindingKind::InvalidKeRetry,
+                    "INVALID_KE_PAYLOAD: initiator retried with the group the responder asked for",
+                )
+            } else {
+                continue;
+            };
+            let mut f = Finding::new(kind, &t.id, Severity::Info, Confidence::Certain);
+            f.phase = Some("phase1");
+            f.initiator = Some(sa.initiator);
+            f.responder = Some(sa.responder);
+            if let Some(m) = e.requests.first() {
+                f.evidence(model, m.at, format!("IKE_SA_INIT request from {}", sa.initiator));
+            }
+            f.evidence(
+                model,
+                resp.at,
+                format!("IKE_SA_INIT response from {}: {what}", sa.responder),
+            );
+            f.summary = format!("{what}; healthy, not a failure");
+            ctx.add(f);
+        }
+    }
+}
+
+fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
+    let model = ctx.model;
+    if ctx
+        .findings
+        .iter()
+        .any(|f| f.tunnel == t.id && f.kind == FindingKind::RekeyFlap)
+    {
+        return;
+    }
+    let mut child = Vec::new();
+    let mut ike = Vec::new();
+    for &c in &t.children {
+        let ch = &model.children[c];
+        let sa = &model.sas[ch.ike_sa];
+        let is_rekey = matches!(
+            ch.kind,
+            ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa | ExchangeKind::NewChild
+        ) || (ch.kind == ExchangeKind::QuickMode
+            && sa.exchanges_of(ExchangeKind::QuickMode).next().map(|(i, _)| i) != Some(ch.exchange));
+        if is_rekey {
+            child.push((ch.time, ch.at));
+        }
+    }
+    for &sid in &t.sas {
+        let sa: &IkeSa = &model.sas[sid];
+        if sa.rekey_of.is_some() {
+            if let Some(m) = sa.exchanges.first().and_then(|e| e.requests.first()) {
+                ike.push((m.time, m.at));
+            }
+        }
+    }
+    if child.is_empty() && ike.is_empty() {
+        return;
+    }
+    let mut f = Finding::new(FindingKind::Rekey, &t.id, Severity::Info, Confidence::Likely);
+    for (_, at) in &child {
+        f.evidence(model, *at, "CHILD SA rekeyed");
+    }
+    for (_, at) in &ike {
+        f.evidence(model, *at, "first message of the rekeyed IKE SA");
+    }
+    let intervals: Vec<f64> = child
+        .windows(2)
+        .map(|w| (w[1].0.secs_since(w[0].0) * 10.0).round() / 10.0)
+        .collect();
+    f.summary = format!(
+        "healthy rekeys: {} CHILD SA rekeys, {} IKE SA rekeys{}",
+        child.len(),
+        ike.len(),
+        if intervals.is_empty() {
+            String::new()
+        } else {
+            format!(" (CHILD SA rekey intervals {intervals:?} s)")
+        }
+    );
+    f.detail("child_rekeys", child.len());
+    f.detail("ike_rekeys", ike.len());
+    ctx.add(f);
+}
+
+fn weak(ctx: &mut Ctx<'_>, t: &Tunnel) {
+    let model = ctx.model;
+    let mut weak_seen: Vec<String> = Vec::new();
+    let mut f = Finding::new(
+        FindingKind::WeakCrypto,
+        &t.id,
+        Severity::Info,
+        Confidence::Certain,
+    );
+    for &sid in &t.sas {
+        let sa = &model.sas[sid];
+        for e in &sa.exchanges {
+            // The chosen proposal when the response carries one, else what was offered.
+            let msgs: Vec<&MsgRef> = e.responses.iter().chain(e.requests.iter()).take(1).collect();
+            let chosen = e
+                .responses
+                .first()
+                .filter(|m| !ctx.proposal_summaries(m).is_empty());
+            let m = match chosen.or(msgs.first().copied()) {
+                Some(m) => m,
+                None => continue,
+            };
+            for s in ctx.proposal_summaries(m) {
+                let bad: Vec<&str> = s.split('-').filter(|tok| WEAK_TOKENS.contains(tok)).collect();
+                if !bad.is_empty() && !weak_seen.contains(&s) {
+                    f.evidence(
+                        model,
+                        m.at,
+                        format!(
+                            "{} {} {s}",
+                            e.kind.label(),
+                            if chosen.is_some() { "chose" } else { "offered" }
+                        ),
+                    );
+                    weak_seen.push(s);
+                }
+            }
+        }
+    }
+    if weak_seen.is_empty() {
+        return;
+    }
+    f.summary = format!("weak algorithms negotiated or offered: {}", weak_seen.join(", "));
+    f.detail("proposals", weak_seen);
+    f.fix = Some(fixes::WEAK.to_string());
+    ctx.add(f);
+}
+
+fn vendors(ctx: &mut Ctx<'_>, t: &Tunnel) {
+    let model = ctx.model;
+    for peer in t.peers {
+        let mut names: Vec<String> = Vec::new();
+        let mut first_at = None;
+        for &sid in &t.sas {
+            for e in &model.sas[sid].exchanges {
+                for m in e.requests.iter().chain(e.responses.iter()) {
+                    if ctx.rec(m).src != peer {
+                        continue;
+                    }
+                    for n in ctx.ike(m).vendor_names.iter().flatten() {
+                        if !names.contains(n) {
+                            names.push(n.clone());
+                            first_at.get_or_insert(m.at);
+                        }
+                    }
+                }
+            }
+        }
+        if names.is_empty() {
+            continue;
+        }
+        let mut f = Finding::new(
+            FindingKind::PeerVendor,
+            &t.id,
+            Severity::Info,
+            Confidence::Certain,
+        );
+        if let Some(at) = first_at {
+            f.evidence(model, at, format!("vendor IDs from {peer}"));
+        }
+        f.summary = format!("{peer} announces: {}", names.join("; "));
+        f.detail("peer", peer);
+        f.detail("vendor_ids", &names);
+        f.phase = None;
+        // Keep one finding per peer: the tunnel/kind/phase merge key would fold both peers.
+        f.initiator = Some(peer);
+        ctx.findings.push(f);
+    }
+}

@@ -1,0 +1,195 @@
+//! no_response: requests retransmitted with no reply.
+//!
+//! Wire signature: bitwise-identical requests repeated with a growing back-off and nothing from
+//! the peer for that exchange (RFC 7296 §2.1). Two cases are told apart: the peer never answers
+//! anything ("peer never answers": path blocked, peer down, wrong address) and the peer answers
+//! the first exchange, then goes silent (UDP 4500 blocked after the NAT-T float, an oversized
+//! message, or an IKEv1 responder that cannot decrypt MM5). ICMP errors quoting the flow are
+//! shown when present. Liveness checks that go unanswered are reported with phase null.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, MsgRef};
+use crate::record::Timestamp;
+
+/// A single unanswered request is only a finding when the capture goes on this long after it.
+const LONE_REQUEST_WAIT_SECS: f64 = 10.0;
+
+struct Silence<'a> {
+    sa: &'a IkeSa,
+    exchange: usize,
+    /// Requests that went unanswered.
+    requests: Vec<MsgRef>,
+    /// The peer answered earlier exchanges of this SA.
+    answered_before: bool,
+}
+
+fn gave_up(requests: &[MsgRef], capture_end: Timestamp) -> bool {
+    match requests {
+        [] => false,
+        [one] => capture_end.secs_since(one.time) >= LONE_REQUEST_WAIT_SECS,
+        _ => true,
+    }
+}
+
+fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
+    let end = ctx.model.capture_end;
+    let mut out = Vec::new();
+    let answered = |e: &Exchange| !e.unanswered();
+    for (ei, e) in sa.exchanges.iter().enumerate() {
+        if ctx.explained.contains(&(sa.id, ei)) || e.kind == ExchangeKind::V1Informational {
+            continue;
+        }
+        let answered_after = sa.exchanges[ei + 1..].iter().any(answered);
+        if answered_after {
+            continue;
+        }
+        let answered_before = sa.exchanges[..ei].iter().any(answered);
+        if e.unanswered() {
+            if gave_up(&e.requests, end) {
+                out.push(Silence {
+                    sa,
+                    exchange: ei,
+                    requests: e.requests.clone(),
+                    answered_before,
+                });
+            }
+        } else if matches!(
+            e.kind,
+            ExchangeKind::MainMode | ExchangeKind::AggressiveMode | ExchangeKind::QuickMode
+        ) {
+            // IKEv1: requests after the last response (e.g. MM5 repeated after MM4).
+            let last_resp = e.responses.iter().map(|m| m.time).max().unwrap_or_default();
+            let trailing: Vec<MsgRef> = e
+                .requests
+                .iter()
+                .copied()
+                .filter(|m| m.time > last_resp)
+                .collect();
+            let responder_spoke_later = sa
+                .exchanges
+                .iter()
+                .any(|x| x.requester == e.responder && x.start() > last_resp);
+            if trailing.len() >= 2 && !responder_spoke_later {
+                out.push(Silence {
+                    sa,
+                    exchange: ei,
+                    requests: trailing,
+                    answered_before: true,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        if ctx.version_mismatch_tunnels.contains(&t.index) {
+            continue;
+        }
+        let mut found: Vec<Silence> = Vec::new();
+        for &sid in &t.sas {
+            found.extend(silences(ctx, &model.sas[sid]));
+        }
+        for s in found {
+            let e = &s.sa.exchanges[s.exchange];
+            let phase = e.kind.phase();
+            let mut f = Finding::new(
+                FindingKind::NoResponse,
+                &t.id,
+                Severity::Error,
+                Confidence::Certain,
+            );
+            f.phase = phase;
+            f.initiator = Some(e.requester);
+            f.responder = Some(e.responder);
+            for m in s.requests.iter().take(6) {
+                f.evidence(model, m.at, format!("{}, no response", ctx.describe(e, m, false)));
+            }
+            let backoff: Vec<f64> = s
+                .requests
+                .windows(2)
+                .map(|w| (w[1].time.secs_since(w[0].time) * 100.0).round() / 100.0)
+                .collect();
+            // ICMP errors quoting this flow.
+            let mut icmp_notes = Vec::new();
+            for r in &model.data.icmp {
+                let Some(icmp) = &r.icmp else { continue };
+                if icmp.quoted.src == e.requester && icmp.quoted.dst == e.responder {
+                    let note = format!(
+                        "ICMP{} type {} code {} from {}",
+                        if icmp.version == 6 { "v6" } else { "" },
+                        icmp.icmp_type,
+                        icmp.code,
+                        r.src
+                    );
+                    f.evidence(
+                        model,
+                        crate::reconstruct::FrameRef {
+                            file: r.file_index,
+                            frame: r.frame,
+                        },
+                        format!("{note} quoting the request"),
+                    );
+                    icmp_notes.push(note);
+                }
+            }
+            let what = if matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode)
+                && s.answered_before
+            {
+                format!("{} message from {}", e.kind.label(), e.requester)
+            } else {
+                e.kind.label().to_string()
+            };
+            let (summary, fix) = if phase.is_none() {
+                (
+                    format!(
+                        "{} checks from {} unanswered by {} ({} copies)",
+                        what,
+                        e.requester,
+                        e.responder,
+                        s.requests.len()
+                    ),
+                    fixes::DPD_FLAP,
+                )
+            } else if s.answered_before || !e.responses.is_empty() {
+                (
+                    format!(
+                        "{} answers the earlier messages, then goes silent: {} sent {} times with no reply",
+                        e.responder,
+                        what,
+                        s.requests.len()
+                    ),
+                    fixes::PATH_AFTER_INIT,
+                )
+            } else {
+                (
+                    format!(
+                        "peer never answers: {} from {} to {} sent {} times with no reply",
+                        what,
+                        e.requester,
+                        e.responder,
+                        s.requests.len()
+                    ),
+                    fixes::PATH,
+                )
+            };
+            f.summary = summary;
+            if !backoff.is_empty() {
+                f.summary.push_str(&format!(" (back-off {:?} s)", backoff));
+            }
+            if icmp_notes.is_empty() {
+                f.summary.push_str("; no ICMP error seen");
+            } else {
+                f.summary.push_str(&format!("; {}", icmp_notes.join(", ")));
+            }
+            f.detail("backoff_s", backoff);
+            f.detail("copies", s.requests.len());
+            f.fix = Some(fix.to_string());
+            ctx.explained.insert((s.sa.id, s.exchange));
+            ctx.add(f);
+        }
+    }
+}

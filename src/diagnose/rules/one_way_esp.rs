@@ -1,0 +1,89 @@
+//! one_way_esp: the SAs are up but ESP flows in one direction only ("egress climbs, ingress
+//! zero").
+//!
+//! Wire signature: a tunnel whose IKE traffic is seen in both directions (so the capture point
+//! sees both ways) and whose CHILD SA is up, with ESP packets from one peer and none from the
+//! other over the same period. Reported per CHILD SA generation when SPIs churn.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::SaState;
+
+/// Packets one way before the silence of the other way counts.
+const MIN_PACKETS: u64 = 5;
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        let [a, b] = t.peers;
+        let sas_up = t
+            .sas
+            .iter()
+            .any(|&s| matches!(model.sas[s].state, SaState::Established | SaState::Midstream));
+        if !sas_up {
+            continue;
+        }
+        let ike_from = |p| {
+            model
+                .data
+                .ike
+                .iter()
+                .any(|r| r.src == p && (r.dst == a || r.dst == b))
+        };
+        if !(ike_from(a) && ike_from(b)) {
+            continue;
+        }
+        let (pa, ba) = t.esp_from(model, a);
+        let (pb, bb) = t.esp_from(model, b);
+        let (sender, silent, packets, bytes) = if pa >= MIN_PACKETS && pb == 0 {
+            (a, b, pa, ba)
+        } else if pb >= MIN_PACKETS && pa == 0 {
+            (b, a, pb, bb)
+        } else {
+            continue;
+        };
+        let mut f = Finding::new(FindingKind::OneWayEsp, &t.id, Severity::Error, Confidence::Likely);
+        let first_sa = &model.sas[t.sas[0]];
+        f.initiator = Some(first_sa.initiator);
+        f.responder = Some(first_sa.responder);
+        for &c in &t.children {
+            let child = &model.children[c];
+            f.evidence(
+                model,
+                child.at,
+                format!(
+                    "CHILD SA up ({} response)",
+                    model.sas[child.ike_sa].exchanges[child.exchange].kind.label()
+                ),
+            );
+        }
+        let mut spis = Vec::new();
+        for k in t.esp.iter().filter(|k| k.0 == sender) {
+            let fl = &model.esp[k];
+            spis.push(format!("{:08x}", fl.spi));
+            f.evidence(
+                model,
+                fl.first_frame,
+                format!("first ESP packet from {sender} on SPI {:08x}", fl.spi),
+            );
+            f.evidence(
+                model,
+                fl.last_frame,
+                format!(
+                    "last of {} ESP packets from {sender} on SPI {:08x}",
+                    fl.packets, fl.spi
+                ),
+            );
+        }
+        f.summary = format!(
+            "SAs are up but ESP flows one way: {packets} packets ({bytes} bytes) from {sender} on SPI {}, none from {silent}",
+            spis.join(", ")
+        );
+        f.detail("sender", sender);
+        f.detail("silent", silent);
+        f.detail("packets", packets);
+        f.detail("bytes", bytes);
+        f.fix = Some(format!("{} The silent end here is {silent}.", fixes::ONE_WAY));
+        ctx.add(f);
+    }
+}

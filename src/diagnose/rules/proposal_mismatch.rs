@@ -1,0 +1,455 @@
+//! proposal_mismatch (phase1 or phase2): the two ends' proposals have nothing in common.
+//!
+//! Wire signatures:
+//! - IKEv2 phase 1: IKE_SA_INIT answered by N(NO_PROPOSAL_CHOSEN) (clear), or by
+//!   N(INVALID_KE_PAYLOAD) with no successful retry.
+//! - IKEv1 phase 1: MM1/AM1 answered by a clear Informational N(NO-PROPOSAL-CHOSEN) or
+//!   N(ATTRIBUTES-NOT-SUPPORTED).
+//! - IKEv2 phase 2: the IKE_AUTH or CREATE_CHILD_SA response carries N(NO_PROPOSAL_CHOSEN) or
+//!   N(INVALID_KE_PAYLOAD) inside SK (certain with keys); without keys, an IKE_AUTH response that
+//!   authenticates (starts with IDr) but is too small to carry SA+TSi+TSr and no ESP follows.
+//! - IKEv1 phase 2: Main Mode completes, Quick Mode message 1 gets no QM2 and the responder sends
+//!   an Informational instead (encrypted: likely; clear N(14): certain).
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
+use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
+use crate::report::notify_list;
+
+/// Minimum shortfall (bytes) of an IKE_AUTH response against its request for the CHILD SA
+/// payloads (SA, TSi, TSr) to be judged missing.
+const CHILD_PAYLOADS_MIN_BYTES: u32 = 64;
+
+/// What the peer `who` itself proposed or chose anywhere on the tunnel (clear or decrypted).
+fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for &sid in &t.sas {
+        for e in &ctx.model.sas[sid].exchanges {
+            for m in e.requests.iter().chain(e.responses.iter()) {
+                if ctx.rec(m).src != who {
+                    continue;
+                }
+                let ike = ctx.ike(m);
+                let props = ike
+                    .proposals
+                    .iter()
+                    .chain(ike.decrypted.iter().flat_map(|d| d.proposals.iter()));
+                for p in props {
+                    if (p.protocol == 1) == protocol_ike {
+                        for s in &p.summary {
+                            if !out.contains(s) {
+                                out.push(s.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn finish(ctx: &Ctx<'_>, f: &mut Finding, t: &Tunnel, sa: &IkeSa, offered: Vec<String>, protocol_ike: bool) {
+    let wanted = wanted_by(ctx, t, sa.responder, protocol_ike);
+    if !offered.is_empty() {
+        f.summary
+            .push_str(&format!("; {} offered {}", sa.initiator, offered.join(", ")));
+    }
+    if !wanted.is_empty() {
+        f.summary
+            .push_str(&format!("; {} proposes {}", sa.responder, wanted.join(", ")));
+    }
+    f.detail("offered", offered);
+    f.detail("responder_proposes", wanted);
+}
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        if ctx.version_mismatch_tunnels.contains(&t.index) {
+            continue;
+        }
+        for &sid in &t.sas {
+            let sa = &model.sas[sid];
+            if sa.version == 2 {
+                phase1_v2(ctx, t, sa);
+                phase2_v2(ctx, t, sa);
+            } else {
+                phase1_v1(ctx, t, sa);
+                phase2_v1(ctx, t, sa);
+            }
+        }
+    }
+}
+
+fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
+    if sa.state != SaState::Refused {
+        return;
+    }
+    let model = ctx.model;
+    let inits: Vec<(usize, &crate::reconstruct::Exchange)> =
+        sa.exchanges_of(ExchangeKind::IkeSaInit).collect();
+    let Some(&(ei, last)) = inits.last() else { return };
+    let Some(resp) = last.responses.first() else {
+        return;
+    };
+    let notes = ctx.ike(resp).notify.clone();
+    let mut f = Finding::new(
+        FindingKind::ProposalMismatch,
+        &t.id,
+        Severity::Error,
+        Confidence::Certain,
+    );
+    f.phase = Some("phase1");
+    f.initiator = Some(sa.initiator);
+    f.responder = Some(sa.responder);
+    let offered = last
+        .requests
+        .first()
+        .map(|m| ctx.proposal_summaries(m))
+        .unwrap_or_default();
+    if let Some(m) = last.requests.first() {
+        f.evidence(
+            model,
+            m.at,
+            format!(
+                "IKE_SA_INIT request from {} offers {}",
+                sa.initiator,
+                offered.join(", ")
+            ),
+        );
+    }
+    if notes.contains(&notify::NO_PROPOSAL_CHOSEN) {
+        f.evidence(
+            model,
+            resp.at,
+            format!("IKE_SA_INIT response from {}: NO_PROPOSAL_CHOSEN", sa.responder),
+        );
+        f.summary = format!("IKE proposal refused by {} (NO_PROPOSAL_CHOSEN)", sa.responder);
+    } else if notes.contains(&notify::INVALID_KE_PAYLOAD) {
+        let group = ctx
+            .ike(resp)
+            .notifies
+            .iter()
+            .find(|n| n.kind == notify::INVALID_KE_PAYLOAD)
+            .and_then(|n| (n.data.0.len() == 2).then(|| u16::from_be_bytes([n.data.0[0], n.data.0[1]])));
+        // A later successful IKE SA from the same initiator within 30 s is a healthy retry.
+        let retried_ok = t.sas.iter().any(|&o| {
+            let other = &model.sas[o];
+            other.initiator == sa.initiator
+                && other.first >= sa.first
+                && other.first.secs_since(sa.last) < 30.0
+                && matches!(other.state, SaState::Established | SaState::Negotiating)
+        });
+        if retried_ok {
+            return;
+        }
+        let g = group
+            .map(|g| format!("DH group {g}"))
+            .unwrap_or_else(|| "another DH group".into());
+        f.evidence(
+            model,
+            resp.at,
+            format!(
+                "IKE_SA_INIT response from {}: INVALID_KE_PAYLOAD, wants {g}",
+                sa.responder
+            ),
+        );
+        f.summary = format!(
+            "DH group refused by {} (INVALID_KE_PAYLOAD, it wants {g}) and no retry with an acceptable group succeeded",
+            sa.responder
+        );
+        f.detail("responder_wants_group", group);
+    } else if notes.iter().any(|n| notify::is_error(*n)) {
+        // Other errors (e.g. INVALID_SYNTAX) are not proposal problems.
+        return;
+    } else {
+        return;
+    }
+    finish(ctx, &mut f, t, sa, offered, true);
+    f.fix = Some(fixes::IKE_CRYPTO.to_string());
+    ctx.explained.insert((sa.id, ei));
+    ctx.add(f);
+}
+
+fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
+    if sa.state != SaState::Refused {
+        return;
+    }
+    let model = ctx.model;
+    let mut hit = None;
+    for (ei, e) in sa.exchanges.iter().enumerate() {
+        if e.kind == ExchangeKind::V1Informational && e.requester == sa.responder {
+            if let Some(m) = e.requests.first() {
+                let n = ctx.ike(m).notify.clone();
+                if n.contains(&notify::NO_PROPOSAL_CHOSEN) || n.contains(&13) {
+                    hit = Some((ei, *m, n));
+                    break;
+                }
+            }
+        }
+    }
+    let Some((ei, m, n)) = hit else { return };
+    let p1 = sa
+        .exchanges
+        .iter()
+        .find(|e| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode));
+    let offered = p1
+        .and_then(|e| e.requests.first())
+        .map(|r| ctx.proposal_summaries(r))
+        .unwrap_or_default();
+    let mut f = Finding::new(
+        FindingKind::ProposalMismatch,
+        &t.id,
+        Severity::Error,
+        Confidence::Certain,
+    );
+    f.phase = Some("phase1");
+    f.initiator = Some(sa.initiator);
+    f.responder = Some(sa.responder);
+    if let Some(r) = p1.and_then(|e| e.requests.first()) {
+        f.evidence(
+            model,
+            r.at,
+            format!(
+                "{} message 1 from {} offers {}",
+                p1.map(|e| e.kind.label()).unwrap_or(""),
+                sa.initiator,
+                offered.join(", ")
+            ),
+        );
+    }
+    f.evidence(
+        model,
+        m.at,
+        format!("Informational from {}: {}", sa.responder, notify_list(&n)),
+    );
+    f.summary = format!(
+        "ISAKMP (phase 1) proposal refused by {} ({})",
+        sa.responder,
+        notify_list(&n)
+    );
+    finish(ctx, &mut f, t, sa, offered, true);
+    f.fix = Some(fixes::IKE_CRYPTO.to_string());
+    ctx.explained.insert((sa.id, ei));
+    ctx.add(f);
+}
+
+fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
+    let model = ctx.model;
+    for (ei, e) in sa.exchanges.iter().enumerate() {
+        if ctx.explained.contains(&(sa.id, ei)) {
+            continue;
+        }
+        let child_exchange = matches!(
+            e.kind,
+            ExchangeKind::IkeAuth
+                | ExchangeKind::NewChild
+                | ExchangeKind::ChildRekey
+                | ExchangeKind::CreateChildSa
+        );
+        if !child_exchange {
+            continue;
+        }
+        let Some(resp) = e.distinct_responses().last() else {
+            continue;
+        };
+        let ike = ctx.ike(resp);
+        let Some(req) = e.requests.first() else { continue };
+        if let Some(d) = &ike.decrypted {
+            let refused: Vec<u16> = d
+                .notify
+                .iter()
+                .copied()
+                .filter(|n| {
+                    *n == notify::NO_PROPOSAL_CHOSEN
+                        || (*n == notify::INVALID_KE_PAYLOAD && e.kind != ExchangeKind::IkeAuth)
+                })
+                .collect();
+            if refused.is_empty() {
+                continue;
+            }
+            let offered = ctx.proposal_summaries(req);
+            let mut f = Finding::new(
+                FindingKind::ProposalMismatch,
+                &t.id,
+                Severity::Error,
+                Confidence::Certain,
+            );
+            f.phase = Some("phase2");
+            f.initiator = Some(e.requester);
+            f.responder = Some(e.responder);
+            f.evidence(
+                model,
+                req.at,
+                format!(
+                    "{} request from {} offers ESP {}",
+                    e.kind.label(),
+                    e.requester,
+                    offered.join(", ")
+                ),
+            );
+            f.evidence(
+                model,
+                resp.at,
+                format!(
+                    "{} response from {} (decrypted): {}",
+                    e.kind.label(),
+                    e.responder,
+                    notify_list(&d.notify)
+                ),
+            );
+            f.summary = format!(
+                "CHILD SA proposal refused by {} ({})",
+                e.responder,
+                notify_list(&refused)
+            );
+            finish(ctx, &mut f, t, sa, offered, false);
+            f.fix = Some(fixes::IPSEC_CRYPTO.to_string());
+            ctx.explained.insert((sa.id, ei));
+            ctx.add(f);
+        } else if e.kind == ExchangeKind::IkeAuth && ike.decrypted.is_none() && req_is_clear_of_keys(ctx, req)
+        {
+            // Without keys: authenticated (IDr first) but no CHILD SA payloads and no ESP.
+            if inner_first(ike) != Some(payload::IDR) {
+                continue;
+            }
+            let req_len = ctx.ike(req).length;
+            if ike.length + CHILD_PAYLOADS_MIN_BYTES > req_len {
+                continue;
+            }
+            let established_at = resp.time;
+            let esp_after = t
+                .esp
+                .iter()
+                .filter_map(|k| model.esp.get(k))
+                .any(|fl| fl.last >= established_at);
+            let child_later = sa.exchanges[ei + 1..].iter().any(|x| {
+                matches!(x.kind, ExchangeKind::NewChild | ExchangeKind::CreateChildSa) && !x.unanswered()
+            });
+            if esp_after || child_later {
+                continue;
+            }
+            let mut f = Finding::new(
+                FindingKind::ProposalMismatch,
+                &t.id,
+                Severity::Error,
+                Confidence::Likely,
+            );
+            f.phase = Some("phase2");
+            f.initiator = Some(e.requester);
+            f.responder = Some(e.responder);
+            f.evidence(
+                model,
+                req.at,
+                format!(
+                    "IKE_AUTH request from {} ({} bytes) asks for a CHILD SA",
+                    e.requester, req_len
+                ),
+            );
+            f.evidence(
+                model,
+                resp.at,
+                format!(
+                    "IKE_AUTH response from {} authenticates (IDr first) but is {} bytes: too small for SA+TSi+TSr",
+                    e.responder, ike.length
+                ),
+            );
+            f.summary = format!(
+                "IKE SA up but the CHILD SA was refused inside IKE_AUTH by {} and no ESP follows (NO_PROPOSAL_CHOSEN or TS_UNACCEPTABLE; encrypted - give the key table with --keys to tell which)",
+                e.responder
+            );
+            f.fix = Some(format!(
+                "{} If the proposals match, check the traffic selectors: {}",
+                fixes::IPSEC_CRYPTO,
+                fixes::TS
+            ));
+            ctx.explained.insert((sa.id, ei));
+            ctx.add(f);
+        }
+    }
+}
+
+fn req_is_clear_of_keys(ctx: &Ctx<'_>, req: &crate::reconstruct::MsgRef) -> bool {
+    ctx.ike(req).decrypted.is_none()
+}
+
+fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
+    if !matches!(sa.state, SaState::Established | SaState::Midstream) {
+        return;
+    }
+    let model = ctx.model;
+    for (ei, e) in sa.exchanges.iter().enumerate() {
+        if e.kind != ExchangeKind::QuickMode || !e.unanswered() || ctx.explained.contains(&(sa.id, ei)) {
+            continue;
+        }
+        let Some(q1) = e.requests.first() else { continue };
+        // An Informational from the Quick Mode responder after QM1, instead of QM2.
+        let info = sa.exchanges.iter().enumerate().find(|(_, x)| {
+            x.kind == ExchangeKind::V1Informational
+                && x.requester == e.responder
+                && x.start() >= q1.time
+                && x.start().secs_since(e.end()) < 10.0
+        });
+        let Some((ii, info)) = info else { continue };
+        let im = info.requests[0];
+        let notes = notifies_of(ctx.ike(&im));
+        if notes.contains(&notify::INVALID_ID_INFORMATION) {
+            continue; // ts_mismatch
+        }
+        let certain = notes.contains(&notify::NO_PROPOSAL_CHOSEN);
+        let mut f = Finding::new(
+            FindingKind::ProposalMismatch,
+            &t.id,
+            Severity::Error,
+            if certain {
+                Confidence::Certain
+            } else {
+                Confidence::Likely
+            },
+        );
+        f.phase = Some("phase2");
+        f.initiator = Some(e.requester);
+        f.responder = Some(e.responder);
+        f.evidence(
+            model,
+            q1.at,
+            format!(
+                "Quick Mode message 1 from {} (MID {:#x})",
+                e.requester, e.message_id
+            ),
+        );
+        for m in e.requests.iter().filter(|m| m.retransmit).take(3) {
+            f.evidence(model, m.at, "Quick Mode message 1 retransmitted");
+        }
+        let what = if notes.is_empty() {
+            "encrypted Informational instead of Quick Mode message 2".to_string()
+        } else {
+            format!("Informational {}", notify_list(&notes))
+        };
+        f.evidence(model, im.at, format!("{} from {}", what, e.responder));
+        f.summary = format!(
+            "Main Mode completed but Quick Mode was refused by {} ({}){}",
+            e.responder,
+            what,
+            if certain {
+                ""
+            } else {
+                "; the notify is encrypted: NO-PROPOSAL-CHOSEN is the usual cause, INVALID-ID-INFORMATION (selectors) the other"
+            }
+        );
+        f.fix = Some(if certain {
+            fixes::IPSEC_CRYPTO.to_string()
+        } else {
+            format!(
+                "{} If the proposals match, check the proxy IDs: {}",
+                fixes::IPSEC_CRYPTO,
+                fixes::TS
+            )
+        });
+        ctx.explained.insert((sa.id, ei));
+        ctx.explained.insert((sa.id, ii));
+        ctx.add(f);
+    }
+}

@@ -1,0 +1,203 @@
+//! rekey_flap: the tunnel is torn down and rebuilt on a cadence, or rekeys keep failing.
+//!
+//! Wire signature: IKEv2 CREATE_CHILD_SA requests answered by an error (decrypted error notify;
+//! without keys, a response whose protected body starts with a Notify), the CHILD/IKE SA then
+//! expiring and a fresh IKE_SA_INIT rebuilding the tunnel, again and again; IKEv1: Quick Mode
+//! rekeys refused or unanswered and Main Mode repeated. The measured interval between rebuilds
+//! is reported next to the lifetimes the proposals carry (IKEv1 only: IKEv2 lifetimes are local
+//! policy and never on the wire). A successful make-before-break rekey is not a flap.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::{inner_first, notify, payload};
+use crate::reconstruct::{ExchangeKind, SaState};
+use crate::record::AttrValue;
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        let mut failed = Vec::new(); // (sa, exchange, phase, notifies)
+        let mut certain = false;
+        let mut established_times = Vec::new();
+        for &sid in &t.sas {
+            let sa = &model.sas[sid];
+            if sa.state == SaState::Established && sa.rekey_of.is_none() {
+                if let Some((time, at)) = sa.established {
+                    // Skip rebuilds that follow a DPD outage (reported as dpd_flap).
+                    established_times.push((time, at, sid));
+                }
+            }
+            let mut qm_ok = 0;
+            for (ei, e) in sa.exchanges.iter().enumerate() {
+                match e.kind {
+                    ExchangeKind::ChildRekey
+                    | ExchangeKind::NewChild
+                    | ExchangeKind::CreateChildSa
+                    | ExchangeKind::IkeRekey => {
+                        let Some(resp) = e.distinct_responses().next() else {
+                            continue;
+                        };
+                        let ike = ctx.ike(resp);
+                        let errors: Vec<u16> = match &ike.decrypted {
+                            Some(d) => d
+                                .notify
+                                .iter()
+                                .copied()
+                                .filter(|n| notify::is_error(*n))
+                                .collect(),
+                            None => Vec::new(),
+                        };
+                        let failed_now = if ike.decrypted.is_some() {
+                            !errors.is_empty()
+                        } else {
+                            inner_first(ike) == Some(payload::N)
+                        };
+                        if failed_now {
+                            certain |= ike.decrypted.is_some();
+                            let phase = if e.kind == ExchangeKind::IkeRekey {
+                                "phase1"
+                            } else {
+                                "phase2"
+                            };
+                            failed.push((sid, ei, phase, errors));
+                        }
+                    }
+                    ExchangeKind::QuickMode => {
+                        if e.unanswered() && qm_ok > 0 {
+                            failed.push((sid, ei, "phase2", Vec::new()));
+                        } else if !e.unanswered() {
+                            qm_ok += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let rebuilds = established_times.len().saturating_sub(1);
+        if !(failed.len() >= 2 || (rebuilds >= 2 && !failed.is_empty())) {
+            continue;
+        }
+        let phase = if failed.iter().any(|f| f.2 == "phase2") {
+            "phase2"
+        } else {
+            "phase1"
+        };
+        let first_sa = &model.sas[failed[0].0];
+        let mut f = Finding::new(
+            FindingKind::RekeyFlap,
+            &t.id,
+            Severity::Error,
+            if certain {
+                Confidence::Certain
+            } else {
+                Confidence::Likely
+            },
+        );
+        f.phase = Some(phase);
+        f.initiator = Some(first_sa.initiator);
+        f.responder = Some(first_sa.responder);
+        let mut all_errors: Vec<u16> = Vec::new();
+        for (sid, ei, _, errors) in &failed {
+            let sa = &model.sas[*sid];
+            let e = &sa.exchanges[*ei];
+            all_errors.extend(errors);
+            if let Some(m) = e.requests.first() {
+                f.evidence(
+                    model,
+                    m.at,
+                    format!("{} request from {}", e.kind.label(), e.requester),
+                );
+            }
+            if let Some(m) = e.responses.first() {
+                let what = if errors.is_empty() {
+                    "refused (protected body starts with a Notify: an error)".to_string()
+                } else {
+                    format!("refused with {}", crate::report::notify_list(errors))
+                };
+                f.evidence(
+                    model,
+                    m.at,
+                    format!("{} response from {}: {}", e.kind.label(), e.responder, what),
+                );
+            } else {
+                f.evidence(
+                    model,
+                    e.requests[0].at,
+                    format!("{} never answered", e.kind.label()),
+                );
+            }
+            ctx.explained.insert((*sid, *ei));
+        }
+        for (_, at, sid) in established_times.iter().skip(1) {
+            f.evidence(
+                model,
+                *at,
+                format!(
+                    "tunnel rebuilt from scratch (IKE SA {})",
+                    model.sas[*sid].spi_i.to_hex()
+                ),
+            );
+        }
+        let intervals: Vec<f64> = established_times
+            .windows(2)
+            .map(|w| (w[1].0.secs_since(w[0].0) * 10.0).round() / 10.0)
+            .collect();
+        let mean = if intervals.is_empty() {
+            None
+        } else {
+            Some(intervals.iter().sum::<f64>() / intervals.len() as f64)
+        };
+        all_errors.sort();
+        all_errors.dedup();
+        let lifetimes = proposal_lifetimes(ctx, &t.sas);
+        let mut summary = format!("{} of the tunnel's rekeys failed", failed.len());
+        if !all_errors.is_empty() {
+            summary.push_str(&format!(" ({})", crate::report::notify_list(&all_errors)));
+        }
+        if let Some(m) = mean {
+            summary.push_str(&format!(
+                "; the tunnel was rebuilt from scratch {rebuilds} times, every {m:.0} s on average"
+            ));
+        }
+        if !lifetimes.is_empty() {
+            summary.push_str(&format!("; lifetimes in the proposals: {}", lifetimes.join(", ")));
+        } else {
+            summary.push_str("; the SAs die at their lifetime instead of being replaced");
+        }
+        f.summary = summary;
+        f.detail("failed_rekeys", failed.len());
+        f.detail("rebuilds", rebuilds);
+        f.detail("rebuild_intervals_s", intervals);
+        f.fix = Some(fixes::REKEY_FLAP.to_string());
+        ctx.add(f);
+    }
+}
+
+/// IKEv1 life durations offered (phase 1 attribute 12, IPsec attribute 2), as "N s".
+fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
+    let mut out = Vec::new();
+    for &sid in sas {
+        let sa = &ctx.model.sas[sid];
+        if sa.version != 1 {
+            continue;
+        }
+        for e in &sa.exchanges {
+            for m in e.requests.iter().take(1) {
+                for p in &ctx.ike(m).proposals {
+                    for tr in &p.transforms {
+                        let key = if p.protocol == 1 { 12 } else { 2 };
+                        for a in tr.attributes.iter().filter(|a| a.kind == key) {
+                            if let Some(v) = AttrValue::as_u64(&a.value) {
+                                let s = format!("{v} s");
+                                if !out.contains(&s) {
+                                    out.push(s);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,115 @@
+//! ts_mismatch: the responder refuses the traffic selectors (proxy IDs).
+//!
+//! Wire signatures: IKEv2 IKE_AUTH / CREATE_CHILD_SA response with N(TS_UNACCEPTABLE) or
+//! N(INVALID_SELECTORS) (inside SK: certain with keys); IKEv1 Informational
+//! N(INVALID-ID-INFORMATION) after phase 1 completed (clear or decrypted). Without keys the
+//! IKEv2 case looks like a phase-2 proposal refusal and is reported there as likely.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::exchanges::{notifies_of, notify};
+use crate::reconstruct::{ExchangeKind, SaState};
+use crate::report::{notify_list, selectors};
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for sa in &model.sas {
+        if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
+            continue;
+        }
+        for (ei, e) in sa.exchanges.iter().enumerate() {
+            if ctx.explained.contains(&(sa.id, ei)) {
+                continue;
+            }
+            let v2_child = sa.version == 2
+                && matches!(
+                    e.kind,
+                    ExchangeKind::IkeAuth
+                        | ExchangeKind::NewChild
+                        | ExchangeKind::ChildRekey
+                        | ExchangeKind::CreateChildSa
+                );
+            let v1_phase2 = sa.version == 1
+                && e.kind == ExchangeKind::V1Informational
+                && matches!(sa.state, SaState::Established | SaState::Midstream);
+            if !(v2_child || v1_phase2) {
+                continue;
+            }
+            let (msg, request) = if v2_child {
+                match e.distinct_responses().last() {
+                    Some(m) => (*m, e.requests.first().copied()),
+                    None => continue,
+                }
+            } else {
+                (e.requests[0], None)
+            };
+            let notes = notifies_of(ctx.ike(&msg));
+            let hit: Vec<u16> = notes
+                .iter()
+                .copied()
+                .filter(|n| {
+                    if v2_child {
+                        *n == notify::TS_UNACCEPTABLE || *n == notify::INVALID_SELECTORS
+                    } else {
+                        *n == notify::INVALID_ID_INFORMATION
+                    }
+                })
+                .collect();
+            if hit.is_empty() {
+                continue;
+            }
+            let mut f = Finding::new(
+                FindingKind::TsMismatch,
+                ctx.tunnel_id(sa),
+                Severity::Error,
+                Confidence::Certain,
+            );
+            f.phase = Some("phase2");
+            let (ini, resp) = if v2_child {
+                (e.requester, e.responder)
+            } else {
+                (e.responder, e.requester)
+            };
+            f.initiator = Some(ini);
+            f.responder = Some(resp);
+            let mut offered = Vec::new();
+            if let Some(req) = request {
+                if let Some(d) = ctx.ike(&req).decrypted.as_deref() {
+                    offered = selectors(&d.traffic_selectors);
+                }
+                f.evidence(
+                    model,
+                    req.at,
+                    if offered.is_empty() {
+                        format!("{} request from {}", e.kind.label(), ini)
+                    } else {
+                        format!(
+                            "{} request from {} proposes {}",
+                            e.kind.label(),
+                            ini,
+                            offered.join(" ")
+                        )
+                    },
+                );
+            }
+            f.evidence(
+                model,
+                msg.at,
+                format!("{} from {}: {}", e.kind.label(), resp, notify_list(&notes)),
+            );
+            f.summary = format!(
+                "{resp} refused the traffic selectors ({}){}",
+                notify_list(&hit),
+                if offered.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {ini} proposed {}", offered.join(" "))
+                }
+            );
+            f.detail("offered_selectors", offered);
+            f.fix = Some(fixes::TS.to_string());
+            ctx.explained.insert((sa.id, ei));
+            ctx.add(f);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Drives one input file through ingest and decoding, handing [`Record`]s to a consumer.
+
+use crate::capture::{self, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats};
+use crate::decode::Decoder;
+use crate::record::Record;
+
+/// Consumer of decoded records and ingest events, in capture order.
+pub trait RecordSink {
+    /// One decoded record.
+    fn record(&mut self, record: Record);
+    /// A non-fatal ingest problem in file `file_index`.
+    fn event(&mut self, file_index: usize, event: &IngestEvent);
+}
+
+struct Adapter<'s> {
+    decoder: Decoder,
+    file_index: usize,
+    sink: &'s mut dyn RecordSink,
+}
+
+impl DatagramSink for Adapter<'_> {
+    fn datagram(&mut self, d: &Datagram<'_>) {
+        let rec = self.decoder.decode(d);
+        self.sink.record(rec);
+    }
+
+    fn event(&mut self, e: &IngestEvent) {
+        self.sink.event(self.file_index, e);
+    }
+}
+
+/// Read, decode and deliver one input (`-` is stdin).
+pub fn process_file(
+    path: &str,
+    file_index: usize,
+    opts: &IngestOptions,
+    sink: &mut dyn RecordSink,
+) -> Result<InputStats, capture::CaptureError> {
+    let input = capture::open_input(path)?;
+    let mut adapter = Adapter {
+        decoder: Decoder::new(file_index),
+        file_index,
+        sink,
+    };
+    capture::read_capture(input, opts, &mut adapter)
+}
+
+/// One line describing an ingest event, for stderr.
+pub fn describe_event(file: &str, e: &IngestEvent) -> String {
+    match e {
+        IngestEvent::Malformed { frame, offset, what } => {
+            format!("{file}: frame {frame}: offset {offset}: malformed: {what}")
+        }
+        IngestEvent::IncompleteReassembly {
+            frames,
+            src,
+            dst,
+            proto,
+            bytes_seen,
+            total_len,
+            ..
+        } => format!(
+            "{file}: frames {}: IP datagram {src} -> {dst} (proto {proto}) never fully reassembled: {bytes_seen} of {} bytes",
+            join_frames(frames),
+            total_len.map(|t| t.to_string()).unwrap_or_else(|| "unknown".into())
+        ),
+        IngestEvent::UnsupportedLinkType { frame, linktype } => format!(
+            "{file}: frame {frame}: link type {linktype} ({}) is not supported; its frames are skipped",
+            linktype_name(*linktype)
+        ),
+    }
+}
+
+fn join_frames(frames: &[u64]) -> String {
+    let v: Vec<String> = frames.iter().map(|f| f.to_string()).collect();
+    v.join(",")
+}
+
+/// Name of a LINKTYPE_ number, for messages.
+pub fn linktype_name(linktype: u32) -> &'static str {
+    match linktype {
+        0 => "NULL",
+        1 => "ETHERNET",
+        9 => "PPP",
+        12 | 14 | 101 => "RAW",
+        105 => "IEEE802_11",
+        108 => "LOOP",
+        113 => "LINUX_SLL",
+        127 => "IEEE802_11_RADIOTAP",
+        228 => "IPV4",
+        229 => "IPV6",
+        276 => "LINUX_SLL2",
+        _ => "unknown",
+    }
+}

@@ -1,0 +1,200 @@
+//! Streaming collection: keeps every IKE message (they are few) and folds ESP packets into
+//! per-SPI flow counters, so memory grows with live state, not with the capture size.
+
+use crate::capture::{IngestEvent, InputStats};
+use crate::pipeline::RecordSink;
+use crate::record::{Kind, Record, Timestamp};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Cap on ICMP errors and incomplete reassemblies kept as evidence.
+const MAX_KEPT_EVENTS: usize = 10_000;
+
+/// Where a packet is in the inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FrameRef {
+    /// Input file index.
+    pub file: usize,
+    /// 1-based frame number.
+    pub frame: u64,
+}
+
+/// Direction-specific ESP flow: one SPI from one source to one destination.
+#[derive(Clone, Debug)]
+pub struct EspFlow {
+    /// SPI.
+    pub spi: u32,
+    /// Sender.
+    pub src: IpAddr,
+    /// Receiver.
+    pub dst: IpAddr,
+    /// UDP-encapsulated.
+    pub udp_encap: bool,
+    /// Packets.
+    pub packets: u64,
+    /// ESP bytes.
+    pub bytes: u64,
+    /// First packet time and frame.
+    pub first: Timestamp,
+    /// First frame.
+    pub first_frame: FrameRef,
+    /// Last packet time.
+    pub last: Timestamp,
+    /// Last frame.
+    pub last_frame: FrameRef,
+    /// Highest sequence number seen.
+    pub max_seq: u32,
+    /// Last sequence number seen.
+    pub last_seq: u32,
+    /// Packets missing between consecutive sequence numbers (sum of forward gaps).
+    pub seq_gaps: u64,
+    /// Times the sequence number went backwards (reset or reordering).
+    pub seq_resets: u64,
+}
+
+/// NAT-T keepalives between two endpoints.
+#[derive(Clone, Debug)]
+pub struct KeepaliveStats {
+    /// Count.
+    pub count: u64,
+    /// First time.
+    pub first: Timestamp,
+    /// Last time.
+    pub last: Timestamp,
+    /// First frame.
+    pub first_frame: FrameRef,
+}
+
+/// Everything the reconstruction needs, gathered in one streaming pass.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Input file names.
+    pub files: Vec<String>,
+    /// Per-input counters (filled in by the caller from ingest stats).
+    pub stats: Vec<InputStats>,
+    /// IKE messages in input order (records of kind `ike` with `ike` present).
+    pub ike: Vec<Record>,
+    /// ESP flows keyed by (src, dst, spi).
+    pub esp: HashMap<(IpAddr, IpAddr, u32), EspFlow>,
+    /// Keepalives keyed by (src, dst).
+    pub keepalives: HashMap<(IpAddr, IpAddr), KeepaliveStats>,
+    /// ICMP error records.
+    pub icmp: Vec<Record>,
+    /// Incomplete IP reassemblies, with their file.
+    pub incomplete: Vec<(usize, IngestEvent)>,
+    /// Malformed-packet reports per file.
+    pub malformed: Vec<u64>,
+    /// IKE records that could not be decoded at all (no header), per file.
+    pub undecodable_ike: Vec<u64>,
+}
+
+impl Collected {
+    /// An empty collection for these inputs.
+    pub fn new(files: Vec<String>) -> Self {
+        let n = files.len();
+        Collected {
+            files,
+            stats: vec![InputStats::default(); n],
+            malformed: vec![0; n],
+            undecodable_ike: vec![0; n],
+            ..Default::default()
+        }
+    }
+
+    fn add_esp(&mut self, r: &Record) {
+        let Some(esp) = r.esp else { return };
+        let at = FrameRef {
+            file: r.file_index,
+            frame: r.frame,
+        };
+        let flow = self
+            .esp
+            .entry((r.src, r.dst, esp.spi))
+            .or_insert_with(|| EspFlow {
+                spi: esp.spi,
+                src: r.src,
+                dst: r.dst,
+                udp_encap: esp.udp_encap,
+                packets: 0,
+                bytes: 0,
+                first: r.time,
+                first_frame: at,
+                last: r.time,
+                last_frame: at,
+                max_seq: esp.seq,
+                last_seq: esp.seq,
+                seq_gaps: 0,
+                seq_resets: 0,
+            });
+        if flow.packets > 0 {
+            if esp.seq > flow.last_seq {
+                flow.seq_gaps += u64::from(esp.seq - flow.last_seq - 1);
+            } else {
+                flow.seq_resets += 1;
+            }
+        }
+        flow.packets += 1;
+        flow.bytes += u64::from(esp.length);
+        flow.last = flow.last.max(r.time);
+        flow.last_frame = flow.last_frame.max(at);
+        flow.max_seq = flow.max_seq.max(esp.seq);
+        flow.last_seq = esp.seq;
+    }
+}
+
+impl RecordSink for Collected {
+    fn record(&mut self, record: Record) {
+        if !record.problems.is_empty() {
+            if let Some(m) = self.malformed.get_mut(record.file_index) {
+                *m += 1;
+            }
+        }
+        match record.kind {
+            Kind::Ike if record.ike.is_some() => self.ike.push(record),
+            Kind::Ike => {
+                if let Some(m) = self.undecodable_ike.get_mut(record.file_index) {
+                    *m += 1;
+                }
+            }
+            Kind::Esp => self.add_esp(&record),
+            Kind::NatKeepalive => {
+                let at = FrameRef {
+                    file: record.file_index,
+                    frame: record.frame,
+                };
+                let k = self
+                    .keepalives
+                    .entry((record.src, record.dst))
+                    .or_insert(KeepaliveStats {
+                        count: 0,
+                        first: record.time,
+                        last: record.time,
+                        first_frame: at,
+                    });
+                k.count += 1;
+                k.last = k.last.max(record.time);
+            }
+            Kind::IcmpError => {
+                if self.icmp.len() < MAX_KEPT_EVENTS {
+                    self.icmp.push(record);
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, file_index: usize, event: &IngestEvent) {
+        match event {
+            IngestEvent::Malformed { .. } => {
+                if let Some(m) = self.malformed.get_mut(file_index) {
+                    *m += 1;
+                }
+            }
+            IngestEvent::IncompleteReassembly { .. } => {
+                if self.incomplete.len() < MAX_KEPT_EVENTS {
+                    self.incomplete.push((file_index, event.clone()));
+                }
+            }
+            IngestEvent::UnsupportedLinkType { .. } => {}
+        }
+    }
+}

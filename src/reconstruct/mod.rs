@@ -1,0 +1,12 @@
+//! Reconstruction: records → exchanges → IKE SAs and CHILD SAs → tunnels, with ESP flows
+//! attached. Everything works without keys; decrypted content, when present, sharpens it.
+
+pub mod collect;
+pub mod exchanges;
+pub mod sas;
+pub mod tunnels;
+
+pub use collect::{Collected, EspFlow, FrameRef};
+pub use exchanges::{Exchange, ExchangeKind, MsgRef};
+pub use sas::{ChildSa, IkeSa, SaState};
+pub use tunnels::{Model, Tunnel};

@@ -1,0 +1,281 @@
+//! Tunnels: one per pair of outer peer addresses over the whole capture, holding their IKE SAs,
+//! CHILD SAs and ESP flows.
+
+use super::collect::{Collected, EspFlow, FrameRef};
+use super::exchanges::{inner_first, payload, ExchangeKind};
+use super::sas::{build_sas, ChildSa, IkeSa, SaState};
+use crate::record::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// Tolerance for ESP that starts slightly before the exchange completing its SA is captured.
+const ESP_START_SLACK_NS: i64 = 500_000_000;
+/// Maximum gap between a CREATE_CHILD_SA and the first message of the IKE SA it created.
+const IKE_REKEY_LINK_SECS: f64 = 30.0;
+
+/// One pair of peers.
+#[derive(Clone, Debug)]
+pub struct Tunnel {
+    /// Index.
+    pub index: usize,
+    /// Stable identifier: `<lower address>-<higher address>`.
+    pub id: String,
+    /// The two peers (lower address first).
+    pub peers: [IpAddr; 2],
+    /// IKE SA indices (into [`Model::sas`]), in order of first message.
+    pub sas: Vec<usize>,
+    /// CHILD SA indices (into [`Model::children`]).
+    pub children: Vec<usize>,
+    /// ESP flow keys.
+    pub esp: Vec<(IpAddr, IpAddr, u32)>,
+    /// IKE versions seen.
+    pub versions: BTreeSet<u8>,
+    /// First activity.
+    pub first: Timestamp,
+    /// Last activity.
+    pub last: Timestamp,
+}
+
+impl Tunnel {
+    /// Total ESP packets and bytes sent by `src` on this tunnel.
+    pub fn esp_from(&self, model: &Model, src: IpAddr) -> (u64, u64) {
+        self.esp
+            .iter()
+            .filter(|k| k.0 == src)
+            .filter_map(|k| model.esp.get(k))
+            .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes))
+    }
+}
+
+/// The reconstructed capture.
+#[derive(Debug)]
+pub struct Model {
+    /// The collected raw material (IKE records, ESP flows, ...).
+    pub data: Collected,
+    /// Tunnels.
+    pub tunnels: Vec<Tunnel>,
+    /// IKE SAs.
+    pub sas: Vec<IkeSa>,
+    /// CHILD SAs.
+    pub children: Vec<ChildSa>,
+    /// ESP flows by key (moved out of `data`).
+    pub esp: BTreeMap<(IpAddr, IpAddr, u32), EspFlow>,
+    /// End of the capture (last timestamp of anything).
+    pub capture_end: Timestamp,
+}
+
+fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+impl Model {
+    /// Build the model from collected data.
+    pub fn build(mut data: Collected) -> Model {
+        // IKE messages in time order (stable: file order, then frame order, for ties).
+        let mut order: Vec<usize> = (0..data.ike.len()).collect();
+        order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
+        let esp: BTreeMap<_, _> = std::mem::take(&mut data.esp).into_iter().collect();
+
+        let mut tunnel_of: BTreeMap<(IpAddr, IpAddr), Vec<usize>> = BTreeMap::new();
+        for &i in &order {
+            let r = &data.ike[i];
+            tunnel_of.entry(pair(r.src, r.dst)).or_default().push(i);
+        }
+        for k in esp.keys() {
+            tunnel_of.entry(pair(k.0, k.1)).or_default();
+        }
+        let mut capture_end = Timestamp::default();
+        for r in &data.ike {
+            capture_end = capture_end.max(r.time);
+        }
+        for f in esp.values() {
+            capture_end = capture_end.max(f.last);
+        }
+
+        let mut tunnels = Vec::new();
+        let mut sas: Vec<IkeSa> = Vec::new();
+        for (index, ((a, b), msgs)) in tunnel_of.into_iter().enumerate() {
+            let tunnel_sas = build_sas(&data.ike, &msgs, index, sas.len());
+            let mut t = Tunnel {
+                index,
+                id: format!("{a}-{b}"),
+                peers: [a, b],
+                sas: tunnel_sas.iter().map(|s| s.id).collect(),
+                children: Vec::new(),
+                esp: Vec::new(),
+                versions: tunnel_sas.iter().map(|s| s.version).collect(),
+                first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
+                last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
+            };
+            sas.extend(tunnel_sas);
+            for (k, f) in esp
+                .range((a, b, 0)..=(a, b, u32::MAX))
+                .chain(esp.range((b, a, 0)..=(b, a, u32::MAX)))
+            {
+                t.esp.push(*k);
+                if t.first == Timestamp::default() || f.first < t.first {
+                    t.first = f.first;
+                }
+                t.last = t.last.max(f.last);
+            }
+            tunnels.push(t);
+        }
+        let mut model = Model {
+            data,
+            tunnels,
+            sas,
+            children: Vec::new(),
+            esp,
+            capture_end,
+        };
+        model.link_ike_rekeys();
+        model.find_children();
+        model.attach_esp();
+        model
+    }
+
+    /// Link IKEv2 SAs first seen mid-life (message id 0, no IKE_SA_INIT) to the SA on the same
+    /// tunnel whose CREATE_CHILD_SA just before created them.
+    fn link_ike_rekeys(&mut self) {
+        for t in 0..self.tunnels.len() {
+            let ids = self.tunnels[t].sas.clone();
+            for (n, &sid) in ids.iter().enumerate() {
+                let sa = &self.sas[sid];
+                if sa.version != 2 || sa.state != SaState::Midstream {
+                    continue;
+                }
+                let starts_fresh = sa.exchanges.first().map(|e| e.message_id == 0).unwrap_or(false);
+                if !starts_fresh || n == 0 {
+                    continue;
+                }
+                let start = sa.first;
+                // Most recent answered CREATE_CHILD_SA on an earlier SA of this tunnel.
+                let mut best: Option<(usize, usize, Timestamp)> = None;
+                for &pid in &ids[..n] {
+                    for (ei, e) in self.sas[pid].exchanges.iter().enumerate() {
+                        let cc = matches!(
+                            e.kind,
+                            ExchangeKind::CreateChildSa | ExchangeKind::IkeRekey | ExchangeKind::NewChild
+                        );
+                        if cc
+                            && !e.unanswered()
+                            && e.end() <= start
+                            && start.secs_since(e.end()) <= IKE_REKEY_LINK_SECS
+                        {
+                            if best.map(|b| e.end() > b.2).unwrap_or(true) {
+                                best = Some((pid, ei, e.end()));
+                            }
+                        }
+                    }
+                }
+                if let Some((pid, ei, _)) = best {
+                    self.sas[sid].rekey_of = Some(pid);
+                    self.sas[pid].exchanges[ei].kind = ExchangeKind::IkeRekey;
+                }
+            }
+        }
+    }
+
+    /// CHILD SAs created by IKE_AUTH, CREATE_CHILD_SA and Quick Mode.
+    fn find_children(&mut self) {
+        for sid in 0..self.sas.len() {
+            let sa = &self.sas[sid];
+            let mut found = Vec::new();
+            for (ei, e) in sa.exchanges.iter().enumerate() {
+                let Some(resp) = e.distinct_responses().next() else {
+                    continue;
+                };
+                let rec = &self.data.ike[resp.index];
+                let ike = rec.ike.as_deref().expect("ike");
+                let (created, inferred, spis) = match e.kind {
+                    ExchangeKind::IkeAuth => match ike.decrypted.as_deref() {
+                        Some(d) => (
+                            d.payloads.contains(&payload::SA),
+                            false,
+                            d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
+                        ),
+                        None => (inner_first(ike) == Some(payload::IDR), true, Vec::new()),
+                    },
+                    ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
+                        match ike.decrypted.as_deref() {
+                            Some(d) => (
+                                d.payloads.contains(&payload::SA),
+                                false,
+                                d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
+                            ),
+                            None => (inner_first(ike) != Some(payload::N), true, Vec::new()),
+                        }
+                    }
+                    ExchangeKind::QuickMode => (true, ike.decrypted.is_none(), Vec::new()),
+                    _ => continue,
+                };
+                if created {
+                    found.push(ChildSa {
+                        ike_sa: sid,
+                        exchange: ei,
+                        kind: e.kind,
+                        time: resp.time,
+                        at: resp.at,
+                        spis,
+                        inferred,
+                        esp: Vec::new(),
+                    });
+                }
+            }
+            let tunnel = sa.tunnel;
+            for c in found {
+                self.tunnels[tunnel].children.push(self.children.len());
+                self.children.push(c);
+            }
+        }
+        for t in &mut self.tunnels {
+            let children = &self.children;
+            t.children.sort_by_key(|&c| children[c].time);
+        }
+    }
+
+    /// Attribute ESP flows to CHILD SAs: by SPI when known, else to the latest CHILD SA of the
+    /// tunnel created before the flow's first packet.
+    fn attach_esp(&mut self) {
+        for t in 0..self.tunnels.len() {
+            let flows = self.tunnels[t].esp.clone();
+            let kids = self.tunnels[t].children.clone();
+            for key in flows {
+                let flow = &self.esp[&key];
+                let by_spi = kids
+                    .iter()
+                    .copied()
+                    .find(|&c| self.children[c].spis.contains(&flow.spi));
+                let by_time = kids
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.children[c].time.0 <= flow.first.0 + ESP_START_SLACK_NS)
+                    .next_back();
+                if let Some(c) = by_spi.or(by_time) {
+                    self.children[c].esp.push(key);
+                }
+            }
+        }
+    }
+
+    /// Frame of an IKE message by record index.
+    pub fn frame_of(&self, index: usize) -> FrameRef {
+        let r = &self.data.ike[index];
+        FrameRef {
+            file: r.file_index,
+            frame: r.frame,
+        }
+    }
+}
+
+fn spi32(b: &[u8]) -> Option<u32> {
+    if b.len() == 4 {
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    } else {
+        None
+    }
+}

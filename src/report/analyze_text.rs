@@ -1,0 +1,177 @@
+//! `analyze --format text`: per tunnel a header, then its findings with evidence, most severe
+//! first; fits a 100-column terminal; colour only when asked for.
+
+use crate::diagnose::{tunnel_state, Confidence, Finding, Severity};
+use crate::reconstruct::{Model, SaState};
+use std::fmt::Write as _;
+
+const WIDTH: usize = 100;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Word-wrap `text` to the width, each line prefixed by `indent` spaces.
+fn wrap(text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent + line.len() + 1 + word.len() > WIDTH {
+            let _ = writeln!(out, "{}{}", " ".repeat(indent), line);
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{}{}", " ".repeat(indent), line);
+    }
+    out
+}
+
+fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
+    let sas: Vec<_> = t.sas.iter().map(|&s| &model.sas[s]).collect();
+    let up = sas
+        .iter()
+        .filter(|s| matches!(s.state, SaState::Established | SaState::Midstream))
+        .count();
+    let best = if up > 0 {
+        "IKE SA established"
+    } else if sas.iter().any(|s| s.state == SaState::AuthFailed) {
+        "authentication failed"
+    } else if sas.iter().any(|s| s.state == SaState::Negotiating) {
+        "first exchange answered, authentication not completed"
+    } else if sas.iter().any(|s| s.state == SaState::Refused) {
+        "first exchange refused"
+    } else if sas.is_empty() {
+        "no IKE seen (ESP only)"
+    } else {
+        "no answer from the responder"
+    };
+    format!(
+        "{best}; {} IKE SAs ({} up), {} CHILD SAs",
+        sas.len(),
+        up,
+        t.children.len()
+    )
+}
+
+/// Render the report.
+pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let packets: u64 = model.data.stats.iter().map(|s| s.packets).sum();
+    let _ = writeln!(
+        out,
+        "{} input(s), {} packets: {} IKE messages, {} ESP packets; {} tunnel(s)",
+        model.data.files.len(),
+        packets,
+        model.data.ike.len(),
+        model.esp.values().map(|f| f.packets).sum::<u64>(),
+        model.tunnels.len()
+    );
+    let malformed: u64 = model.data.malformed.iter().sum();
+    if malformed > 0 {
+        let _ = writeln!(out, "{malformed} malformed packet(s) reported on stderr");
+    }
+    for t in &model.tunnels {
+        let state = tunnel_state(model, t, findings);
+        let state_col = match state {
+            "up" => st.paint("1;32", "UP"),
+            "failed" => st.paint("1;31", "FAILED"),
+            "flapping" => st.paint("1;33", "FLAPPING"),
+            "down" => st.paint("1;31", "DOWN"),
+            _ => st.paint("1", "UNKNOWN"),
+        };
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{} {}  [{}]", st.paint("1", "Tunnel"), t.id, state_col);
+        let first_sa = t.sas.first().map(|&s| &model.sas[s]);
+        if let Some(sa) = first_sa {
+            let _ = writeln!(
+                out,
+                "  peers     {} (initiator) <-> {} (responder)",
+                sa.initiator, sa.responder
+            );
+        } else {
+            let _ = writeln!(out, "  peers     {} <-> {}", t.peers[0], t.peers[1]);
+        }
+        let versions: Vec<String> = t.versions.iter().map(|v| format!("IKEv{v}")).collect();
+        if !versions.is_empty() {
+            let _ = writeln!(out, "  IKE       {}", versions.join(", "));
+        }
+        for f in findings
+            .iter()
+            .filter(|f| f.tunnel == t.id && f.kind.as_str() == "peer_vendor")
+        {
+            out.push_str(&wrap(&format!("vendor    {}", f.summary), 2));
+        }
+        let nat = findings
+            .iter()
+            .find(|f| f.tunnel == t.id && f.kind.as_str() == "nat_detected")
+            .map(|f| f.summary.clone())
+            .unwrap_or_else(|| "not detected".into());
+        out.push_str(&wrap(&format!("NAT       {nat}"), 2));
+        let _ = writeln!(out, "  reached   {}", state_line(model, t));
+        for p in t.peers {
+            let (pk, by) = t.esp_from(model, p);
+            let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
+            let _ = writeln!(out, "  ESP       {p} -> {other}: {pk} packets, {by} bytes");
+        }
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.tunnel == t.id && f.kind.as_str() != "peer_vendor" && f.kind.as_str() != "nat_detected"
+            })
+            .collect();
+        if mine.is_empty() {
+            let _ = writeln!(out, "  no findings");
+        }
+        for f in mine {
+            let _ = writeln!(out);
+            let sev = match f.severity {
+                Severity::Error => st.paint("1;31", "ERROR  "),
+                Severity::Warning => st.paint("1;33", "WARNING"),
+                Severity::Info => st.paint("36", "info   "),
+            };
+            let conf = match f.confidence {
+                Confidence::Certain => "certain",
+                Confidence::Likely => "likely",
+            };
+            let phase = f.phase.map(|p| format!(" {p}")).unwrap_or_default();
+            let _ = writeln!(out, "  {sev} {}{phase} ({conf})", st.paint("1", f.kind.as_str()));
+            out.push_str(&wrap(&f.summary, 4));
+            if !f.evidence.is_empty() {
+                let _ = writeln!(out, "    evidence:");
+                for ev in &f.evidence {
+                    out.push_str(&wrap(&format!("frame {:>6}  {}", ev.frame, ev.note), 6));
+                }
+                if f.evidence_total > f.evidence.len() {
+                    let _ = writeln!(out, "      ... {} more", f.evidence_total - f.evidence.len());
+                }
+            }
+            if let Some(fix) = &f.fix {
+                out.push_str(&wrap(&format!("fix: {fix}"), 4));
+            }
+        }
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+    out
+}

@@ -1,0 +1,138 @@
+//! `decode --format text`: one Wireshark-summary-style line per packet.
+
+use super::{notify_name, payload_abbrev};
+use crate::record::{IkeInfo, Kind, Record};
+
+/// One line for a record.
+pub fn line(file: &str, r: &Record) -> String {
+    let ports = |p: Option<u16>| p.map(|p| format!(":{p}")).unwrap_or_default();
+    let head = format!(
+        "{file}:{} {} {}{} -> {}{}",
+        r.frame,
+        r.time.rfc3339(),
+        r.src,
+        ports(r.sport),
+        r.dst,
+        ports(r.dport)
+    );
+    let mut body = match r.kind {
+        Kind::Ike => match &r.ike {
+            Some(ike) => ike_summary(ike),
+            None => "IKE (undecodable)".to_string(),
+        },
+        Kind::Esp => match &r.esp {
+            Some(e) => format!(
+                "ESP{} SPI 0x{:08x} seq {} len {}",
+                if e.udp_encap { "-in-UDP" } else { "" },
+                e.spi,
+                e.seq,
+                e.length
+            ),
+            None => "ESP".into(),
+        },
+        Kind::NatKeepalive => "NAT-keepalive".into(),
+        Kind::IcmpError => match &r.icmp {
+            Some(i) => format!(
+                "ICMP{} error type {} code {} quoting {} -> {} proto {}{}",
+                if i.version == 6 { "v6" } else { "" },
+                i.icmp_type,
+                i.code,
+                i.quoted.src,
+                i.quoted.dst,
+                i.quoted.proto,
+                i.mtu.map(|m| format!(" mtu {m}")).unwrap_or_default()
+            ),
+            None => "ICMP error".into(),
+        },
+    };
+    if let Some(frames) = &r.ip_fragment_frames {
+        body.push_str(&format!(" [reassembled from frames {frames:?}]"));
+    }
+    if r.truncated {
+        body.push_str(" [truncated]");
+    }
+    for p in &r.problems {
+        body.push_str(&format!(" [malformed at offset {}: {}]", p.offset, p.what));
+    }
+    format!("{head} {body}")
+}
+
+fn ike_summary(ike: &IkeInfo) -> String {
+    let role = if ike.version == 2 {
+        format!(
+            "{} {}",
+            if ike.response { "response" } else { "request" },
+            if ike.initiator { "(I)" } else { "(R)" }
+        )
+    } else if ike.initiator {
+        "from initiator".into()
+    } else {
+        "from responder".into()
+    };
+    let mut s = format!(
+        "IKEv{} {} {} MID {} {}/{}",
+        ike.version,
+        ike.exchange_name,
+        role,
+        ike.message_id,
+        ike.spi_i.to_hex(),
+        ike.spi_r.to_hex()
+    );
+    let mut pl: Vec<String> = Vec::new();
+    let mut notes = ike.notify.iter();
+    for &p in &ike.payloads {
+        if p == 41 || p == 11 {
+            match notes.next() {
+                Some(&n) => pl.push(notify_name(n)),
+                None => pl.push("N".into()),
+            }
+        } else {
+            pl.push(payload_abbrev(ike.version, p));
+        }
+    }
+    if ike.version == 1 && ike.encrypted {
+        pl.push("encrypted".into());
+    }
+    if let Some(first) = ike.sk_inner_first {
+        if let Some(last) = pl.last_mut() {
+            last.push_str(&format!("{{{}...}}", payload_abbrev(2, first)));
+        }
+    }
+    s.push_str(&format!(" [ {} ]", pl.join(" ")));
+    let props: Vec<String> = ike
+        .proposals
+        .iter()
+        .flat_map(|p| p.summary.iter().cloned())
+        .collect();
+    if !props.is_empty() {
+        s.push_str(&format!(" {}", props.join(",")));
+    }
+    if let Some(g) = ike.ke_group {
+        s.push_str(&format!(" KE group {g}"));
+    }
+    if let Some(f) = &ike.fragment {
+        match f.total {
+            Some(t) => s.push_str(&format!(" fragment {}/{}", f.number, t)),
+            None => s.push_str(&format!(" fragment #{}", f.number)),
+        }
+    }
+    let vendors: Vec<&str> = ike.vendor_names.iter().flatten().map(|s| s.as_str()).collect();
+    if !vendors.is_empty() {
+        s.push_str(&format!(" vendors: {}", vendors.join("; ")));
+    }
+    if let Some(d) = &ike.decrypted {
+        let inner: Vec<String> = d
+            .payloads
+            .iter()
+            .map(|&p| payload_abbrev(ike.version, p))
+            .collect();
+        s.push_str(&format!(" decrypted: [ {} ]", inner.join(" ")));
+        if !d.notify.is_empty() {
+            s.push_str(&format!(" {}", super::notify_list(&d.notify)));
+        }
+    } else if let Some(st) = &ike.decryption {
+        s.push_str(&format!(" (decryption: {st})"));
+    }
+    s.push_str(&format!(" len {}", ike.length));
+    s
+}
