@@ -153,11 +153,9 @@ fn header_error(e: PcapError<&[u8]>, err: &Rc<RefCell<Option<io::Error>>>) -> Ca
         return CaptureError::Io(ioe);
     }
     match e {
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
-            CaptureError::Header {
-                what: "file ends inside the file header".into(),
-            }
-        }
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => CaptureError::Header {
+            what: "file ends inside the file header".into(),
+        },
         PcapError::BufferTooSmall => CaptureError::Header {
             what: "file header larger than the read buffer".into(),
         },
@@ -266,14 +264,14 @@ fn read_legacy<R: Read>(
     dec: &mut PacketDecoder,
     sink: &mut dyn DatagramSink,
 ) -> Result<(), CaptureError> {
-    let mut reader =
-        LegacyPcapReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, err))?;
+    let mut reader = LegacyPcapReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, err))?;
     let mut reported = false;
     // The header block comes first; handle it before records so `check` knows the byte order.
     let (linktype, nanos, big_endian, rec_hdr) = match reader.next() {
         Ok((len, PcapBlockOwned::LegacyHeader(h))) => {
+            // The upper bits of the field carry FCS information; the link type is the low 16.
             let v = (
-                h.network.0 as u32,
+                h.network.0 as u32 & 0xffff,
                 h.is_nanosecond_precision(),
                 h.is_bigendian(),
                 if h.is_modified_format() { 24usize } else { 16 },
@@ -419,7 +417,9 @@ fn read_ng<R: Read>(
             if caplen > blen.saturating_sub(32) {
                 return Err(CaptureError::Corrupt {
                     offset,
-                    what: format!("enhanced packet block: captured length {caplen} exceeds its block ({blen} bytes)"),
+                    what: format!(
+                        "enhanced packet block: captured length {caplen} exceeds its block ({blen} bytes)"
+                    ),
                 });
             }
         }

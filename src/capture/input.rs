@@ -36,8 +36,7 @@ pub fn open_input(path: &str) -> Result<Box<dyn Read + Send>, CaptureError> {
     }
     let prefix = io::Cursor::new(peek[..n].to_vec());
     if n == 2 && peek == [0x1f, 0x8b] {
-        let gz =
-            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, prefix.chain(r)));
+        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, prefix.chain(r)));
         Ok(Box::new(BufReader::with_capacity(READ_BUFFER, gz)))
     } else {
         Ok(Box::new(prefix.chain(r)))

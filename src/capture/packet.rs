@@ -58,6 +58,9 @@ struct IpCtx<'f> {
     src: IpAddr,
     dst: IpAddr,
     ip_length: u32,
+    /// IP payload length as declared (IPv4 total length − header length, IPv6 payload length;
+    /// extension headers and AH included), the ESP `length` for protocol 50.
+    payload_len: usize,
     fragment_frames: Option<&'f [u64]>,
 }
 
@@ -174,22 +177,12 @@ impl PacketDecoder {
     }
 
     /// Report a malformed frame.
-    pub fn malformed(
-        &mut self,
-        sink: &mut dyn DatagramSink,
-        frame: u64,
-        offset: usize,
-        what: String,
-    ) {
+    pub fn malformed(&mut self, sink: &mut dyn DatagramSink, frame: u64, offset: usize, what: String) {
         if self.last_malformed_frame != frame {
             self.last_malformed_frame = frame;
             self.stats.malformed += 1;
         }
-        sink.event(&IngestEvent::Malformed {
-            frame,
-            offset,
-            what,
-        });
+        sink.event(&IngestEvent::Malformed { frame, offset, what });
     }
 
     /// Decode one frame of link type `linktype` (known to be supported).
@@ -215,12 +208,7 @@ impl PacketDecoder {
             1 => {
                 if data.len() < 14 {
                     if !f.truncated {
-                        self.malformed(
-                            sink,
-                            frame,
-                            0,
-                            format!("Ethernet frame of {} bytes", data.len()),
-                        );
+                        self.malformed(sink, frame, 0, format!("Ethernet frame of {} bytes", data.len()));
                     }
                     return;
                 }
@@ -232,12 +220,7 @@ impl PacketDecoder {
                 if let Some(et) = be16(data, 14) {
                     self.ethertype(f, et, data, 16, 0, sink);
                 } else if !f.truncated {
-                    self.malformed(
-                        sink,
-                        frame,
-                        0,
-                        "Linux SLL header shorter than 16 bytes".into(),
-                    );
+                    self.malformed(sink, frame, 0, "Linux SLL header shorter than 16 bytes".into());
                 }
             }
             276 => {
@@ -246,23 +229,13 @@ impl PacketDecoder {
                     let et = u16::from_be_bytes([data[0], data[1]]);
                     self.ethertype(f, et, data, 20, 0, sink);
                 } else if !f.truncated {
-                    self.malformed(
-                        sink,
-                        frame,
-                        0,
-                        "Linux SLL2 header shorter than 20 bytes".into(),
-                    );
+                    self.malformed(sink, frame, 0, "Linux SLL2 header shorter than 20 bytes".into());
                 }
             }
             0 | 108 => {
                 let Some(h) = data.get(0..4) else {
                     if !f.truncated {
-                        self.malformed(
-                            sink,
-                            frame,
-                            0,
-                            "BSD loopback header shorter than 4 bytes".into(),
-                        );
+                        self.malformed(sink, frame, 0, "BSD loopback header shorter than 4 bytes".into());
                     }
                     return;
                 };
@@ -389,12 +362,7 @@ impl PacketDecoder {
         }
         let ihl = (p[0] & 15) as usize * 4;
         if ihl < 20 {
-            self.malformed(
-                sink,
-                f.frame,
-                base,
-                format!("IPv4 header length {ihl} < 20"),
-            );
+            self.malformed(sink, f.frame, base, format!("IPv4 header length {ihl} < 20"));
             return;
         }
         if p.len() < ihl {
@@ -432,6 +400,7 @@ impl PacketDecoder {
             src,
             dst,
             ip_length: total as u32,
+            payload_len: total - ihl,
             fragment_frames: None,
         };
         if more || frag_off != 0 {
@@ -496,6 +465,7 @@ impl PacketDecoder {
             src,
             dst,
             ip_length: (40 + plen) as u32,
+            payload_len: plen,
             fragment_frames: None,
         };
         match walk_ext(nh, body, true, true) {
@@ -554,13 +524,7 @@ impl PacketDecoder {
         }
     }
 
-    fn feed_fragment(
-        &mut self,
-        ctx: IpCtx<'_>,
-        fin: FragIn<'_>,
-        depth: u8,
-        sink: &mut dyn DatagramSink,
-    ) {
+    fn feed_fragment(&mut self, ctx: IpCtx<'_>, fin: FragIn<'_>, depth: u8, sink: &mut dyn DatagramSink) {
         let proto = fin.key.proto;
         let ports = std::mem::take(&mut self.ike_ports);
         let interesting = |sp: u16, dp: u16| {
@@ -582,6 +546,7 @@ impl PacketDecoder {
         let total = entry.data.len();
         let c = IpCtx {
             ip_length: (entry.hdr_len + total) as u32,
+            payload_len: entry.hdr_len + total - if ctx.v6 { 40 } else { entry.hdr_len },
             fragment_frames: Some(&frames),
             // Every fragment fed was fully captured.
             f: FrameCtx {
@@ -626,12 +591,7 @@ impl PacketDecoder {
             }
             Walk::Short | Walk::Fragment { .. } => {
                 if !c.f.truncated {
-                    self.malformed(
-                        sink,
-                        c.f.frame,
-                        base,
-                        "extension header / AH cut short".into(),
-                    );
+                    self.malformed(sink, c.f.frame, base, "extension header / AH cut short".into());
                 }
             }
             Walk::Bad(o, what) => self.malformed(sink, c.f.frame, base + o, what.into()),
@@ -659,9 +619,7 @@ impl PacketDecoder {
                 // Inner packet: offsets relative to the frame stay meaningful via `base`.
                 self.ip_inner(c.f, b, base, v, depth + 1, sink)
             }
-            47 if c.fragment_frames.is_none() && depth < MAX_DEPTH => {
-                self.gre(c.f, b, base, depth + 1, sink)
-            }
+            47 if c.fragment_frames.is_none() && depth < MAX_DEPTH => self.gre(c.f, b, base, depth + 1, sink),
             _ => {}
         }
     }
@@ -683,12 +641,7 @@ impl PacketDecoder {
                     self.ipv6(f, b, base, depth, sink)
                 }
             }
-            Some(_) => self.malformed(
-                sink,
-                f.frame,
-                base,
-                format!("tunnelled packet is not IPv{v}"),
-            ),
+            Some(_) => self.malformed(sink, f.frame, base, format!("tunnelled packet is not IPv{v}")),
             None => {}
         }
     }
@@ -737,14 +690,7 @@ impl PacketDecoder {
         sink.datagram(&d);
     }
 
-    fn udp(
-        &mut self,
-        c: IpCtx<'_>,
-        b: &[u8],
-        declared: usize,
-        base: usize,
-        sink: &mut dyn DatagramSink,
-    ) {
+    fn udp(&mut self, c: IpCtx<'_>, b: &[u8], declared: usize, base: usize, sink: &mut dyn DatagramSink) {
         let (Some(sp), Some(dp)) = (be16(b, 0), be16(b, 2)) else {
             return;
         };
@@ -806,7 +752,9 @@ impl PacketDecoder {
                 sink,
                 c.f.frame,
                 base,
-                format!("UDP payload of {declared} bytes on an IKE port is shorter than the 28-byte IKE header"),
+                format!(
+                    "UDP payload of {declared} bytes on an IKE port is shorter than the 28-byte IKE header"
+                ),
             );
             return;
         }
@@ -838,14 +786,7 @@ impl PacketDecoder {
     ) {
         if plen == 1 {
             match pay.first() {
-                Some(0xff) => self.emit(
-                    &c,
-                    Content::NatKeepalive {
-                        sport: sp,
-                        dport: dp,
-                    },
-                    sink,
-                ),
+                Some(0xff) => self.emit(&c, Content::NatKeepalive { sport: sp, dport: dp }, sink),
                 Some(&x) => self.malformed(
                     sink,
                     c.f.frame,
@@ -857,16 +798,7 @@ impl PacketDecoder {
             return;
         }
         if pay.len() >= 4 && pay[..4] == [0, 0, 0, 0] {
-            return self.ike(
-                c,
-                sp,
-                dp,
-                true,
-                &pay[4..],
-                plen.saturating_sub(4),
-                base + 4,
-                sink,
-            );
+            return self.ike(c, sp, dp, true, &pay[4..], plen.saturating_sub(4), base + 4, sink);
         }
         if !esp_allowed {
             return self.ike(c, sp, dp, false, pay, plen, base, sink);
@@ -905,14 +837,7 @@ impl PacketDecoder {
         );
     }
 
-    fn esp(
-        &mut self,
-        c: IpCtx<'_>,
-        b: &[u8],
-        declared: usize,
-        base: usize,
-        sink: &mut dyn DatagramSink,
-    ) {
+    fn esp(&mut self, c: IpCtx<'_>, b: &[u8], declared: usize, base: usize, sink: &mut dyn DatagramSink) {
         if b.len() < 8 && !(c.f.truncated && b.len() >= 4) {
             if !c.f.truncated || declared < 8 {
                 self.malformed(
@@ -932,7 +857,7 @@ impl PacketDecoder {
                 ports: None,
                 spi,
                 seq,
-                length: declared as u32,
+                length: c.payload_len.max(declared) as u32,
             },
             sink,
         );
@@ -987,9 +912,7 @@ impl PacketDecoder {
             }
             let tp = q.get(ihl..)?;
             match walk_ext(q[9], tp, false, false) {
-                Walk::Final { proto, offset } => {
-                    (v4addr(q, 12), v4addr(q, 16), proto, tp.get(offset..)?)
-                }
+                Walk::Final { proto, offset } => (v4addr(q, 12), v4addr(q, 16), proto, tp.get(offset..)?),
                 _ => return None,
             }
         } else {
@@ -1043,10 +966,7 @@ impl PacketDecoder {
                     } else if let Some(spi) = be32(pay, 0) {
                         flow.esp_spi = Some(spi);
                     }
-                } else if pay.len() >= 4
-                    && pay[..4] == [0, 0, 0, 0]
-                    && !(sp == IKE_PORT || dp == IKE_PORT)
-                {
+                } else if pay.len() >= 4 && pay[..4] == [0, 0, 0, 0] && !(sp == IKE_PORT || dp == IKE_PORT) {
                     flow.ike_spis = spis(&pay[4..]);
                 } else {
                     flow.ike_spis = spis(pay);

@@ -183,8 +183,7 @@ impl Reassembler {
     }
 
     fn drop_keys(&mut self, keys: Vec<FragKey>, sink: &mut dyn DatagramSink) {
-        let mut entries: Vec<Box<Entry>> =
-            keys.iter().filter_map(|k| self.live.remove(k)).collect();
+        let mut entries: Vec<Box<Entry>> = keys.iter().filter_map(|k| self.live.remove(k)).collect();
         entries.sort_by_key(|e| e.first_frame);
         for e in entries {
             self.report_and_recycle(e, sink);
@@ -358,8 +357,7 @@ impl Reassembler {
                 sink.event(&IngestEvent::Malformed {
                     frame: f.frame,
                     offset: 0,
-                    what: "IP fragment data beyond the last fragment's end; datagram dropped"
-                        .into(),
+                    what: "IP fragment data beyond the last fragment's end; datagram dropped".into(),
                 });
                 self.report_and_recycle(e, sink);
                 return Fed::Pending;
