@@ -21,24 +21,32 @@ impl Style {
     }
 }
 
-/// Word-wrap `text` to the width, each line prefixed by `indent` spaces.
-fn wrap(text: &str, indent: usize) -> String {
+/// Word-wrap `text` to the width: the first line starts with `indent` spaces and the verbatim
+/// `label`, continuation lines are indented to line up after the label.
+fn wrap_labeled(label: &str, text: &str, indent: usize) -> String {
     let mut out = String::new();
-    let mut line = String::new();
+    let cont = indent + label.chars().count();
+    let mut line = format!("{}{}", " ".repeat(indent), label);
+    let mut empty = true;
     for word in text.split_whitespace() {
-        if !line.is_empty() && indent + line.len() + 1 + word.len() > WIDTH {
-            let _ = writeln!(out, "{}{}", " ".repeat(indent), line);
-            line.clear();
+        if !empty && line.chars().count() + 1 + word.len() > WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = " ".repeat(cont);
+            empty = true;
         }
-        if !line.is_empty() {
+        if !empty {
             line.push(' ');
         }
         line.push_str(word);
+        empty = false;
     }
-    if !line.is_empty() {
-        let _ = writeln!(out, "{}{}", " ".repeat(indent), line);
-    }
+    let _ = writeln!(out, "{line}");
     out
+}
+
+/// Word-wrap `text` with every line indented.
+fn wrap(text: &str, indent: usize) -> String {
+    wrap_labeled("", text, indent)
 }
 
 fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
@@ -115,14 +123,14 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             .iter()
             .filter(|f| f.tunnel == t.id && f.kind.as_str() == "peer_vendor")
         {
-            out.push_str(&wrap(&format!("vendor    {}", f.summary), 2));
+            out.push_str(&wrap_labeled("vendor    ", &f.summary, 2));
         }
         let nat = findings
             .iter()
             .find(|f| f.tunnel == t.id && f.kind.as_str() == "nat_detected")
             .map(|f| f.summary.clone())
             .unwrap_or_else(|| "not detected".into());
-        out.push_str(&wrap(&format!("NAT       {nat}"), 2));
+        out.push_str(&wrap_labeled("NAT       ", &nat, 2));
         let _ = writeln!(out, "  reached   {}", state_line(model, t));
         for p in t.peers {
             let (pk, by) = t.esp_from(model, p);
@@ -155,14 +163,14 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             if !f.evidence.is_empty() {
                 let _ = writeln!(out, "    evidence:");
                 for ev in &f.evidence {
-                    out.push_str(&wrap(&format!("frame {:>6}  {}", ev.frame, ev.note), 6));
+                    out.push_str(&wrap_labeled(&format!("frame {:>6}  ", ev.frame), &ev.note, 6));
                 }
                 if f.evidence_total > f.evidence.len() {
                     let _ = writeln!(out, "      ... {} more", f.evidence_total - f.evidence.len());
                 }
             }
             if let Some(fix) = &f.fix {
-                out.push_str(&wrap(&format!("fix: {fix}"), 4));
+                out.push_str(&wrap_labeled("fix: ", fix, 4));
             }
         }
     }

@@ -74,23 +74,41 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
         };
         let (req_src, req_dst) = nat_check(ctx, req);
         let (resp_src, resp_dst) = nat_check(ctx, resp);
-        // The initiator's address as each side saw it: its own claim (request source) and the
-        // responder's view (response destination); likewise for the responder.
-        let initiator_natted = req_src == Some(false) || resp_dst == Some(false);
-        let responder_natted = resp_src == Some(false) || req_dst == Some(false);
+        // "seen": a peer's view of the other's address differs from what the capture shows, so a
+        // NAT sits between the capture point and that peer (certain). "claim": a peer's own
+        // NAT_DETECTION_SOURCE_IP differs from its address in the capture: it is behind a NAT the
+        // capture is outside of, or it fakes the hash to force UDP encapsulation.
+        let initiator_seen = resp_dst == Some(false);
+        let responder_seen = req_dst == Some(false);
+        let initiator_claim = req_src == Some(false);
+        let responder_claim = resp_src == Some(false);
         let port_rewritten = [req, resp].iter().any(|m| {
             let r = ctx.rec(m);
             !matches!(r.sport, Some(500) | Some(4500)) || !matches!(r.dport, Some(500) | Some(4500))
         });
-        if !(initiator_natted || responder_natted || port_rewritten) {
+        if !(initiator_seen || responder_seen || initiator_claim || responder_claim || port_rewritten) {
             continue;
         }
+        let certain = initiator_seen || responder_seen || port_rewritten;
         let mut who = Vec::new();
-        if initiator_natted {
-            who.push(format!("initiator {} is behind NAT", sa.initiator));
+        if initiator_seen {
+            who.push(format!(
+                "initiator {} is behind NAT (the responder sees another address; capture taken inside the NAT)",
+                sa.initiator
+            ));
+        } else if initiator_claim {
+            who.push(format!(
+                "initiator {} announces another address: behind a NAT (capture outside it) or forcing UDP encapsulation",
+                sa.initiator
+            ));
         }
-        if responder_natted {
-            who.push(format!("responder {} is behind NAT", sa.responder));
+        if responder_seen {
+            who.push(format!("responder {} is behind NAT (the initiator sees another address)", sa.responder));
+        } else if responder_claim {
+            who.push(format!(
+                "responder {} announces another address: behind a NAT (capture outside it) or forcing UDP encapsulation",
+                sa.responder
+            ));
         }
         if port_rewritten && who.is_empty() {
             who.push("a NAT rewrote the IKE ports".into());
@@ -99,19 +117,16 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             FindingKind::NatDetected,
             &t.id,
             Severity::Info,
-            Confidence::Certain,
+            if certain { Confidence::Certain } else { Confidence::Likely },
         );
         f.phase = Some("phase1");
         f.initiator = Some(sa.initiator);
         f.responder = Some(sa.responder);
         f.evidence(model, req.at, "IKE_SA_INIT request NAT_DETECTION notifies");
         f.evidence(model, resp.at, "IKE_SA_INIT response NAT_DETECTION notifies");
-        f.summary = format!(
-            "NAT between the peers: {}; IKE and ESP float to UDP 4500 (NAT-T)",
-            who.join(", ")
-        );
-        f.detail("initiator_behind_nat", initiator_natted);
-        f.detail("responder_behind_nat", responder_natted);
+        f.summary = format!("NAT-T in use: {}; IKE and ESP float to UDP 4500", who.join("; "));
+        f.detail("initiator_behind_nat", initiator_seen || initiator_claim);
+        f.detail("responder_behind_nat", responder_seen || responder_claim);
         ctx.add(f);
         return;
     }
