@@ -38,19 +38,13 @@ impl CbcCipher {
 }
 
 /// CBC-decrypt `buf` in place (its length must be a multiple of the block size).
-pub(crate) fn cbc_decrypt(
-    c: CbcCipher,
-    key: &[u8],
-    iv: &[u8],
-    buf: &mut [u8],
-) -> Result<(), CryptoError> {
+pub(crate) fn cbc_decrypt(c: CbcCipher, key: &[u8], iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
     if buf.len() % c.block_len() != 0 || iv.len() != c.block_len() {
         return Err(CryptoError::Length);
     }
     macro_rules! run {
         ($c:ty) => {{
-            let d =
-                cbc::Decryptor::<$c>::new_from_slices(key, iv).map_err(|_| CryptoError::Length)?;
+            let d = cbc::Decryptor::<$c>::new_from_slices(key, iv).map_err(|_| CryptoError::Length)?;
             d.decrypt_padded_mut::<NoPadding>(buf)
                 .map(|_| ())
                 .map_err(|_| CryptoError::Length)
@@ -67,15 +61,11 @@ pub(crate) fn cbc_decrypt(
 }
 
 /// AES-CTR with a 16-byte initial counter block, applied in place (encrypt = decrypt).
-pub(crate) fn aes_ctr(
-    key: &[u8],
-    counter_block: &[u8; 16],
-    buf: &mut [u8],
-) -> Result<(), CryptoError> {
+pub(crate) fn aes_ctr(key: &[u8], counter_block: &[u8; 16], buf: &mut [u8]) -> Result<(), CryptoError> {
     macro_rules! run {
         ($c:ty) => {{
-            let mut c = ctr::Ctr32BE::<$c>::new_from_slices(key, counter_block)
-                .map_err(|_| CryptoError::Length)?;
+            let mut c =
+                ctr::Ctr32BE::<$c>::new_from_slices(key, counter_block).map_err(|_| CryptoError::Length)?;
             c.try_apply_keystream(buf).map_err(|_| CryptoError::Length)
         }};
     }

@@ -229,9 +229,7 @@ fn split_salt(key: &[u8], enc: &EncAlg) -> Result<(Vec<u8>, [u8; 4]), SkOutcome>
 fn crypto_err(e: CryptoError, enc: &EncAlg, key_len: usize, src: &KeySource) -> SkOutcome {
     match e {
         CryptoError::KeyLength(n) => SkOutcome::Unsupported(format!("{enc} with a {n}-byte key")),
-        CryptoError::Length => {
-            SkOutcome::Malformed(format!("encrypted data length does not suit {enc}"))
-        }
+        CryptoError::Length => SkOutcome::Malformed(format!("encrypted data length does not suit {enc}")),
         CryptoError::Tag => {
             let _ = key_len;
             SkOutcome::IntegrityFailed { key: src.clone() }
@@ -251,9 +249,7 @@ fn open(msg: &[u8], loc: &SkLocation, keys: &Ikev2Keys) -> SkOutcome {
     let plaintext = match enc {
         EncAlg::AesCbc { .. } | EncAlg::TripleDesCbc | EncAlg::DesCbc | EncAlg::AesCtr { .. } => {
             let icv_len = match &keys.integ {
-                IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len } => {
-                    *icv_len as usize
-                }
+                IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len } => *icv_len as usize,
                 IntegAlg::None => 0,
                 other => return SkOutcome::Unsupported(format!("integrity {other}")),
             };
@@ -381,9 +377,7 @@ pub fn decrypt_message(msg: &[u8], store: &KeyStore) -> SkOutcome {
     let certain_exact = exact.iter().any(|k| k.spis_certain);
     if !certain_exact {
         for k in store.ikev2.iter().filter(|k| {
-            !k.spis_certain
-                && !(k.spi_i == Some(loc.spi_i) && k.spi_r == Some(loc.spi_r))
-                && verifiable(k)
+            !k.spis_certain && !(k.spi_i == Some(loc.spi_i) && k.spi_r == Some(loc.spi_r)) && verifiable(k)
         }) {
             if let d @ SkOutcome::Decrypted { .. } = open(msg, &loc, k) {
                 return d;

@@ -6,6 +6,8 @@ mod crypto;
 pub mod ikev1;
 pub mod ikev2;
 
+pub use ikev1::{Ikev1Decryptor, Ikev1Outcome, Ikev1Plain};
+
 pub use ikev2::{
     decrypt_message, decrypt_with, FragKey, Ikev2Reassembler, Reassembled, SkLocation, SkOutcome,
 };

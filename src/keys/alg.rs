@@ -238,9 +238,7 @@ impl IntegAlg {
     pub fn icv_len(&self) -> Option<usize> {
         match self {
             IntegAlg::None => Some(0),
-            IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len } => {
-                Some(*icv_len as usize)
-            }
+            IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len } => Some(*icv_len as usize),
             IntegAlg::AesXcbc96 => Some(12),
             IntegAlg::Other(_) => None,
         }
@@ -297,9 +295,7 @@ mod tests {
     fn enc_names() {
         assert_eq!(
             EncAlg::parse("AES-CBC-128 [RFC3602]"),
-            EncAlg::AesCbc {
-                key_bits: Some(128)
-            }
+            EncAlg::AesCbc { key_bits: Some(128) }
         );
         assert_eq!(
             EncAlg::parse("AES-CBC [RFC3602]"),
@@ -331,10 +327,7 @@ mod tests {
             EncAlg::AesCtr { key_bits: None }
         );
         assert_eq!(EncAlg::parse("3DES [RFC2451]"), EncAlg::TripleDesCbc);
-        assert_eq!(
-            EncAlg::parse("TripleDES-CBC [RFC2451]"),
-            EncAlg::TripleDesCbc
-        );
+        assert_eq!(EncAlg::parse("TripleDES-CBC [RFC2451]"), EncAlg::TripleDesCbc);
         assert_eq!(EncAlg::parse("DES-CBC [RFC2405]"), EncAlg::DesCbc);
         assert_eq!(EncAlg::parse("NULL"), EncAlg::Null);
         assert_eq!(EncAlg::parse("CHACHA20_POLY1305"), EncAlg::ChaCha20Poly1305);
@@ -351,19 +344,10 @@ mod tests {
             IntegAlg::parse("HMAC_SHA2_256_128 [RFC4868]"),
             h(HashAlg::Sha256, 16)
         );
-        assert_eq!(
-            IntegAlg::parse("HMAC-SHA-1-96 [RFC2404]"),
-            h(HashAlg::Sha1, 12)
-        );
+        assert_eq!(IntegAlg::parse("HMAC-SHA-1-96 [RFC2404]"), h(HashAlg::Sha1, 12));
         assert_eq!(IntegAlg::parse("HMAC_SHA1_96"), h(HashAlg::Sha1, 12));
-        assert_eq!(
-            IntegAlg::parse("HMAC_SHA1_160 [RFC4595]"),
-            h(HashAlg::Sha1, 20)
-        );
-        assert_eq!(
-            IntegAlg::parse("HMAC-MD5-96 [RFC2403]"),
-            h(HashAlg::Md5, 12)
-        );
+        assert_eq!(IntegAlg::parse("HMAC_SHA1_160 [RFC4595]"), h(HashAlg::Sha1, 20));
+        assert_eq!(IntegAlg::parse("HMAC-MD5-96 [RFC2403]"), h(HashAlg::Md5, 12));
         assert_eq!(
             IntegAlg::parse("HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]"),
             h(HashAlg::Sha256, 12)

@@ -211,9 +211,7 @@ fn proposal_algs(text: &str) -> (EncAlg, IntegAlg) {
     let integ = parts
         .find(|p| {
             !p.starts_with("PRF_")
-                && (p.starts_with("HMAC_")
-                    || p.starts_with("AES_XCBC")
-                    || p.starts_with("AES_CMAC"))
+                && (p.starts_with("HMAC_") || p.starts_with("AES_XCBC") || p.starts_with("AES_CMAC"))
         })
         .map(IntegAlg::parse)
         .unwrap_or(IntegAlg::None);
@@ -248,10 +246,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
         .enumerate()
         .filter_map(|(i, e)| match e {
             Event::Dump {
-                thread,
-                name,
-                bytes,
-                ..
+                thread, name, bytes, ..
             } if name == "natd_chunk" && bytes.len() >= 16 => {
                 let mut a = [0u8; 8];
                 let mut b = [0u8; 8];
@@ -448,10 +443,7 @@ mod tests {
     #[test]
     fn dump_lines() {
         assert_eq!(
-            dump_line(
-                "   16: 72 E5 0F EA                                      r...",
-                4
-            ),
+            dump_line("   16: 72 E5 0F EA                                      r...", 4),
             Some(vec![0x72, 0xe5, 0x0f, 0xea])
         );
         // ASCII column that looks like hex is not read past the wanted length
@@ -487,12 +479,7 @@ mod tests {
         assert_eq!(k.spi_i, Some(Spi8([1, 2, 3, 4, 5, 6, 7, 8])));
         assert_eq!(k.sk_ai.bytes(), &[0xaa, 0xab]);
         assert_eq!(k.sk_er.bytes(), &[0xda, 0xdb]);
-        assert_eq!(
-            k.enc,
-            EncAlg::AesCbc {
-                key_bits: Some(128)
-            }
-        );
+        assert_eq!(k.enc, EncAlg::AesCbc { key_bits: Some(128) });
         assert_eq!(k.source.line, 5);
     }
 }

@@ -188,8 +188,7 @@ pub struct KeyStore {
 }
 
 /// Wireshark's own names for its key tables.
-pub const WIRESHARK_TABLE_NAMES: [&str; 3] =
-    ["ikev2_decryption_table", "ikev1_decryption_table", "esp_sa"];
+pub const WIRESHARK_TABLE_NAMES: [&str; 3] = ["ikev2_decryption_table", "ikev1_decryption_table", "esp_sa"];
 
 impl KeyStore {
     /// An empty store.
@@ -252,9 +251,7 @@ impl KeyStore {
             _ => PathBuf::from("."),
         };
         let mut out = Vec::new();
-        let stem = capture_path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned());
+        let stem = capture_path.file_stem().map(|s| s.to_string_lossy().into_owned());
         for name in WIRESHARK_TABLE_NAMES {
             if let Some(stem) = &stem {
                 out.push(dir.join(format!("{stem}.{name}")));
@@ -313,14 +310,8 @@ pub fn detect_format(path: &Path, text: &str) -> Option<KeyFileFormat> {
 /// Parse hex (optional `0x`, optional `:`/space separators). `None` when not hex.
 pub(crate) fn parse_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    let s = s
-        .strip_prefix("0x")
-        .or_else(|| s.strip_prefix("0X"))
-        .unwrap_or(s);
-    let digits: Vec<u8> = s
-        .bytes()
-        .filter(|b| !matches!(b, b':' | b' ' | b'-'))
-        .collect();
+    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let digits: Vec<u8> = s.bytes().filter(|b| !matches!(b, b':' | b' ' | b'-')).collect();
     if digits.len() % 2 != 0 {
         return None;
     }

@@ -140,13 +140,9 @@ fn addr(path: &Path, line: usize, field: &str, s: &str) -> Result<Option<IpAddr>
     if s == "*" || s.is_empty() {
         return Ok(None);
     }
-    s.parse::<IpAddr>().map(Some).map_err(|_| {
-        bad(
-            path,
-            line,
-            format!("{field} is neither an IP address nor *"),
-        )
-    })
+    s.parse::<IpAddr>()
+        .map(Some)
+        .map_err(|_| bad(path, line, format!("{field} is neither an IP address nor *")))
 }
 
 /// Parse an `esp_sa` table.
@@ -210,9 +206,7 @@ mod tests {
     #[test]
     fn bad_row_names_line_and_not_key() {
         let text = "# comment\n0102030405060708,0102030405060708,zzzz-secret-zz,00,\"AES-CBC-128 [RFC3602]\",00,00,\"NONE\"\n";
-        let e = parse_ikev2(Path::new("k.tbl"), text)
-            .unwrap_err()
-            .to_string();
+        let e = parse_ikev2(Path::new("k.tbl"), text).unwrap_err().to_string();
         assert!(e.starts_with("k.tbl:2:"), "{e}");
         assert!(!e.contains("secret"), "{e}");
     }
