@@ -107,12 +107,9 @@ mod tests {
         // From ikev1_main_ok.pcap frame 1: encryption=7 (AES-CBC), key length 128, then a
         // TLV life duration of 4 bytes.
         let d = [
-            0x80, 0x01, 0x00, 0x07, 0x80, 0x0e, 0x00, 0x80, 0x00, 0x0c, 0x00, 0x04, 0x00, 0x01,
-            0x51, 0x80,
+            0x80, 0x01, 0x00, 0x07, 0x80, 0x0e, 0x00, 0x80, 0x00, 0x0c, 0x00, 0x04, 0x00, 0x01, 0x51, 0x80,
         ];
-        let a: Vec<_> = AttributeIter::new(&d, 100)
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let a: Vec<_> = AttributeIter::new(&d, 100).collect::<Result<_, _>>().unwrap();
         assert_eq!(a.len(), 3);
         assert_eq!(a[0].attr_type, 1);
         assert_eq!(a[0].value, AttributeValue::Basic(7));

@@ -35,11 +35,7 @@ impl<'a> Cursor<'a> {
         self.data
     }
 
-    fn run<T>(
-        &mut self,
-        needed: usize,
-        r: IResult<&'a [u8], T, NomErr<'a>>,
-    ) -> Result<T, ParseError> {
+    fn run<T>(&mut self, needed: usize, r: IResult<&'a [u8], T, NomErr<'a>>) -> Result<T, ParseError> {
         match r {
             Ok((rest, v)) => {
                 self.data = rest;

@@ -25,9 +25,7 @@ pub enum ParseError {
         minimum: usize,
     },
     /// A (sub)payload length field pointing past the end of the enclosing data.
-    #[error(
-        "length {length} at offset {offset} overruns the enclosing data ({available} bytes left)"
-    )]
+    #[error("length {length} at offset {offset} overruns the enclosing data ({available} bytes left)")]
     Overrun {
         /// Offset of the structure.
         offset: usize,

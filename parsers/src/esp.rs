@@ -42,13 +42,7 @@ mod tests {
         assert_eq!(e.spi, 0xc61c0e4f);
         assert_eq!(e.seq, 1);
         assert_eq!(e.payload, [0xaa]);
-        assert_eq!(
-            parse_esp(&[0, 0, 0, 0, 0, 0, 0, 1]),
-            Err(ParseError::ZeroSpi)
-        );
-        assert!(matches!(
-            parse_esp(&[1, 2, 3]),
-            Err(ParseError::Truncated { .. })
-        ));
+        assert_eq!(parse_esp(&[0, 0, 0, 0, 0, 0, 0, 1]), Err(ParseError::ZeroSpi));
+        assert!(matches!(parse_esp(&[1, 2, 3]), Err(ParseError::Truncated { .. })));
     }
 }

@@ -74,11 +74,7 @@ impl<'a> SaPayload<'a> {
 pub fn parse_sa(body: &[u8], offset: usize) -> Result<SaPayload<'_>, ParseError> {
     let mut c = Cursor::new(body, offset);
     let doi = c.u32()?;
-    let situation = if c.rest().len() >= 4 {
-        Some(c.u32()?)
-    } else {
-        None
-    };
+    let situation = if c.rest().len() >= 4 { Some(c.u32()?) } else { None };
     Ok(SaPayload {
         doi,
         situation,
@@ -272,11 +268,7 @@ pub struct Delete<'a> {
 impl<'a> Delete<'a> {
     /// The SPIs present (at most `num_spis`, fewer if the payload is short).
     pub fn spis(&self) -> SpiIter<'a> {
-        SpiIter::new(
-            self.spis,
-            usize::from(self.spi_size),
-            usize::from(self.num_spis),
-        )
+        SpiIter::new(self.spis, usize::from(self.spi_size), usize::from(self.num_spis))
     }
 }
 
@@ -476,15 +468,7 @@ mod tests {
             .collect();
         assert_eq!(
             kv,
-            [
-                (1, 7),
-                (14, 128),
-                (2, 2),
-                (4, 14),
-                (3, 1),
-                (11, 1),
-                (12, 15000)
-            ]
+            [(1, 7), (14, 128), (2, 2), (4, 14), (3, 1), (11, 1), (12, 15000)]
         );
         let Payload::VendorId(v) = parse_payload(&ps[2]).unwrap() else {
             panic!()

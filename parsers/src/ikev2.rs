@@ -295,11 +295,7 @@ pub struct Delete<'a> {
 impl<'a> Delete<'a> {
     /// The SPIs present.
     pub fn spis(&self) -> SpiIter<'a> {
-        SpiIter::new(
-            self.spis,
-            usize::from(self.spi_size),
-            usize::from(self.num_spis),
-        )
+        SpiIter::new(self.spis, usize::from(self.spi_size), usize::from(self.num_spis))
     }
 }
 
@@ -625,12 +621,7 @@ mod tests {
             .collect();
         assert_eq!(
             v,
-            [
-                (1, 12, Some(128)),
-                (3, 12, None),
-                (2, 5, None),
-                (4, 14, None)
-            ]
+            [(1, 12, Some(128)), (3, 12, None), (2, 5, None), (4, 14, None)]
         );
         // the KE payload header is cut off by the truncated capture
         assert!(matches!(
@@ -655,9 +646,7 @@ mod tests {
     #[test]
     fn skf_fragment() {
         // ikev2_fragmentation_ok.pcap frame 3 after the non-ESP marker: SKF 1/3, inner IDi
-        let m = unhex(
-            "f90b29908d9d3a420dd5f69f6d0ddc683520230800000001000004d4230004b800010003dfa65341",
-        );
+        let m = unhex("f90b29908d9d3a420dd5f69f6d0ddc683520230800000001000004d4230004b800010003dfa65341");
         let msg = parse_message(&m).unwrap();
         // the SKF length (0x4b8) overruns this shortened copy
         let first = msg.payloads().next().unwrap();

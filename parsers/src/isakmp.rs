@@ -220,6 +220,12 @@ impl<'a> PayloadIter<'a> {
         self.data.get(self.pos..).unwrap_or(&[])
     }
 
+    /// Type of the payload the iterator would decode next (after an `Err`, the type of the
+    /// payload that failed; 0 when the chain ended normally).
+    pub fn next_type(&self) -> u8 {
+        self.next
+    }
+
     /// Message offset of the next unread byte.
     pub fn offset(&self) -> usize {
         self.base.saturating_add(self.pos)
@@ -269,8 +275,7 @@ impl<'a> Iterator for PayloadIter<'a> {
         self.pos = self.pos.saturating_add(len);
         self.next = next_payload;
         if next_payload == 0
-            || (self.version == 2
-                && (payload_type == PAYLOAD_V2_SK || payload_type == PAYLOAD_V2_SKF))
+            || (self.version == 2 && (payload_type == PAYLOAD_V2_SK || payload_type == PAYLOAD_V2_SKF))
         {
             self.done = true;
         }
@@ -296,8 +301,8 @@ mod tests {
     /// only one VID), from captures/ikev1_main_ok.pcap frame 1 header.
     fn v1_msg() -> Vec<u8> {
         let mut m = vec![
-            0x02, 0x19, 0x9c, 0xa2, 0x9b, 0x5e, 0x41, 0x1d, 0, 0, 0, 0, 0, 0, 0, 0, 13, 0x10, 0x02,
-            0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+            0x02, 0x19, 0x9c, 0xa2, 0x9b, 0x5e, 0x41, 0x1d, 0, 0, 0, 0, 0, 0, 0, 0, 13, 0x10, 0x02, 0x00, 0,
+            0, 0, 0, 0, 0, 0, 0,
         ];
         m.extend_from_slice(&[0, 0, 0, 12, 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12]);
         let len = m.len() as u32;
@@ -347,10 +352,7 @@ mod tests {
         let msg = parse_message(&m).unwrap();
         let v: Vec<_> = msg.payloads().collect();
         assert_eq!(v.len(), 1);
-        assert!(matches!(
-            v[0],
-            Err(ParseError::LengthTooShort { offset: 28, .. })
-        ));
+        assert!(matches!(v[0], Err(ParseError::LengthTooShort { offset: 28, .. })));
         // payload length past the end
         m[31] = 200;
         let msg = parse_message(&m).unwrap();

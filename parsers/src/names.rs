@@ -785,10 +785,7 @@ mod tests {
         assert_eq!(notify(1, 36136), Some("R-U-THERE"));
         assert_eq!(notify(1, 14), Some("NO-PROPOSAL-CHOSEN"));
         assert_eq!(ike_auth_method(65001), Some("XAUTHInitPreShared"));
-        assert_eq!(
-            encapsulation_mode(61443),
-            Some("UDP-Encapsulated-Tunnel (draft)")
-        );
+        assert_eq!(encapsulation_mode(61443), Some("UDP-Encapsulated-Tunnel (draft)"));
         assert_eq!(transform_id_v1(3, 12), Some("ESP_AES-CBC"));
         assert_eq!(auth_method_v2(14), Some("Digital Signature"));
     }
