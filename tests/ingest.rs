@@ -952,8 +952,8 @@ fn ipv6_extension_headers_ah_and_fragments() {
     ));
     let s = r.unwrap();
     assert_eq!(s.reassembled, 1);
-    let keys: Vec<(u64, &str, Option<u32>, Option<Vec<u64>>)> =
-        c.keys.iter().map(|k| (k.0, k.1, k.8, k.7.clone())).collect();
+    type Short<'a> = (u64, &'a str, Option<u32>, Option<Vec<u64>>);
+    let keys: Vec<Short> = c.keys.iter().map(|k| (k.0, k.1, k.8, k.7.clone())).collect();
     assert_eq!(
         keys,
         vec![

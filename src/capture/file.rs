@@ -160,7 +160,7 @@ fn header_error(e: PcapError<&[u8]>, err: &Rc<RefCell<Option<io::Error>>>) -> Ca
             what: "file header larger than the read buffer".into(),
         },
         other => CaptureError::Header {
-            what: format!("{}", describe(&other)),
+            what: describe(&other),
         },
     }
 }
@@ -175,13 +175,16 @@ fn describe(e: &PcapError<&[u8]>) -> String {
     }
 }
 
+/// Inspects the head of the buffer; returns the claimed record/block length (or an error).
+type CheckFn<'a> = dyn FnMut(&[u8], u64) -> Result<Option<usize>, CaptureError> + 'a;
+
 /// Drive a pcap-parser reader: `check` inspects the bytes at the head of the buffer and returns
 /// the total length the next record/block claims (erroring when it exceeds the bound);
 /// `handle` processes each block. Returns on end of input.
 fn drive<R: PcapReaderIterator>(
     reader: &mut R,
     err: &Rc<RefCell<Option<io::Error>>>,
-    check: &mut dyn FnMut(&[u8], u64) -> Result<Option<usize>, CaptureError>,
+    check: &mut CheckFn<'_>,
     handle: &mut dyn FnMut(PcapBlockOwned<'_>) -> Result<(), CaptureError>,
 ) -> Result<(), CaptureError> {
     let mut stalls = 0u32;

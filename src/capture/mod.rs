@@ -117,18 +117,10 @@ pub fn read_capture(
 }
 
 /// Options for reading captures.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct IngestOptions {
     /// Extra UDP ports on which IKE is expected (besides 500 and 4500).
     pub ike_ports: Vec<u16>,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions {
-            ike_ports: Vec::new(),
-        }
-    }
 }
 
 /// What a UDP/IP payload of interest carries.

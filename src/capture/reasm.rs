@@ -129,6 +129,7 @@ pub(crate) enum Fed {
 /// Fragment reassembly state of one input file.
 pub(crate) struct Reassembler {
     live: HashMap<FragKey, Box<Entry>>,
+    #[allow(clippy::vec_box)] // entries move between `live` and `spare` without copying
     spare: Vec<Box<Entry>>,
     total_bytes: usize,
     last_sweep: Timestamp,
