@@ -220,10 +220,34 @@ impl<'a> PayloadIter<'a> {
         self.data.get(self.pos..).unwrap_or(&[])
     }
 
-    /// Type of the payload the iterator would decode next (after an `Err`, the type of the
-    /// payload that failed; 0 when the chain ended normally).
+    /// Type of the payload the iterator would decode next; after an `Err`, the type of the
+    /// payload that failed.
     pub fn next_type(&self) -> u8 {
         self.next
+    }
+
+    /// After an [`ParseError::Overrun`] (e.g. a capture cut by the snaplen), the failed payload
+    /// with its header decoded and `body` holding only the bytes that are present. `None` when
+    /// not even the 4-byte generic header is left.
+    pub fn partial(&self) -> Option<RawPayload<'a>> {
+        let rest = self.remaining();
+        let hdr = rest.get(..PAYLOAD_HEADER_LEN)?;
+        let (&[next_payload, flags, hi, lo], body) = (hdr, rest.get(PAYLOAD_HEADER_LEN..)?) else {
+            return None;
+        };
+        let length = u16::from_be_bytes([hi, lo]);
+        let body = body
+            .get(..usize::from(length).saturating_sub(PAYLOAD_HEADER_LEN))
+            .unwrap_or(body);
+        Some(RawPayload {
+            payload_type: self.next,
+            next_payload,
+            critical: flags & 0x80 != 0,
+            flags,
+            length,
+            body,
+            offset: self.offset(),
+        })
     }
 
     /// Message offset of the next unread byte.
@@ -368,6 +392,8 @@ mod tests {
         assert_eq!(msg.body.len(), 6);
         let mut it = msg.payloads();
         assert!(matches!(it.next(), Some(Err(ParseError::Overrun { .. }))));
+        let part = it.partial().unwrap();
+        assert_eq!((part.payload_type, part.length, part.body.len()), (13, 12, 2));
         assert!(it.next().is_none());
     }
 

@@ -27,9 +27,11 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
     let mut info = header_info(&header);
 
     // The body: limited by the length field, or by the captured bytes when fewer.
+    let mut truncated = false;
     let body = match isakmp::parse_message(data) {
         Ok(msg) => {
             if msg.is_truncated() {
+                truncated = true;
                 problems.push(Problem {
                     offset: data.len(),
                     what: format!(
@@ -66,10 +68,19 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
         version: header.major_version,
     };
     let mut chain = PayloadIter::new(header.next_payload, body, HEADER_LEN, header.major_version);
-    for item in chain.by_ref() {
+    while let Some(item) = chain.next() {
         match item {
             Ok(p) => d.payload(&p),
-            Err(e) => d.problem(e),
+            Err(e) => {
+                d.problem(e);
+                // A capture cut short: keep the payload whose header is present and decode what
+                // of its body there is (e.g. the SK/SKF header of a snaplen-truncated message).
+                if truncated && matches!(e, ParseError::Overrun { .. }) {
+                    if let Some(p) = chain.partial() {
+                        d.payload(&p);
+                    }
+                }
+            }
         }
     }
     Some((info, problems))
@@ -470,7 +481,9 @@ mod tests {
     fn truncated_and_garbage() {
         let full = unhex(SA_INIT);
         let (i, p) = dissect_ike(&full[..100]).unwrap();
-        assert_eq!(i.payloads, [33]);
+        // the KE payload is cut by the capture: kept, with its group, plus a problem
+        assert_eq!(i.payloads, [33, 34]);
+        assert_eq!(i.ke_group, Some(14));
         assert!(p.iter().any(|p| p.what.contains("truncated")));
         assert!(dissect_ike(&full[..27]).is_none());
         let mut bad = full.clone();
