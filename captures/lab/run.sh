@@ -29,7 +29,11 @@ run_one() {
   mkdir -p "$WORK/left" "$WORK/right"
   chmod 755 "$WORK"
   TCPDUMP_PID="" PING_PID="" DURING_PID="" INIT_PIDS=""
+  MAIN_PID=$BASHPID
   cleanup() {
+    # a background child hit by a signal between fork and exec still carries
+    # this trap: only the scenario's main process cleans up
+    [ "$BASHPID" = "$MAIN_PID" ] || exit 1
     trap - EXIT INT TERM
     [ -n "$DURING_PID" ] && kill -- "$DURING_PID" 2>/dev/null
     [ -n "$PING_PID" ] && kill "$PING_PID" 2>/dev/null
@@ -54,7 +58,7 @@ run_one() {
 
   local filter=$CAPTURE_FILTER
   if [ -z "$filter" ]; then
-    if [ "$AF" = 6 ]; then filter='ip6 and not icmp6'; else filter='ip'; fi
+    if [ "$AF" = 6 ]; then filter='ip6 and (udp or ip6 proto 50 or ip6 proto 44)'; else filter='ip'; fi
   fi
   local pcap="$WORK/capture.pcap"
   ip netns exec "$NS_G" tcpdump -i left0 -w "$pcap" -U -n "$filter" 2>"$WORK/tcpdump.err" &
@@ -76,7 +80,7 @@ run_one() {
   during &
   DURING_PID=$!
 
-  if [ "$PING_COUNT" -gt 0 ]; then
+  if [ "$PING_COUNT" -gt 0 ] && [ $((SECONDS - start)) -lt "$DURATION" ]; then
     if [ "$PING_WAIT_UP" = 1 ]; then
       while [ $((SECONDS - start)) -lt "$DURATION" ]; do
         swan left --list-sas --child net 2>/dev/null | grep -q INSTALLED && break

@@ -7,4 +7,7 @@ DURATION=50
 PING_COUNT=25
 PING_INTERVAL=2
 FACTS='{"ike_sa_established": true, "child_sa_established": true, "lifetimes": {"child_rekey": 15, "ike_rekey": 40}}'
-VERIFY_RE='rekeying|rekeyed'
+VERIFY_RE='inbound CHILD_SA net\{[2-9]\d*\} established|IKE_SA gw\[\d+\] rekeyed'
+# only the initiator rekeys (no rekey collisions)
+R_CHILD_REKEY=1h
+R_IKE_REKEY=4h

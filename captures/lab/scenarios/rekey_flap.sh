@@ -11,3 +11,6 @@ PING_INTERVAL=2
 FINDINGS='[{"kind": "rekey_flap", "phase": "phase2", "also_ok": ["proposal_mismatch"]}]'
 FACTS='{"ike_sa_established": true, "child_sa_established": true, "lifetimes": {"child_rekey": 20, "child_life": 30}}'
 VERIFY_RE='CHILD_SA rekeying failed'
+# only the initiator rekeys; the responder keeps its defaults
+R_CHILD_REKEY=1h
+R_CHILD_LIFE=66m
