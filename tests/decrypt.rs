@@ -39,6 +39,11 @@ struct EspPkt {
     dst: Ipv4Addr,
 }
 
+/// (src, dst, IP id, protocol) of an IPv4 datagram being reassembled.
+type FragId = (Ipv4Addr, Ipv4Addr, u16, u8);
+/// (offset, more fragments, data) of one IPv4 fragment.
+type IpFrag = (usize, bool, Vec<u8>);
+
 /// Minimal Ethernet/IPv4/UDP walker with IPv4 reassembly (test helper only).
 fn read_capture(path: &Path) -> (Vec<IkeMsg>, Vec<EspPkt>) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -76,7 +81,7 @@ fn read_capture(path: &Path) -> (Vec<IkeMsg>, Vec<EspPkt>) {
     }
     let mut ike = Vec::new();
     let mut esp = Vec::new();
-    let mut frags: HashMap<(Ipv4Addr, Ipv4Addr, u16, u8), Vec<(usize, bool, Vec<u8>)>> = HashMap::new();
+    let mut frags: HashMap<FragId, Vec<IpFrag>> = HashMap::new();
     for (i, (lt, f)) in frames.iter().enumerate() {
         let frame = i as u64 + 1;
         let ip = match lt {
@@ -642,4 +647,194 @@ fn esp_tables_load() {
         }
     }
     assert!(n >= 20, "{n}");
+}
+
+/// IKEv1 payload type of a strongSwan short payload name ("N(INITIAL_CONTACT)" → 11).
+fn v1_type(name: &str) -> Option<u64> {
+    let base = name.split('(').next().unwrap_or(name);
+    Some(match base {
+        "SA" => 1,
+        "KE" => 4,
+        "ID" => 5,
+        "CERT" => 6,
+        "CERTREQ" => 7,
+        "HASH" => 8,
+        "SIG" => 9,
+        "No" => 10,
+        "N" => 11,
+        "D" => 12,
+        "V" => 13,
+        "NAT-D" => 20,
+        "NAT-OA" => 21,
+        "FRAG" => 132,
+        _ => return None,
+    })
+}
+
+/// (message id, payload types) of every IKEv1 message the daemons parsed or generated.
+fn v1_logged_messages(logs: &[PathBuf]) -> Vec<(u32, Vec<u64>)> {
+    let mut out = Vec::new();
+    for l in logs {
+        let text = std::fs::read_to_string(l).unwrap();
+        for line in text.lines() {
+            let Some(i) = line.find("[ENC] ") else { continue };
+            let rest = &line[i + 6..];
+            let mut w = rest.split_whitespace();
+            let verb = w.next();
+            if !matches!(verb, Some("parsed") | Some("generating")) {
+                continue;
+            }
+            let exch = w.next().unwrap_or("");
+            if !matches!(exch, "ID_PROT" | "AGGRESSIVE" | "QUICK_MODE" | "INFORMATIONAL_V1") {
+                continue;
+            }
+            let _dir = w.next();
+            let Some(mid) = w.next().and_then(|m| m.parse::<u32>().ok()) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (rest.find('['), rest.rfind(']')) else {
+                continue;
+            };
+            let types: Option<Vec<u64>> = rest[a + 1..b].split_whitespace().map(v1_type).collect();
+            if let Some(t) = types {
+                out.push((mid, t));
+            }
+        }
+    }
+    out
+}
+
+/// The first "initial IV" a charon log printed.
+fn logged_initial_iv(log: &Path) -> Option<Vec<u8>> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let mut lines = text.lines();
+    while let Some(l) = lines.next() {
+        if l.contains("] initial IV => ") {
+            let dump = lines.next()?;
+            let hex = dump.split(": ").nth(1)?;
+            return Some(
+                hex.split_whitespace()
+                    .take(16)
+                    .map_while(|h| u8::from_str_radix(h, 16).ok())
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+#[test]
+fn ikev1_decrypts_with_charon_log_keys() {
+    use ikescope::decrypt::{Ikev1Decryptor, Ikev1Outcome};
+    let sh = shared();
+    let mut total_enc = 0;
+    let mut total_dec = 0;
+    let mut ivs_checked = 0;
+    for stem in [
+        "ikev1_main_ok",
+        "ikev1_aggressive_ok",
+        "ikev1_p2_proposal_mismatch",
+        "ikev1_psk_mismatch",
+    ] {
+        let cap = sh.join(format!("captures/{stem}.pcap"));
+        let logs = vec![
+            sh.join(format!("captures/{stem}.left.log")),
+            sh.join(format!("captures/{stem}.right.log")),
+        ];
+        let ks = KeyStore::from_paths(&logs).unwrap();
+        assert!(!ks.ikev1.is_empty(), "{stem}: no IKEv1 keys in the logs");
+        let logged = v1_logged_messages(&logs);
+        let mut dec = Ikev1Decryptor::new(&ks);
+        let (msgs, _) = read_capture(&cap);
+        let mut initiator_addr: HashMap<Vec<u8>, Ipv4Addr> = HashMap::new();
+        let (mut enc, mut ok) = (0, 0);
+        for m in msgs
+            .iter()
+            .filter(|m| m.bytes.len() >= 28 && m.bytes[17] >> 4 == 1)
+        {
+            let from_i = *initiator_addr.entry(m.bytes[..8].to_vec()).or_insert(m.src) == m.src;
+            let out = dec.observe(&m.bytes, from_i);
+            if m.bytes[19] & 1 == 0 {
+                assert_eq!(out, Ikev1Outcome::Cleartext);
+                continue;
+            }
+            enc += 1;
+            let mid = u32::from_be_bytes(m.bytes[20..24].try_into().unwrap());
+            match out {
+                Ikev1Outcome::Decrypted(p) => {
+                    let types: Vec<u64> = {
+                        let mut v = Vec::new();
+                        let mut np = p.first_payload;
+                        let mut off = 0;
+                        while np != 0 {
+                            v.push(np as u64);
+                            let len = u16::from_be_bytes([p.plaintext[off + 2], p.plaintext[off + 3]]);
+                            np = p.plaintext[off];
+                            off += len as usize;
+                        }
+                        v
+                    };
+                    // NAT-D may be 20 or 130 on the wire
+                    assert!(
+                        logged.iter().any(|(lm, lt)| *lm == mid && *lt == types),
+                        "{stem} frame {}: decrypted (mid {mid}, {types:?}) not among the logged messages",
+                        m.frame
+                    );
+                    ok += 1;
+                }
+                other => panic!("{stem} frame {}: {other:?}", m.frame),
+            }
+        }
+        let icookie = msgs
+            .iter()
+            .find(|m| m.bytes.len() >= 28 && m.bytes[17] >> 4 == 1)
+            .map(|m| Spi8(m.bytes[..8].try_into().unwrap()))
+            .unwrap();
+        if let Some(iv) = logged_initial_iv(&logs[0]) {
+            if let Some(ours) = dec.phase1_iv(icookie) {
+                assert_eq!(ours, iv, "{stem}: phase-1 IV vs charon's 'initial IV'");
+                ivs_checked += 1;
+            }
+        }
+        eprintln!("{stem}: {ok}/{enc} encrypted IKEv1 messages decrypted and matched the logs");
+        assert!(enc > 0 && ok == enc, "{stem}: {ok}/{enc}");
+        total_enc += enc;
+        total_dec += ok;
+    }
+    eprintln!("IKEv1 total {total_dec}/{total_enc}, phase-1 IVs checked {ivs_checked}");
+    assert!(ivs_checked >= 3);
+}
+
+#[test]
+fn ikev1_wrong_key_is_detected() {
+    use ikescope::decrypt::{Ikev1Decryptor, Ikev1Outcome};
+    let sh = shared();
+    let stem = "ikev1_main_ok";
+    let cap = sh.join(format!("captures/{stem}.pcap"));
+    let ks = KeyStore::from_paths(&[sh.join(format!("captures/{stem}.left.log"))]).unwrap();
+    // turn the log key into a table row for the capture's cookie, then break it
+    let (msgs, _) = read_capture(&cap);
+    let first = msgs.iter().find(|m| m.bytes[17] >> 4 == 1).unwrap();
+    let cookie: String = first.bytes[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let mut key = ks.ikev1[0].key.bytes().to_vec();
+    key[0] ^= 1;
+    let keyhex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut bad = KeyStore::new();
+    bad.load_str(
+        Path::new("ikev1_decryption_table"),
+        &format!("{cookie},{keyhex}\n"),
+    )
+    .unwrap();
+    assert_eq!(bad.ikev1.len(), 1);
+    let mut dec = Ikev1Decryptor::new(&bad);
+    let src = first.src;
+    let mut wrong = 0;
+    for m in msgs.iter().filter(|m| m.bytes[17] >> 4 == 1) {
+        match dec.observe(&m.bytes, m.src == src) {
+            Ikev1Outcome::WrongKey { .. } => wrong += 1,
+            Ikev1Outcome::Cleartext => {}
+            other => panic!("frame {}: {other:?}", m.frame),
+        }
+    }
+    assert!(wrong > 0);
 }

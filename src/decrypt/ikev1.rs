@@ -68,6 +68,9 @@ pub enum Ikev1Outcome {
     Malformed(String),
 }
 
+/// (last ciphertext block, IV used) of one message.
+type SeenMsg = (Vec<u8>, Vec<u8>);
+
 #[derive(Default)]
 struct Sa {
     cipher: Option<(CbcCipher, usize)>,
@@ -79,9 +82,10 @@ struct Sa {
     /// Current IV per Message ID.
     ivs: HashMap<u32, Vec<u8>>,
     /// (last ciphertext block, IV used) of messages seen, per Message ID, for retransmissions.
-    seen: HashMap<u32, Vec<(Vec<u8>, Vec<u8>)>>,
-    /// Last ciphertext block of the latest phase-1 (Message ID 0) encrypted message.
-    p1_last: Option<Vec<u8>>,
+    seen: HashMap<u32, Vec<SeenMsg>>,
+    /// Last ciphertext blocks of the phase-1 (Message ID 0) encrypted messages, oldest first
+    /// (at most 8; retransmissions not repeated).
+    p1_blocks: Vec<Vec<u8>>,
     /// Index into the key list of the key that last worked.
     bound: Option<usize>,
 }
@@ -297,36 +301,33 @@ impl Ikev1Decryptor {
             .seen
             .get(&msgid)
             .and_then(|v| v.iter().find(|(l, _)| *l == last).map(|(_, iv)| iv.clone()));
-        let iv = if let Some(iv) = retransmitted {
-            iv
+        // IV candidates: a retransmission reuses its original IV; a known Message ID chains;
+        // a new phase-1 exchange starts from hash(g^xi | g^xr); a new Message ID starts from
+        // hash(last phase-1 block | Message ID), and, should the peer not have taken the last
+        // phase-1 message (it failed to decrypt it), from the blocks before it.
+        let mut ivs: Vec<Vec<u8>> = Vec::new();
+        if let Some(iv) = retransmitted {
+            ivs.push(iv);
         } else if let Some(iv) = sa.ivs.get(&msgid) {
-            iv.clone()
+            ivs.push(iv.clone());
         } else {
             let Some(p1) = initial_iv(sa) else {
                 return Ikev1Outcome::NotReady("both KE payloads are needed for the IV".into());
             };
             if msgid == 0 {
-                p1
+                ivs.push(p1);
             } else {
-                let base = sa.p1_last.clone().unwrap_or(p1);
                 let Some(h) = sa.hash else {
                     return Ikev1Outcome::NotReady("hash algorithm not negotiated".into());
                 };
-                let mut iv = crypto::hash(h, &[&base, &msgid.to_be_bytes()]);
-                iv.truncate(bs);
-                iv
+                let mut bases: Vec<Vec<u8>> = sa.p1_blocks.iter().rev().cloned().collect();
+                bases.push(p1);
+                for base in bases {
+                    let mut iv = crypto::hash(h, &[&base, &msgid.to_be_bytes()]);
+                    iv.truncate(bs);
+                    ivs.push(iv);
+                }
             }
-        };
-        // advance the chain whatever the key
-        if sa.ivs.len() < MAX_MSGIDS || sa.ivs.contains_key(&msgid) {
-            sa.ivs.insert(msgid, last.clone());
-            let v = sa.seen.entry(msgid).or_default();
-            if v.len() < 64 {
-                v.push((last.clone(), iv.clone()));
-            }
-        }
-        if msgid == 0 {
-            sa.p1_last = Some(last);
         }
         // candidate keys: the bound one, then rows for this cookie, then log keys of unknown SA
         let mut cands: Vec<usize> = Vec::new();
@@ -345,7 +346,8 @@ impl Ikev1Decryptor {
             }
         }
         let mut first_err = None;
-        for i in cands {
+        let mut result = None;
+        'search: for i in cands {
             let k = &self.keys[i];
             let Some(key) = k.key.bytes().get(..key_len) else {
                 first_err.get_or_insert(Ikev1Outcome::Unsupported(format!(
@@ -354,25 +356,46 @@ impl Ikev1Decryptor {
                 )));
                 continue;
             };
-            let mut buf = ct.to_vec();
-            if crypto::cbc_decrypt(cipher, key, &iv, &mut buf).is_err() {
-                first_err.get_or_insert(Ikev1Outcome::Malformed("decryption failed".into()));
-                continue;
-            }
-            if let Some(chain_len) = plausible(np, &buf) {
-                sa.bound = Some(i);
-                return Ikev1Outcome::Decrypted(Ikev1Plain {
-                    first_payload: np,
-                    plaintext: buf,
-                    chain_len,
-                    key: k.source.clone(),
-                });
+            for (n, iv) in ivs.iter().enumerate() {
+                let mut buf = ct.to_vec();
+                if crypto::cbc_decrypt(cipher, key, iv, &mut buf).is_err() {
+                    first_err.get_or_insert(Ikev1Outcome::Malformed("decryption failed".into()));
+                    continue 'search;
+                }
+                if let Some(chain_len) = plausible(np, &buf) {
+                    result = Some((i, n, buf, chain_len));
+                    break 'search;
+                }
             }
             if k.icookie == Some(icookie) {
                 first_err.get_or_insert(Ikev1Outcome::WrongKey {
                     key: k.source.clone(),
                 });
             }
+        }
+        // advance the chain whatever the key
+        let used_iv = ivs[result.as_ref().map_or(0, |r| r.1)].clone();
+        if sa.ivs.len() < MAX_MSGIDS || sa.ivs.contains_key(&msgid) {
+            sa.ivs.insert(msgid, last.clone());
+            let v = sa.seen.entry(msgid).or_default();
+            if v.len() < 64 {
+                v.push((last.clone(), used_iv));
+            }
+        }
+        if msgid == 0 && !sa.p1_blocks.contains(&last) {
+            if sa.p1_blocks.len() >= 8 {
+                sa.p1_blocks.remove(0);
+            }
+            sa.p1_blocks.push(last);
+        }
+        if let Some((i, _, buf, chain_len)) = result {
+            sa.bound = Some(i);
+            return Ikev1Outcome::Decrypted(Ikev1Plain {
+                first_payload: np,
+                plaintext: buf,
+                chain_len,
+                key: self.keys[i].source.clone(),
+            });
         }
         match first_err {
             Some(e) if any_exact => e,

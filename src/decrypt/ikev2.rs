@@ -376,9 +376,12 @@ pub fn decrypt_message(msg: &[u8], store: &KeyStore) -> SkOutcome {
     }
     let certain_exact = exact.iter().any(|k| k.spis_certain);
     if !certain_exact {
-        for k in store.ikev2.iter().filter(|k| {
-            !k.spis_certain && !(k.spi_i == Some(loc.spi_i) && k.spi_r == Some(loc.spi_r)) && verifiable(k)
-        }) {
+        let same_spis = |k: &Ikev2Keys| k.spi_i == Some(loc.spi_i) && k.spi_r == Some(loc.spi_r);
+        for k in store
+            .ikev2
+            .iter()
+            .filter(|k| !(k.spis_certain || same_spis(k)) && verifiable(k))
+        {
             if let d @ SkOutcome::Decrypted { .. } = open(msg, &loc, k) {
                 return d;
             }
