@@ -838,3 +838,92 @@ fn ikev1_wrong_key_is_detected() {
     }
     assert!(wrong > 0);
 }
+
+#[test]
+fn esp_decrypts_like_tshark_and_with_charon_logs() {
+    use ikescope::decrypt::esp::{decrypt_esp, EspOutcome};
+    let sh = shared();
+    // public captures with esp_sa tables and tshark's decrypted truth
+    let mut compared = 0;
+    for dir in [
+        "packetgen-ipsec/esp4-cbc",
+        "packetgen-ipsec/esp4-gcm",
+        "packetgen-ipsec/esp4-ctr-hmac",
+        "wireshark-wiki/ipsec_esp_capture_1",
+        "tcpdump/02-sunrise-sunset-esp",
+        "tcpdump/08-sunrise-sunset-esp2",
+    ] {
+        let d = sh.join("public-captures").join(dir);
+        if !d.is_dir() {
+            continue;
+        }
+        let ks = KeyStore::from_paths(&[d.join("esp_sa")]).unwrap();
+        let truth_file = std::fs::read_dir(&d)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.to_string_lossy().ends_with(".truth.decrypted.json"))
+            .unwrap();
+        let cap = PathBuf::from(truth_file.to_string_lossy().replace(".truth.decrypted.json", ""));
+        let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_file).unwrap()).unwrap();
+        let by_frame: HashMap<u64, Value> = truth["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "esp" && r.get("inside_esp").is_none())
+            .map(|r| (r["frame"].as_u64().unwrap(), r["esp"].clone()))
+            .collect();
+        let (_, esp) = read_capture(&cap);
+        for p in &esp {
+            let Some(want) = by_frame.get(&p.frame).and_then(|e| e.get("decrypted")) else {
+                continue;
+            };
+            let out = decrypt_esp(&p.bytes, p.src.into(), p.dst.into(), &ks);
+            match out {
+                EspOutcome::Decrypted(x) => {
+                    assert_eq!(
+                        Some(x.next_header as u64),
+                        want["next_header"].as_u64(),
+                        "{dir} frame {}",
+                        p.frame
+                    );
+                    assert_eq!(
+                        Some(x.pad_len as u64),
+                        want["pad_len"].as_u64(),
+                        "{dir} frame {}",
+                        p.frame
+                    );
+                    compared += 1;
+                }
+                other => panic!("{dir} frame {}: {other:?}", p.frame),
+            }
+        }
+    }
+    eprintln!("ESP packets compared with tshark: {compared}");
+    assert!(compared >= 3, "{compared}");
+    // strongSwan captures: every ESP packet opens with the CHILD SA keys from the logs
+    let mut total = 0;
+    for stem in ["ikev2_ok", "ikev2_rekey_ok", "ikev1_main_ok", "one_way_esp"] {
+        let cap = sh.join(format!("captures/{stem}.pcap"));
+        let ks = logs_of(&cap).unwrap();
+        let (_, esp) = read_capture(&cap);
+        for p in &esp {
+            match decrypt_esp(&p.bytes, p.src.into(), p.dst.into(), &ks) {
+                EspOutcome::Decrypted(x) => {
+                    let f = x
+                        .inner
+                        .unwrap_or_else(|| panic!("{stem} frame {}: no inner flow", p.frame));
+                    let ends = [f.src.to_string(), f.dst.to_string()];
+                    assert!(
+                        ends.contains(&"10.1.0.1".to_string()) && ends.contains(&"10.2.0.1".to_string()),
+                        "{stem} frame {}: {f:?}",
+                        p.frame
+                    );
+                    total += 1;
+                }
+                other => panic!("{stem} frame {}: {other:?}", p.frame),
+            }
+        }
+    }
+    eprintln!("strongSwan ESP packets decrypted with log keys: {total}");
+    assert!(total > 20, "{total}");
+}

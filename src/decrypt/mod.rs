@@ -3,6 +3,7 @@
 //! panics on untrusted input, and no key bytes are printed.
 
 mod crypto;
+pub mod esp;
 pub mod ikev1;
 pub mod ikev2;
 
