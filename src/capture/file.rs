@@ -16,27 +16,30 @@ use std::rc::Rc;
 /// Initial circular buffer size; grown on demand up to [`MAX_BLOCK_LEN`] plus slack.
 const INITIAL_BUFFER: usize = 1 << 20;
 
-/// Reader wrapper: the first `read` fills the whole buffer (so the file header is complete even
-/// from a pipe); I/O errors are kept so they can be reported with their text (pcap-parser only
-/// says "read error").
+/// Reader wrapper: the first `read` returns at least [`FIRST_FILL`] bytes (or everything up to end
+/// of input), so the file header is complete even from a pipe that delivers a few bytes at a time;
+/// later reads pass through. I/O errors are kept so they can be reported with their text
+/// (pcap-parser only says "read error").
 struct Source<R> {
     inner: R,
     first: bool,
     error: Rc<RefCell<Option<io::Error>>>,
 }
 
+/// Bytes the first read gathers before pcap-parser parses the file/section header.
+const FIRST_FILL: usize = 64 << 10;
+
 impl<R: Read> Read for Source<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = if self.first { buf.len().min(FIRST_FILL) } else { 1 };
+        self.first = false;
         let mut n = 0;
         loop {
             match self.inner.read(&mut buf[n..]) {
                 Ok(0) => return Ok(n),
                 Ok(k) => {
                     n += k;
-                    if !self.first || n == buf.len() {
-                        if n == buf.len() {
-                            self.first = false;
-                        }
+                    if n >= want {
                         return Ok(n);
                     }
                 }

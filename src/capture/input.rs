@@ -4,14 +4,17 @@ use super::CaptureError;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 
-/// Buffer size of the reader returned by [`open_input`].
-pub const READ_BUFFER: usize = 1 << 20;
+/// Buffer size of the reader returned by [`open_input`]. [`super::read_capture`] reads in chunks
+/// of up to 1 MiB straight into its own circular buffer; requests of at least this size bypass
+/// the `BufReader` (no second copy), smaller ones (headers, pipes) are served from it.
+pub const READ_BUFFER: usize = 256 << 10;
 
 /// Open a capture for [`super::read_capture`].
 ///
 /// `"-"` reads standard input. Gzip compression is recognised by its magic bytes (`1f 8b`),
 /// never by the file name, and decoded as a stream (concatenated gzip members are accepted).
-/// The returned reader is buffered with a 1 MiB buffer. Errors: the file cannot be opened or its
+/// The returned reader is buffered ([`READ_BUFFER`]); compressed input is read through a 1 MiB
+/// buffer and decompressed straight into the caller's buffer. Errors: the file cannot be opened or its
 /// first bytes cannot be read ([`CaptureError::Open`], [`CaptureError::Io`]).
 pub fn open_input(path: &str) -> Result<Box<dyn Read + Send>, CaptureError> {
     let raw: Box<dyn Read + Send> = if path == "-" {
@@ -36,8 +39,8 @@ pub fn open_input(path: &str) -> Result<Box<dyn Read + Send>, CaptureError> {
     }
     let prefix = io::Cursor::new(peek[..n].to_vec());
     if n == 2 && peek == [0x1f, 0x8b] {
-        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, prefix.chain(r)));
-        Ok(Box::new(BufReader::with_capacity(READ_BUFFER, gz)))
+        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, prefix.chain(r)));
+        Ok(Box::new(gz))
     } else {
         Ok(Box::new(prefix.chain(r)))
     }
