@@ -1,0 +1,144 @@
+//! Property test: every parser entry point accepts arbitrary bytes without panicking, and the
+//! chain iterators always terminate within the bound their lengths allow.
+
+use ikescope_parsers::attributes::AttributeIter;
+use ikescope_parsers::isakmp::{self, PayloadIter};
+use ikescope_parsers::{esp, ikev1, ikev2, names, summary, udp_encap, vendor};
+use proptest::prelude::*;
+
+/// A valid-looking ISAKMP header (so that the body is reached) followed by arbitrary bytes.
+fn message() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<[u8; 16]>(),
+        any::<u8>(),
+        prop_oneof![Just(0x10u8), Just(0x20u8), any::<u8>()],
+        any::<u8>(),
+        any::<u8>(),
+        any::<u32>(),
+        proptest::collection::vec(any::<u8>(), 0..600),
+        any::<bool>(),
+    )
+        .prop_map(|(spis, np, ver, ex, fl, mid, body, exact_len)| {
+            let mut m = spis.to_vec();
+            m.extend_from_slice(&[np, ver, ex, fl]);
+            m.extend_from_slice(&mid.to_be_bytes());
+            let len = if exact_len {
+                (28 + body.len()) as u32
+            } else {
+                mid.rotate_left(7)
+            };
+            m.extend_from_slice(&len.to_be_bytes());
+            m.extend_from_slice(&body);
+            m
+        })
+}
+
+fn walk_all(first: u8, body: &[u8], version: u8) {
+    let mut it = PayloadIter::new(first, body, 28, version);
+    let mut n = 0usize;
+    while let Some(p) = it.next() {
+        n += 1;
+        assert!(n <= body.len() / 4 + 1);
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = e.to_string();
+                match it.partial() {
+                    Some(p) => p,
+                    None => continue,
+                }
+            }
+        };
+        match ikev1::parse_payload(&p) {
+            Ok(ikev1::Payload::Sa(sa)) => {
+                for pr in sa.proposals().flatten() {
+                    let _: Vec<String> = summary::proposal_summaries_v1(&pr).collect();
+                }
+            }
+            Ok(ikev1::Payload::Delete(d)) => {
+                let _ = d.spis().count();
+            }
+            Ok(ikev1::Payload::Attributes(a)) => {
+                let _ = a.attributes().count();
+            }
+            _ => {}
+        }
+        match ikev2::parse_payload(&p) {
+            Ok(ikev2::Payload::Sa(sa)) => {
+                for pr in sa.proposals().flatten() {
+                    let _ = summary::proposal_summary_v2(&pr);
+                }
+            }
+            Ok(ikev2::Payload::TsInitiator(ts)) | Ok(ikev2::Payload::TsResponder(ts)) => {
+                let _ = ts.selectors().count();
+            }
+            Ok(ikev2::Payload::Configuration(cp)) => {
+                let _ = cp.attributes().count();
+            }
+            Ok(ikev2::Payload::Delete(d)) => {
+                let _ = d.spis().count();
+            }
+            _ => {}
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn header_and_chain(m in message()) {
+        let (h, _) = isakmp::parse_header(&m).unwrap();
+        if let Ok(msg) = isakmp::parse_message(&m) {
+            prop_assert!(msg.body.len() <= msg.declared_body_len);
+            walk_all(h.next_payload, msg.body, h.major_version);
+        }
+    }
+
+    #[test]
+    fn raw_bytes_everywhere(data in proptest::collection::vec(any::<u8>(), 0..400), first in any::<u8>()) {
+        let _ = isakmp::parse_header(&data);
+        let _ = isakmp::parse_message(&data);
+        walk_all(first, &data, 1);
+        walk_all(first, &data, 2);
+        if let Ok(sa) = ikev1::parse_sa(&data, 0) {
+            for p in sa.proposals().flatten() {
+                for t in p.transforms().flatten() {
+                    let _ = t.attributes().count();
+                }
+            }
+        }
+        for p in ikev2::parse_sa(&data, 0).proposals().flatten() {
+            for t in p.transforms().flatten() {
+                let _ = t.key_length();
+            }
+        }
+        let _ = AttributeIter::new(&data, 0).count();
+        let _ = esp::parse_esp(&data);
+        let _ = udp_encap::classify(&data);
+        let _ = vendor::vendor_name(&data);
+        let _ = ikev1::parse_id(&data, 0);
+        let _ = ikev1::parse_notification(&data, 0);
+        let _ = ikev1::parse_fragment(&data, 0);
+        let _ = ikev1::parse_nat_oa(&data, 0);
+        let _ = ikev2::parse_ke(&data, 0);
+        let _ = ikev2::parse_notify(&data, 0);
+        let _ = ikev2::parse_eap(&data, 0);
+        if let Ok(ts) = ikev2::parse_ts(&data, 0) {
+            let _ = ts.selectors().count();
+        }
+    }
+
+    #[test]
+    fn names_total(v in any::<u16>(), t in any::<u8>()) {
+        let _ = names::exchange_type(t);
+        let _ = names::payload_type(t);
+        let _ = names::transform_id_v2(t, v);
+        let _ = names::transform_id_v1(t, t);
+        let _ = names::notify(1, v);
+        let _ = names::notify(2, v);
+        let _ = summary::summary_v2(t, [(t, v, Some(v))]);
+        let _ = summary::summary_v1(t, t, [(v, u64::from(v))]);
+        let _ = summary::has_weak_v1(t, t, [(v, u64::MAX)]);
+    }
+}
