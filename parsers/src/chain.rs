@@ -47,11 +47,14 @@ impl<'a> Iterator for SubIter<'a> {
                     minimum: self.min_len,
                 });
             }
-            let body = self.cur.take(len - 4).map_err(|_| ParseError::Overrun {
-                offset,
-                length: len,
-                available,
-            })?;
+            let body = self
+                .cur
+                .take(len.saturating_sub(4))
+                .map_err(|_| ParseError::Overrun {
+                    offset,
+                    length: len,
+                    available,
+                })?;
             Ok((more, body, offset))
         })();
         match &r {

@@ -91,7 +91,7 @@ impl<'a> Iterator for ProposalIter<'a> {
     type Item = Result<Proposal<'a>, ParseError>;
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.0.next()?.and_then(|(_, body, off)| {
-            let mut c = Cursor::new(body, off + 4);
+            let mut c = Cursor::new(body, off.saturating_add(4));
             let number = c.u8()?;
             let protocol_id = c.u8()?;
             let spi_size = c.u8()?;
@@ -142,7 +142,7 @@ impl<'a> Iterator for TransformIter<'a> {
     type Item = Result<Transform<'a>, ParseError>;
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.0.next()?.and_then(|(_, body, off)| {
-            let mut c = Cursor::new(body, off + 4);
+            let mut c = Cursor::new(body, off.saturating_add(4));
             let number = c.u8()?;
             let transform_id = c.u8()?;
             let _reserved = c.u16()?;

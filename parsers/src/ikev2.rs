@@ -76,7 +76,7 @@ impl<'a> Iterator for ProposalIter<'a> {
     type Item = Result<Proposal<'a>, ParseError>;
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.0.next()?.and_then(|(last, body, off)| {
-            let mut c = Cursor::new(body, off + 4);
+            let mut c = Cursor::new(body, off.saturating_add(4));
             let number = c.u8()?;
             let protocol_id = c.u8()?;
             let spi_size = c.u8()?;
@@ -130,7 +130,7 @@ impl<'a> Iterator for TransformIter<'a> {
     type Item = Result<Transform<'a>, ParseError>;
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.0.next()?.and_then(|(_, body, off)| {
-            let mut c = Cursor::new(body, off + 4);
+            let mut c = Cursor::new(body, off.saturating_add(4));
             let transform_type = c.u8()?;
             let _reserved = c.u8()?;
             let transform_id = c.u16()?;
@@ -388,11 +388,14 @@ impl<'a> Iterator for SelectorIter<'a> {
             }
             let start_port = self.cur.u16()?;
             let end_port = self.cur.u16()?;
-            let addrs = self.cur.take(len - 8).map_err(|_| ParseError::Overrun {
-                offset,
-                length: len,
-                available,
-            })?;
+            let addrs = self
+                .cur
+                .take(len.saturating_sub(8))
+                .map_err(|_| ParseError::Overrun {
+                    offset,
+                    length: len,
+                    available,
+                })?;
             let (start_address, end_address) = addrs.split_at(addrs.len() / 2);
             Ok(TrafficSelector {
                 ts_type,

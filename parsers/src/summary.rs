@@ -169,7 +169,7 @@ where
     parts.extend(of(4).filter_map(|x| dh_keyword(x.1)));
     for &(ty, id, _) in t.iter().filter(|x| (6..=12).contains(&x.0)) {
         if let Some(k) = dh_keyword(id) {
-            parts.push(Cow::Owned(format!("ke{}_{k}", ty - 5)));
+            parts.push(Cow::Owned(format!("ke{}_{k}", ty.saturating_sub(5))));
         }
     }
     let esn: Vec<u16> = of(5).map(|x| x.1).collect();
