@@ -2,7 +2,7 @@
 
 use crate::cli::{RunOptions, EXIT_UNREADABLE};
 use crate::diagnose::diagnose;
-use crate::pipeline::process_file;
+use crate::pipeline::{keys_for, process_file};
 use crate::reconstruct::{Collected, Model};
 use std::io::{IsTerminal, Write};
 
@@ -14,7 +14,15 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
     let mut data = Collected::new(opts.files.clone());
     let mut all_read = true;
     for (i, path) in opts.files.iter().enumerate() {
-        match process_file(path, i, &opts.ingest, &mut data) {
+        let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("ikescope: {e}");
+                all_read = false;
+                continue;
+            }
+        };
+        match process_file(path, i, &opts.ingest, keys, &mut data) {
             Ok(stats) => data.stats[i] = stats,
             Err(e) => {
                 eprintln!("ikescope: {path}: {e}");

@@ -1,7 +1,7 @@
 //! The commands behind the CLI, as library functions returning the process exit status.
 
 use crate::capture::{IngestEvent, IngestOptions};
-use crate::pipeline::{describe_event, process_file, RecordSink};
+use crate::pipeline::{describe_event, keys_for, process_file, RecordSink};
 use crate::record::Record;
 use std::io::{self, BufWriter, Write};
 
@@ -81,7 +81,15 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
     };
     let mut status = 0;
     for (i, path) in opts.files.iter().enumerate() {
-        if let Err(e) = process_file(path, i, &opts.ingest, &mut printer) {
+        let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("ikescope: {e}");
+                status = EXIT_UNREADABLE;
+                continue;
+            }
+        };
+        if let Err(e) = process_file(path, i, &opts.ingest, keys, &mut printer) {
             eprintln!("ikescope: {path}: {e}");
             status = EXIT_UNREADABLE;
         }

@@ -2,7 +2,44 @@
 
 use crate::capture::{self, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats};
 use crate::decode::Decoder;
+use crate::keys::KeyStore;
 use crate::record::Record;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The keys for one input: the `--keys` files plus (when `auto`) the key tables found beside
+/// the capture. Unreadable auto-discovered tables are reported as warnings and skipped; an
+/// unreadable `--keys` file is an error.
+pub fn keys_for(
+    path: &str,
+    explicit: &[String],
+    auto: bool,
+    quiet: bool,
+) -> Result<Option<Arc<KeyStore>>, String> {
+    let mut store = KeyStore::new();
+    for k in explicit {
+        store
+            .load_path(Path::new(k))
+            .map_err(|e| format!("--keys {k}: {e}"))?;
+    }
+    if auto && path != "-" {
+        for found in KeyStore::discover_beside(Path::new(path)) {
+            match store.load_path(&found) {
+                Ok(_) => {
+                    if !quiet {
+                        eprintln!("ikescope: {path}: using key table {}", found.display());
+                    }
+                }
+                Err(e) => {
+                    if !quiet {
+                        eprintln!("ikescope: {path}: ignoring key table {}: {e}", found.display());
+                    }
+                }
+            }
+        }
+    }
+    Ok((!store.is_empty()).then(|| Arc::new(store)))
+}
 
 /// Consumer of decoded records and ingest events, in capture order.
 pub trait RecordSink {
@@ -29,16 +66,22 @@ impl DatagramSink for Adapter<'_> {
     }
 }
 
-/// Read, decode and deliver one input (`-` is stdin).
+/// Read, decode and deliver one input (`-` is stdin), opening encrypted IKE messages with
+/// `keys` when given.
 pub fn process_file(
     path: &str,
     file_index: usize,
     opts: &IngestOptions,
+    keys: Option<Arc<KeyStore>>,
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
     let input = capture::open_input(path)?;
+    let decoder = match keys {
+        Some(k) => Decoder::with_keys(file_index, k),
+        None => Decoder::new(file_index),
+    };
     let mut adapter = Adapter {
-        decoder: Decoder::new(file_index),
+        decoder,
         file_index,
         sink,
     };

@@ -86,6 +86,29 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
     Some((info, problems))
 }
 
+/// Dissect a payload chain that is not preceded by an ISAKMP header: the decrypted body of an
+/// IKEv2 SK/SKF payload or of an IKEv1 E-flag message, starting with payload `first_payload`.
+/// Offsets in the problems are from the start of `body`.
+pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, Vec<Problem>) {
+    let mut info = IkeInfo {
+        version,
+        ..IkeInfo::default()
+    };
+    let mut problems = Vec::new();
+    let mut d = Dissector {
+        info: &mut info,
+        problems: &mut problems,
+        version,
+    };
+    for item in PayloadIter::new(first_payload, body, 0, version) {
+        match item {
+            Ok(p) => d.payload(&p),
+            Err(e) => d.problem(e),
+        }
+    }
+    (info, problems)
+}
+
 fn header_info(h: &IsakmpHeader) -> IkeInfo {
     let v2 = h.major_version == 2;
     IkeInfo {

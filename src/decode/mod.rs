@@ -3,21 +3,43 @@
 //! datagrams are turned into their record form.
 
 pub mod ike;
+pub mod inner;
 
 use crate::capture::{Content, Datagram};
-use crate::record::{EspInfo, IcmpInfo, Kind, Problem, Record};
+use crate::decrypt::ikev1::{Ikev1Decryptor, Ikev1Outcome};
+use crate::decrypt::ikev2::{decrypt_message, FragKey, Ikev2Reassembler, SkOutcome};
+use crate::keys::KeyStore;
+use crate::record::{EspInfo, IcmpInfo, IkeInfo, Kind, Problem, Record};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Upper bound of IKEv1 initiator cookies remembered per file (oldest forgotten beyond it).
 const MAX_V1_COOKIES: usize = 1 << 20;
 
+/// Decryption state: the keys and the stateful IKEv1 / SKF helpers.
+struct Decryption {
+    keys: Arc<KeyStore>,
+    ikev1: Ikev1Decryptor,
+    skf: Ikev2Reassembler,
+}
+
 /// Stateful per-file decoder.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Decoder {
     file_index: usize,
     /// IKEv1 initiator cookie → (address, port) of the side that sent its first message.
     v1_first_sender: HashMap<[u8; 8], (IpAddr, u16)>,
+    decryption: Option<Decryption>,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("file_index", &self.file_index)
+            .field("keys", &self.decryption.is_some())
+            .finish()
+    }
 }
 
 impl Decoder {
@@ -25,7 +47,21 @@ impl Decoder {
     pub fn new(file_index: usize) -> Self {
         Decoder {
             file_index,
-            v1_first_sender: HashMap::new(),
+            ..Default::default()
+        }
+    }
+
+    /// A decoder that opens encrypted IKE messages with these keys.
+    pub fn with_keys(file_index: usize, keys: Arc<KeyStore>) -> Self {
+        let decryption = (!keys.is_empty()).then(|| Decryption {
+            ikev1: Ikev1Decryptor::new(&keys),
+            skf: Ikev2Reassembler::new(),
+            keys,
+        });
+        Decoder {
+            file_index,
+            decryption,
+            ..Default::default()
         }
     }
 
@@ -63,6 +99,9 @@ impl Decoder {
                     Some((mut info, problems)) => {
                         if info.version == 1 {
                             info.initiator = self.v1_is_initiator(info.spi_i.0, d.src, d.dst, sport);
+                        }
+                        if let Some(dec) = &mut self.decryption {
+                            dec.open(data, &mut info);
                         }
                         rec.ike = Some(Box::new(info));
                         rec.problems = problems;
@@ -128,6 +167,60 @@ impl Decoder {
             first == (src, sport)
         } else {
             first.0 == src
+        }
+    }
+}
+
+impl Decryption {
+    /// Try to open the encrypted body of one IKE message and attach its decoded contents.
+    fn open(&mut self, data: &[u8], info: &mut IkeInfo) {
+        if info.version == 1 {
+            match self.ikev1.observe(data, info.initiator) {
+                Ikev1Outcome::Decrypted(p) => {
+                    let chain = p.plaintext.get(..p.chain_len).unwrap_or(&p.plaintext);
+                    info.decrypted = Some(Box::new(inner::dissect_inner(1, p.first_payload, chain)));
+                    info.decryption = Some("ok".into());
+                }
+                Ikev1Outcome::WrongKey { .. } => info.decryption = Some("wrong_key".into()),
+                Ikev1Outcome::Unsupported(a) => info.decryption = Some(format!("unsupported: {a}")),
+                Ikev1Outcome::NotReady(why) => info.decryption = Some(format!("not_ready: {why}")),
+                Ikev1Outcome::Malformed(why) => info.decryption = Some(format!("malformed: {why}")),
+                Ikev1Outcome::Cleartext | Ikev1Outcome::NoKey => {}
+            }
+            return;
+        }
+        if !info.encrypted {
+            return;
+        }
+        match decrypt_message(data, &self.keys) {
+            SkOutcome::Decrypted {
+                first_payload,
+                plaintext,
+                fragment,
+                ..
+            } => match fragment {
+                None => {
+                    info.decrypted = Some(Box::new(inner::dissect_inner(2, first_payload, &plaintext)));
+                    info.decryption = Some("ok".into());
+                }
+                Some((number, total)) => {
+                    let whole = FragKey::of_message(data)
+                        .and_then(|k| self.skf.add(k, number, total, first_payload, &plaintext));
+                    match whole {
+                        Some(r) => {
+                            info.decrypted =
+                                Some(Box::new(inner::dissect_inner(2, r.first_payload, &r.plaintext)));
+                            info.decryption =
+                                Some(format!("ok (reassembled from {} fragments)", r.fragments));
+                        }
+                        None => info.decryption = Some(format!("ok (fragment {number}/{total})")),
+                    }
+                }
+            },
+            SkOutcome::IntegrityFailed { .. } => info.decryption = Some("integrity_failed".into()),
+            SkOutcome::Unsupported(a) => info.decryption = Some(format!("unsupported: {a}")),
+            SkOutcome::Malformed(why) => info.decryption = Some(format!("malformed: {why}")),
+            SkOutcome::NoKey | SkOutcome::NotEncrypted => {}
         }
     }
 }

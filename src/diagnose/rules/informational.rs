@@ -103,7 +103,10 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             ));
         }
         if responder_seen {
-            who.push(format!("responder {} is behind NAT (the initiator sees another address)", sa.responder));
+            who.push(format!(
+                "responder {} is behind NAT (the initiator sees another address)",
+                sa.responder
+            ));
         } else if responder_claim {
             who.push(format!(
                 "responder {} announces another address: behind a NAT (capture outside it) or forcing UDP encapsulation",
@@ -117,7 +120,11 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             FindingKind::NatDetected,
             &t.id,
             Severity::Info,
-            if certain { Confidence::Certain } else { Confidence::Likely },
+            if certain {
+                Confidence::Certain
+            } else {
+                Confidence::Likely
+            },
         );
         f.phase = Some("phase1");
         f.initiator = Some(sa.initiator);

@@ -8,7 +8,7 @@
 //! shown when present. Liveness checks that go unanswered are reported with phase null.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, MsgRef};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, MsgRef, SaState};
 use crate::record::Timestamp;
 
 /// A single unanswered request is only a finding when the capture goes on this long after it.
@@ -23,16 +23,30 @@ struct Silence<'a> {
     answered_before: bool,
 }
 
-fn gave_up(requests: &[MsgRef], capture_end: Timestamp) -> bool {
+fn gave_up(ctx: &Ctx<'_>, e: &Exchange, requests: &[MsgRef]) -> bool {
     match requests {
         [] => false,
-        [one] => capture_end.secs_since(one.time) >= LONE_REQUEST_WAIT_SECS,
+        [one] => {
+            // One copy only: the capture must go on long enough after it and must show the other
+            // direction at all (a one-way capture cannot prove silence).
+            let model = ctx.model;
+            model.capture_end.secs_since(one.time) >= LONE_REQUEST_WAIT_SECS
+                && model.data.ike.iter().any(|r| r.src == e.responder)
+        }
         _ => true,
     }
 }
 
+/// The tunnel had an IKE SA established after `time` (the silence did not last).
+fn recovered_after(ctx: &Ctx<'_>, tunnel: usize, time: Timestamp) -> bool {
+    ctx.model.tunnels[tunnel].sas.iter().any(|&s| {
+        let sa = &ctx.model.sas[s];
+        matches!(sa.state, SaState::Established | SaState::Midstream)
+            && sa.established.map(|(t, _)| t > time).unwrap_or(false)
+    })
+}
+
 fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
-    let end = ctx.model.capture_end;
     let mut out = Vec::new();
     let answered = |e: &Exchange| !e.unanswered();
     for (ei, e) in sa.exchanges.iter().enumerate() {
@@ -45,7 +59,8 @@ fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
         }
         let answered_before = sa.exchanges[..ei].iter().any(answered);
         if e.unanswered() {
-            if gave_up(&e.requests, end) {
+            let lone = e.requests.len() == 1;
+            if gave_up(ctx, e, &e.requests) && !(lone && recovered_after(ctx, sa.tunnel, e.start())) {
                 out.push(Silence {
                     sa,
                     exchange: ei,
@@ -96,12 +111,13 @@ pub fn run(ctx: &mut Ctx<'_>) {
         for s in found {
             let e = &s.sa.exchanges[s.exchange];
             let phase = e.kind.phase();
-            let mut f = Finding::new(
-                FindingKind::NoResponse,
-                &t.id,
-                Severity::Error,
-                Confidence::Certain,
-            );
+            let recovered = recovered_after(ctx, t.index, e.end());
+            let severity = if recovered {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let mut f = Finding::new(FindingKind::NoResponse, &t.id, severity, Confidence::Certain);
             f.phase = phase;
             f.initiator = Some(e.requester);
             f.responder = Some(e.responder);
@@ -184,6 +200,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 f.summary.push_str("; no ICMP error seen");
             } else {
                 f.summary.push_str(&format!("; {}", icmp_notes.join(", ")));
+            }
+            if recovered {
+                f.summary.push_str("; the tunnel came up later");
             }
             f.detail("backoff_s", backoff);
             f.detail("copies", s.requests.len());

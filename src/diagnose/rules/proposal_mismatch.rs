@@ -18,7 +18,7 @@ use crate::report::notify_list;
 
 /// Minimum shortfall (bytes) of an IKE_AUTH response against its request for the CHILD SA
 /// payloads (SA, TSi, TSr) to be judged missing.
-const CHILD_PAYLOADS_MIN_BYTES: u32 = 64;
+const CHILD_PAYLOADS_MIN_BYTES: u32 = 96;
 
 /// What the peer `who` itself proposed or chose anywhere on the tunnel (clear or decrypted).
 fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: bool) -> Vec<String> {

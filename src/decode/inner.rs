@@ -1,0 +1,53 @@
+//! Decrypted inner payload chains → [`InnerInfo`], with the same dissector as the clear chain.
+
+use crate::record::{InnerInfo, TrafficSelector};
+use ikescope_parsers::ikev2;
+use ikescope_parsers::isakmp::PayloadIter;
+
+/// Dissect a decrypted payload chain starting with payload type `first_payload`.
+pub fn dissect_inner(version: u8, first_payload: u8, body: &[u8]) -> InnerInfo {
+    let (info, _problems) = super::ike::dissect_chain(version, first_payload, body);
+    let mut out = InnerInfo {
+        payloads: info.payloads,
+        notify: info.notify,
+        notifies: info.notifies,
+        proposals: info.proposals,
+        vendor_ids: info.vendor_ids,
+        ke_group: info.ke_group,
+        ids: info.ids,
+        deletes: info.deletes,
+        traffic_selectors: Vec::new(),
+        auth_method: info.auth_method,
+    };
+    if version == 2 {
+        for p in PayloadIter::new(first_payload, body, 0, 2).flatten() {
+            if p.payload_type != 44 && p.payload_type != 45 {
+                continue;
+            }
+            let Ok(ts) = ikev2::parse_ts(p.body, 0) else {
+                continue;
+            };
+            for sel in ts.selectors().flatten() {
+                if let (Some(start), Some(end)) = (addr(sel.start_address), addr(sel.end_address)) {
+                    out.traffic_selectors.push(TrafficSelector {
+                        payload: p.payload_type,
+                        start,
+                        end,
+                        protocol: sel.ip_protocol,
+                        start_port: sel.start_port,
+                        end_port: sel.end_port,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn addr(b: &[u8]) -> Option<std::net::IpAddr> {
+    match b.len() {
+        4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
+    }
+}
