@@ -2,35 +2,52 @@
 
 use crate::cli::{RunOptions, EXIT_UNREADABLE};
 use crate::diagnose::diagnose;
-use crate::pipeline::{keys_for, process_file};
+use crate::pipeline::{keys_for, process_file, Progress};
 use crate::reconstruct::{Collected, Model};
+use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 
 /// Exit status when an error or warning finding was made.
 pub const EXIT_FINDINGS: u8 = 1;
 
-/// Read and reconstruct the inputs. Returns the model and whether every input could be read.
+/// Read and reconstruct the inputs: each input on its own core (rayon), merged into one model.
+/// Returns the model and whether every input could be read.
 pub fn build_model(opts: &RunOptions) -> (Model, bool) {
-    let mut data = Collected::new(opts.files.clone());
+    let progress = Progress::new(opts);
+    let parts: Vec<(Collected, bool)> = opts
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let mut data = Collected::new(opts.files.clone());
+            let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("ikescope: {e}");
+                    return (data, false);
+                }
+            };
+            let bar = progress.bar();
+            match process_file(path, i, &opts.ingest, keys, bar, &mut data) {
+                Ok(stats) => {
+                    data.stats[i] = stats;
+                    (data, true)
+                }
+                Err(e) => {
+                    eprintln!("ikescope: {path}: {e}");
+                    (data, false)
+                }
+            }
+        })
+        .collect();
+    progress.finish();
+    let mut all = Collected::new(opts.files.clone());
     let mut all_read = true;
-    for (i, path) in opts.files.iter().enumerate() {
-        let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
-            Ok(k) => k,
-            Err(e) => {
-                eprintln!("ikescope: {e}");
-                all_read = false;
-                continue;
-            }
-        };
-        match process_file(path, i, &opts.ingest, keys, &mut data) {
-            Ok(stats) => data.stats[i] = stats,
-            Err(e) => {
-                eprintln!("ikescope: {path}: {e}");
-                all_read = false;
-            }
-        }
+    for (part, ok) in parts {
+        all_read &= ok;
+        all.merge(part);
     }
-    (Model::build(data), all_read)
+    (Model::build(all), all_read)
 }
 
 /// Run `analyze` and return the exit status.

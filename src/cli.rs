@@ -89,7 +89,7 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        if let Err(e) = process_file(path, i, &opts.ingest, keys, &mut printer) {
+        if let Err(e) = process_file(path, i, &opts.ingest, keys, None, &mut printer) {
             eprintln!("ikescope: {path}: {e}");
             status = EXIT_UNREADABLE;
         }

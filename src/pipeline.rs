@@ -4,8 +4,40 @@ use crate::capture::{self, Datagram, DatagramSink, IngestEvent, IngestOptions, I
 use crate::decode::Decoder;
 use crate::keys::KeyStore;
 use crate::record::Record;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
+
+/// A progress bar on stderr (bytes read, rate, ETA) when stderr is a terminal and not quiet.
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    /// Shown only when stderr is a terminal and `--quiet` was not given.
+    pub fn new(opts: &crate::cli::RunOptions) -> Progress {
+        if opts.quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_bar}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Progress(Some(bar))
+    }
+
+    /// A handle for one input.
+    pub fn bar(&self) -> Option<ProgressBar> {
+        self.0.clone()
+    }
+
+    /// Remove the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
 
 /// The keys for one input: the `--keys` files plus (when `auto`) the key tables found beside
 /// the capture. Unreadable auto-discovered tables are reported as warnings and skipped; an
@@ -73,9 +105,16 @@ pub fn process_file(
     file_index: usize,
     opts: &IngestOptions,
     keys: Option<Arc<KeyStore>>,
+    progress: Option<ProgressBar>,
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
-    let input = capture::open_input(path)?;
+    let mut input = capture::open_input(path)?;
+    if let Some(bar) = progress {
+        if let Ok(meta) = std::fs::metadata(path) {
+            bar.inc_length(meta.len());
+        }
+        input = Box::new(bar.wrap_read(input));
+    }
     let decoder = match keys {
         Some(k) => Decoder::with_keys(file_index, k),
         None => Decoder::new(file_index),

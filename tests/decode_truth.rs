@@ -108,7 +108,7 @@ fn decode_agrees_with_tshark() {
             }
         }
         let mut g = Gather(Vec::new());
-        let _ = process_file(&cap, 0, &Default::default(), None, &mut g);
+        let _ = process_file(&cap, 0, &Default::default(), None, None, &mut g);
         let mut got: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
         for r in g.0 {
             let k = r["kind"].as_str().unwrap_or_default().to_string();

@@ -142,6 +142,61 @@ impl Collected {
     }
 }
 
+impl Collected {
+    /// Fold the collection of another input (processed separately, e.g. on another core) into
+    /// this one. Records keep their file index; ESP flows seen in both are summed.
+    pub fn merge(&mut self, other: Collected) {
+        for (i, s) in other.stats.into_iter().enumerate() {
+            if s != InputStats::default() {
+                self.stats[i] = s;
+            }
+        }
+        for (i, m) in other.malformed.into_iter().enumerate() {
+            self.malformed[i] += m;
+        }
+        for (i, m) in other.undecodable_ike.into_iter().enumerate() {
+            self.undecodable_ike[i] += m;
+        }
+        self.ike.extend(other.ike);
+        for (k, f) in other.esp {
+            match self.esp.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(f);
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let e = o.get_mut();
+                    e.packets += f.packets;
+                    e.bytes += f.bytes;
+                    if f.first < e.first {
+                        e.first = f.first;
+                        e.first_frame = f.first_frame;
+                    }
+                    if f.last > e.last {
+                        e.last = f.last;
+                        e.last_frame = f.last_frame;
+                    }
+                    e.max_seq = e.max_seq.max(f.max_seq);
+                    e.seq_gaps += f.seq_gaps;
+                    e.seq_resets += f.seq_resets;
+                }
+            }
+        }
+        for (k, ka) in other.keepalives {
+            let e = self.keepalives.entry(k).or_insert(KeepaliveStats {
+                count: 0,
+                ..ka.clone()
+            });
+            e.count += ka.count;
+            e.first = e.first.min(ka.first);
+            e.last = e.last.max(ka.last);
+        }
+        self.icmp.extend(other.icmp);
+        self.icmp.truncate(MAX_KEPT_EVENTS);
+        self.incomplete.extend(other.incomplete);
+        self.incomplete.truncate(MAX_KEPT_EVENTS);
+    }
+}
+
 impl RecordSink for Collected {
     fn record(&mut self, record: Record) {
         if !record.problems.is_empty() {

@@ -163,7 +163,12 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             if !f.evidence.is_empty() {
                 let _ = writeln!(out, "    evidence:");
                 for ev in &f.evidence {
-                    out.push_str(&wrap_labeled(&format!("frame {:>6}  ", ev.frame), &ev.note, 6));
+                    let label = if model.data.files.len() > 1 {
+                        format!("{}:{}  ", ev.file, ev.frame)
+                    } else {
+                        format!("frame {:>6}  ", ev.frame)
+                    };
+                    out.push_str(&wrap_labeled(&label, &ev.note, 6));
                 }
                 if f.evidence_total > f.evidence.len() {
                     let _ = writeln!(out, "      ... {} more", f.evidence_total - f.evidence.len());

@@ -1,0 +1,50 @@
+//! Golden tests: the text and JSON reports of `analyze` (and the text of `decode`) for every
+//! capture in `captures/` are pinned with insta snapshots (tests/snapshots/). Review changes with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test golden`).
+
+use ikescope::cli::RunOptions;
+use ikescope::diagnose::diagnose;
+use ikescope::report::{analyze_json, analyze_text};
+
+fn own_captures() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("captures")
+        .expect("captures/ directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .map(|x| x == "pcap" || x == "pcapng")
+                .unwrap_or(false)
+        })
+        .map(|p| format!("captures/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn analyze_reports_are_stable() {
+    let caps = own_captures();
+    assert!(
+        caps.len() >= 10,
+        "expected the project's captures, found {}",
+        caps.len()
+    );
+    for cap in caps {
+        let opts = RunOptions {
+            files: vec![cap.clone()],
+            auto_keys: true,
+            quiet: true,
+            ..Default::default()
+        };
+        let (model, ok) = ikescope::analyze::build_model(&opts);
+        assert!(ok, "{cap} unreadable");
+        let findings = diagnose(&model);
+        let name = cap.trim_start_matches("captures/").replace('.', "_");
+        insta::assert_snapshot!(
+            format!("{name}__text"),
+            analyze_text::render(&model, &findings, false)
+        );
+        insta::assert_json_snapshot!(format!("{name}__json"), analyze_json::document(&model, &findings));
+    }
+}
