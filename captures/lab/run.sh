@@ -94,8 +94,7 @@ run_one() {
   kill -- "$DURING_PID" 2>/dev/null; wait "$DURING_PID" 2>/dev/null; DURING_PID=""
   [ -n "$PING_PID" ] && { kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null; PING_PID=""; }
   for i in $INIT_PIDS; do kill "$i" 2>/dev/null; done; INIT_PIDS=""
-  # the router must let the goodbye (DELETE) through unless the scenario says otherwise
-  stop_charons
+  stop_charons graceful
   sleep 0.5
   kill -TERM "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=""
 
@@ -168,7 +167,6 @@ if [ "$INSTALL" = 1 ]; then
   timeout 900 apt-get install -y -qq strongswan-charon strongswan-swanctl libcharon-extra-plugins \
     tcpdump iproute2 iptables iputils-ping openssl python3 >/dev/null || { log "apt-get failed"; exit 1; }
 fi
-# the packaged charon must not be running in the host namespace
 if [ $# -eq 0 ]; then set -- $(all_scenarios); fi
 rc=0
 for s in "$@"; do
@@ -177,5 +175,6 @@ for s in "$@"; do
   timeout --kill-after=15 "$limit" "$0" --one "$s" || { log "$s failed (rc=$?)"; rc=1; }
 done
 build_expected
+"$LAB/table.sh" || log "README table not updated"
 log "done; expected.json has $(python3 -c "import json;print(len(json.load(open('$OUT/expected.json'))))") entries"
 exit $rc

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Rewrites the scenario table in captures/README.md (between the markers) from
+# the scenario files, the daemons' logs and captures/expected.json.
+# Needs no root; run.sh calls it at the end.
+set -u
+LAB=$(cd "$(dirname "$0")" && pwd)
+OUT=$(cd "$LAB/.." && pwd)
+. "$LAB/lib.sh"
+row() {
+  local s=$1
+  scenario_defaults
+  . "$LAB/scenarios/$s.sh"
+  local log="$OUT/$s.$VERIFY_SIDE.log" ev="(not run)" size="-"
+  if [ -f "$log" ]; then
+    ev=$(grep -P -m1 -- "$VERIFY_RE" "$log" | cut -c1-150 | sed 's/|/\\|/g; s/^[0-9:]* [0-9]*\[\([A-Z]*\)\] /[\1] /')
+    [ -n "$ev" ] || ev="NOT FOUND: /$VERIFY_RE/"
+  fi
+  [ -f "$OUT/$s.pcap" ] && size="$(( ($(stat -c %s "$OUT/$s.pcap") + 1023) / 1024 )) KB"
+  local f
+  f=$(FINDINGS="$FINDINGS" python3 -c 'import json,os
+f=json.loads(os.environ["FINDINGS"])
+print(", ".join("%s (%s)%s" % (x["kind"], x.get("phase") or "-", " or also " + "/".join(x["also_ok"]) if x.get("also_ok") else "") for x in f) or "none (healthy)")')
+  printf '| %s | %s | %s | %s: `%s` | %s | %s |\n' "$s" "$DESC" "$WIRE" "$VERIFY_SIDE" "$ev" "$f" "$size"
+}
+{
+  echo '| scenario | configured | on the wire | daemon log (checked by run.sh) | `ikescope analyze` must report | pcap |'
+  echo '|---|---|---|---|---|---|'
+  for s in $(ls "$LAB/scenarios" | sed -n 's/\.sh$//p' | sort); do row "$s"; done
+} > "$LAB/results/table.md.tmp"
+python3 - "$OUT/README.md" "$LAB/results/table.md.tmp" <<'PY'
+import sys
+readme, table = sys.argv[1], open(sys.argv[2]).read()
+text = open(readme).read()
+a, b = "<!-- scenario-table:begin -->", "<!-- scenario-table:end -->"
+i, j = text.index(a) + len(a), text.index(b)
+open(readme, "w").write(text[:i] + "\n" + table + text[j:])
+PY
+rm -f "$LAB/results/table.md.tmp"
