@@ -12,6 +12,10 @@ use crate::reconstruct::{Exchange, IkeSa, Model, MsgRef};
 use crate::record::{IkeInfo, Record};
 use std::collections::HashSet;
 
+/// A request seen once (never retransmitted) counts as unanswered only when the capture goes on
+/// this long after it.
+pub const LONE_REQUEST_WAIT_SECS: f64 = 10.0;
+
 /// Shared state of one diagnosis run.
 pub struct Ctx<'m> {
     /// The model.
@@ -80,6 +84,20 @@ impl<'m> Ctx<'m> {
         }
         out.dedup();
         out
+    }
+
+    /// The requester gave up on (or is still waiting for) these unanswered requests: it
+    /// retransmitted them, or the capture goes on for a while after them and shows the other
+    /// direction at all (a one-way capture cannot prove silence).
+    pub fn gave_up(&self, e: &Exchange, requests: &[MsgRef]) -> bool {
+        if requests.iter().any(|m| m.retransmit) {
+            return true;
+        }
+        let Some(last) = requests.iter().map(|m| m.time).max() else {
+            return false;
+        };
+        self.model.capture_end.secs_since(last) >= LONE_REQUEST_WAIT_SECS
+            && self.model.data.ike.iter().any(|r| r.src == e.responder)
     }
 
     /// Short description of a message for evidence notes.

@@ -8,6 +8,10 @@ use crate::record::{Record, Spi8, Timestamp};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+/// Largest IKE_AUTH response (bytes) read as a lone error notify when it cannot be decrypted:
+/// header, SK header, IV, one Notify with a little data, padding and ICV.
+const MAX_LONE_NOTIFY_RESPONSE: u32 = 160;
+
 /// How far an IKE SA got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -366,13 +370,18 @@ fn state_v2(sa: &mut IkeSa, records: &[Record]) -> SaState {
             if idr && sa.established.is_none() {
                 sa.established = Some((m.time, m.at));
                 state = SaState::Established;
-            } else if inner_first(ike) == Some(payload::N) && state != SaState::Established {
+            } else if ike.decrypted.is_none()
+                && inner_first(ike) == Some(payload::N)
+                && ike.length <= MAX_LONE_NOTIFY_RESPONSE
+                && state != SaState::Established
+            {
+                // A small response whose protected body starts with a Notify: the error reply.
                 state = SaState::AuthFailed;
             }
         }
     }
     // Any later exchange (CREATE_CHILD_SA, INFORMATIONAL) answered proves the SA is up.
-    if state == SaState::Negotiating {
+    if matches!(state, SaState::Negotiating | SaState::AuthFailed) {
         if let Some(e) = sa
             .exchanges
             .iter()
@@ -449,6 +458,18 @@ fn state_v1(sa: &mut IkeSa, records: &[Record]) -> SaState {
             .map(|x| x.encrypted)
             .unwrap_or(false)
     });
+    // Aggressive Mode: AM2 answered, but the initiator never sent AM3 (it could not verify the
+    // responder's HASH_R, i.e. the pre-shared keys differ) and either said so in an
+    // Informational or started over.
+    if aggressive && init_msgs == 1 {
+        let am2 = resp_msgs[0].time;
+        let initiator_info = sa.exchanges.iter().any(|e| {
+            e.kind == ExchangeKind::V1Informational && e.requester == sa.initiator && e.start() >= am2
+        });
+        if initiator_info {
+            return SaState::AuthFailed;
+        }
+    }
     if clear_notes.contains(&notify::AUTHENTICATION_FAILED)
         || clear_notes.contains(&notify::INVALID_HASH_INFORMATION)
         || (encrypted_sent && !responder_infos.is_empty())

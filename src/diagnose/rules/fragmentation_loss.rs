@@ -35,7 +35,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
         let tunnel = &model.tunnels[sa.tunnel];
         for (ei, e) in sa.exchanges.iter().enumerate() {
-            if !e.unanswered() || e.requests.is_empty() {
+            if !e.unanswered() || !ctx.gave_up(e, &e.requests) {
                 continue;
             }
             let mut f = Finding::new(

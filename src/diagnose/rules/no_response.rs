@@ -11,9 +11,6 @@ use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, MsgRef, SaState};
 use crate::record::Timestamp;
 
-/// A single unanswered request is only a finding when the capture goes on this long after it.
-const LONE_REQUEST_WAIT_SECS: f64 = 10.0;
-
 struct Silence<'a> {
     sa: &'a IkeSa,
     exchange: usize,
@@ -21,20 +18,6 @@ struct Silence<'a> {
     requests: Vec<MsgRef>,
     /// The peer answered earlier exchanges of this SA.
     answered_before: bool,
-}
-
-fn gave_up(ctx: &Ctx<'_>, e: &Exchange, requests: &[MsgRef]) -> bool {
-    match requests {
-        [] => false,
-        [one] => {
-            // One copy only: the capture must go on long enough after it and must show the other
-            // direction at all (a one-way capture cannot prove silence).
-            let model = ctx.model;
-            model.capture_end.secs_since(one.time) >= LONE_REQUEST_WAIT_SECS
-                && model.data.ike.iter().any(|r| r.src == e.responder)
-        }
-        _ => true,
-    }
 }
 
 /// The tunnel had an IKE SA established after `time` (the silence did not last).
@@ -60,7 +43,7 @@ fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
         let answered_before = sa.exchanges[..ei].iter().any(answered);
         if e.unanswered() {
             let lone = e.requests.len() == 1;
-            if gave_up(ctx, e, &e.requests) && !(lone && recovered_after(ctx, sa.tunnel, e.start())) {
+            if ctx.gave_up(e, &e.requests) && !(lone && recovered_after(ctx, sa.tunnel, e.start())) {
                 out.push(Silence {
                     sa,
                     exchange: ei,

@@ -9,8 +9,12 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::{inner_first, notify, payload};
+use crate::reconstruct::FrameRef;
 use crate::reconstruct::{ExchangeKind, SaState};
-use crate::record::AttrValue;
+use crate::record::{AttrValue, Timestamp};
+
+/// IKEv2 TEMPORARY_FAILURE (43): a rekey collision, not a failure.
+const TEMPORARY_FAILURE: u16 = 43;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -43,7 +47,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
                                 .notify
                                 .iter()
                                 .copied()
-                                .filter(|n| notify::is_error(*n))
+                                // TEMPORARY_FAILURE: an exchange collision, retried by design.
+                                .filter(|n| notify::is_error(*n) && *n != TEMPORARY_FAILURE)
                                 .collect(),
                             None => Vec::new(),
                         };
@@ -74,15 +79,19 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }
         }
         let rebuilds = established_times.len().saturating_sub(1);
-        if !(failed.len() >= 2 || (rebuilds >= 2 && !failed.is_empty())) {
+        let cadence = failed.is_empty() && periodic_teardown(ctx, &established_times);
+        if !(failed.len() >= 2 || (rebuilds >= 2 && !failed.is_empty()) || cadence) {
             continue;
+        }
+        if cadence {
+            certain = false;
         }
         let phase = if failed.iter().any(|f| f.2 == "phase2") {
             "phase2"
         } else {
             "phase1"
         };
-        let first_sa = &model.sas[failed[0].0];
+        let first_sa = &model.sas[failed.first().map(|f| f.0).unwrap_or(established_times[0].2)];
         let mut f = Finding::new(
             FindingKind::RekeyFlap,
             &t.id,
@@ -150,7 +159,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
         all_errors.sort();
         all_errors.dedup();
         let lifetimes = proposal_lifetimes(ctx, &t.sas);
-        let mut summary = format!("{} of the tunnel's rekeys failed", failed.len());
+        let mut summary = if failed.is_empty() {
+            "the tunnel is torn down and rebuilt on a regular cadence, each old SA gone before the new one is up"
+                .to_string()
+        } else {
+            format!("{} of the tunnel's rekeys failed", failed.len())
+        };
         if !all_errors.is_empty() {
             summary.push_str(&format!(" ({})", crate::report::notify_list(&all_errors)));
         }
@@ -200,4 +214,36 @@ fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Rebuilds on a regular cadence where each old IKE SA was gone before its successor came up
+/// (break-before-make), not explained by a liveness outage: at least three rebuilds whose
+/// intervals vary by less than 30 %. Make-before-break reauthentication overlaps and is healthy.
+fn periodic_teardown(ctx: &Ctx<'_>, established: &[(Timestamp, FrameRef, usize)]) -> bool {
+    if established.len() < 4 {
+        return false;
+    }
+    let model = ctx.model;
+    let mut breaks = 0;
+    for w in established.windows(2) {
+        let prev = &model.sas[w[0].2];
+        let outage = (0..prev.exchanges.len())
+            .any(|i| ctx.explained.contains(&(prev.id, i)) && prev.exchanges[i].unanswered());
+        if outage {
+            return false;
+        }
+        if prev.last <= w[1].0 {
+            breaks += 1;
+        }
+    }
+    let intervals: Vec<f64> = established
+        .windows(2)
+        .map(|w| w[1].0.secs_since(w[0].0))
+        .collect();
+    let mean = intervals.iter().sum::<f64>() / intervals.len() as f64;
+    if mean <= 0.0 {
+        return false;
+    }
+    let var = intervals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / intervals.len() as f64;
+    breaks == intervals.len() && var.sqrt() / mean < 0.3
 }
