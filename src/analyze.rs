@@ -52,7 +52,25 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 
 /// Run `analyze` and return the exit status.
 pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+    if let Err(e) = crate::pipeline::check_key_files(&opts.keys) {
+        eprintln!("ikescope: {e}");
+        return Ok(EXIT_UNREADABLE);
+    }
     let (model, all_read) = build_model(opts);
+    if !opts.quiet {
+        for p in &model.data.problems {
+            let file = model
+                .data
+                .files
+                .get(p.file_index)
+                .map(String::as_str)
+                .unwrap_or("");
+            eprintln!(
+                "{file}: frame {}: offset {}: malformed: {}",
+                p.frame, p.offset, p.what
+            );
+        }
+    }
     let findings = diagnose(&model);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

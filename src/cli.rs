@@ -79,6 +79,10 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         quiet: opts.quiet,
         error: None,
     };
+    if let Err(e) = crate::pipeline::check_key_files(&opts.keys) {
+        eprintln!("ikescope: {e}");
+        return Ok(EXIT_UNREADABLE);
+    }
     let mut status = 0;
     for (i, path) in opts.files.iter().enumerate() {
         let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {

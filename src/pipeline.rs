@@ -39,6 +39,17 @@ impl Progress {
     }
 }
 
+/// Load every `--keys` file once, to fail early (before any input is read) on a bad one.
+pub fn check_key_files(explicit: &[String]) -> Result<(), String> {
+    let mut store = KeyStore::new();
+    for k in explicit {
+        store
+            .load_path(Path::new(k))
+            .map_err(|e| format!("--keys {k}: {e}"))?;
+    }
+    Ok(())
+}
+
 /// The keys for one input: the `--keys` files plus (when `auto`) the key tables found beside
 /// the capture. Unreadable auto-discovered tables are reported as warnings and skipped; an
 /// unreadable `--keys` file is an error.

@@ -219,8 +219,9 @@ pub struct IkeInfo {
     /// The encrypted body decrypted with a key table (absent without keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decrypted: Option<Box<InnerInfo>>,
-    /// Outcome of a decryption attempt: `ok`, `integrity_failed`, `malformed`, `unsupported`;
-    /// absent when no key matched or the message is not encrypted.
+    /// Outcome of a decryption attempt: `ok`, `ok (fragment n/m)`, `ok (reassembled from k
+    /// fragments)`, `integrity_failed`, `wrong_key` (IKEv1), `not_ready: ...`, `malformed: ...`,
+    /// `unsupported: ...`; absent when no key matched or the message is not encrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decryption: Option<String>,
 }
@@ -400,6 +401,35 @@ pub struct EspInfo {
     pub udp_encap: bool,
     /// Bytes of ESP (header, payload and trailer).
     pub length: u32,
+    /// The payload decrypted with an `esp_sa` entry (absent without a matching key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<EspDecrypted>,
+}
+
+/// A decrypted ESP packet: the trailer's next header and the inner packet's flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EspDecrypted {
+    /// Next header (4 IPv4, 41 IPv6 in tunnel mode; 6/17/... in transport mode).
+    pub next_header: u8,
+    /// Pad length.
+    pub pad_len: u8,
+    /// Inner flow, when the payload is an IP packet.
+    pub inner: Option<InnerFlowInfo>,
+}
+
+/// The flow of a packet carried inside ESP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InnerFlowInfo {
+    /// Inner source.
+    pub src: IpAddr,
+    /// Inner destination.
+    pub dst: IpAddr,
+    /// Inner protocol.
+    pub proto: u8,
+    /// Inner source port (TCP/UDP).
+    pub sport: Option<u16>,
+    /// Inner destination port.
+    pub dport: Option<u16>,
 }
 
 fn ser_spi32<S: Serializer>(spi: &u32, s: S) -> Result<S::Ok, S::Error> {

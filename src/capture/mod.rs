@@ -147,6 +147,8 @@ pub enum Content<'a> {
         seq: u32,
         /// Bytes of ESP (UDP length - 8, or IP payload length for protocol 50).
         length: u32,
+        /// The captured ESP bytes (from the SPI on; may be cut short by the snaplen).
+        data: &'a [u8],
     },
     /// A NAT-T keepalive (single 0xFF byte on UDP 4500).
     NatKeepalive {

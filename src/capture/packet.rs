@@ -832,6 +832,7 @@ impl PacketDecoder {
                 spi,
                 seq,
                 length: plen as u32,
+                data: pay,
             },
             sink,
         );
@@ -858,6 +859,7 @@ impl PacketDecoder {
                 spi,
                 seq,
                 length: c.payload_len.max(declared) as u32,
+                data: b,
             },
             sink,
         );

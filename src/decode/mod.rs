@@ -6,10 +6,11 @@ pub mod ike;
 pub mod inner;
 
 use crate::capture::{Content, Datagram};
+use crate::decrypt::esp::{decrypt_esp, EspOutcome};
 use crate::decrypt::ikev1::{Ikev1Decryptor, Ikev1Outcome};
 use crate::decrypt::ikev2::{decrypt_message, FragKey, Ikev2Reassembler, SkOutcome};
 use crate::keys::KeyStore;
-use crate::record::{EspInfo, IcmpInfo, IkeInfo, Kind, Problem, Record};
+use crate::record::{EspDecrypted, EspInfo, IcmpInfo, IkeInfo, InnerFlowInfo, Kind, Problem, Record};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -120,6 +121,7 @@ impl Decoder {
                 spi,
                 seq,
                 length,
+                data,
             } => {
                 rec.kind = Kind::Esp;
                 rec.sport = ports.map(|p| p.0);
@@ -129,6 +131,10 @@ impl Decoder {
                     seq,
                     udp_encap: ports.is_some(),
                     length,
+                    decrypted: self
+                        .decryption
+                        .as_ref()
+                        .and_then(|dec| dec.open_esp(data, d.src, d.dst)),
                 });
             }
             Content::NatKeepalive { sport, dport } => {
@@ -172,6 +178,27 @@ impl Decoder {
 }
 
 impl Decryption {
+    /// Decrypt an ESP packet with the `esp_sa` entries, if one matches.
+    fn open_esp(&self, data: &[u8], src: IpAddr, dst: IpAddr) -> Option<EspDecrypted> {
+        if self.keys.esp.is_empty() {
+            return None;
+        }
+        match decrypt_esp(data, src, dst, &self.keys) {
+            EspOutcome::Decrypted(p) => Some(EspDecrypted {
+                next_header: p.next_header,
+                pad_len: p.pad_len,
+                inner: p.inner.map(|f| InnerFlowInfo {
+                    src: f.src,
+                    dst: f.dst,
+                    proto: f.proto,
+                    sport: f.sport,
+                    dport: f.dport,
+                }),
+            }),
+            _ => None,
+        }
+    }
+
     /// Try to open the encrypted body of one IKE message and attach its decoded contents.
     fn open(&mut self, data: &[u8], info: &mut IkeInfo) {
         if info.version == 1 {

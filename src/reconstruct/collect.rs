@@ -86,6 +86,22 @@ pub struct Collected {
     pub malformed: Vec<u64>,
     /// IKE records that could not be decoded at all (no header), per file.
     pub undecodable_ike: Vec<u64>,
+    /// Malformed-packet reports (first [`MAX_KEPT_EVENTS`]): file, frame, offset, what.
+    pub problems: Vec<ProblemReport>,
+}
+
+/// One malformed-packet report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ProblemReport {
+    /// Input file index.
+    #[serde(skip)]
+    pub file_index: usize,
+    /// 1-based frame.
+    pub frame: u64,
+    /// Byte offset (in the IKE message for decode problems, in the frame for ingest ones).
+    pub offset: usize,
+    /// What was wrong.
+    pub what: String,
 }
 
 impl Collected {
@@ -192,6 +208,8 @@ impl Collected {
         }
         self.icmp.extend(other.icmp);
         self.icmp.truncate(MAX_KEPT_EVENTS);
+        self.problems.extend(other.problems);
+        self.problems.truncate(MAX_KEPT_EVENTS);
         self.incomplete.extend(other.incomplete);
         self.incomplete.truncate(MAX_KEPT_EVENTS);
     }
@@ -202,6 +220,16 @@ impl RecordSink for Collected {
         if !record.problems.is_empty() {
             if let Some(m) = self.malformed.get_mut(record.file_index) {
                 *m += 1;
+            }
+            for p in &record.problems {
+                if self.problems.len() < MAX_KEPT_EVENTS {
+                    self.problems.push(ProblemReport {
+                        file_index: record.file_index,
+                        frame: record.frame,
+                        offset: p.offset,
+                        what: p.what.clone(),
+                    });
+                }
             }
         }
         match record.kind {
@@ -239,9 +267,17 @@ impl RecordSink for Collected {
 
     fn event(&mut self, file_index: usize, event: &IngestEvent) {
         match event {
-            IngestEvent::Malformed { .. } => {
+            IngestEvent::Malformed { frame, offset, what } => {
                 if let Some(m) = self.malformed.get_mut(file_index) {
                     *m += 1;
+                }
+                if self.problems.len() < MAX_KEPT_EVENTS {
+                    self.problems.push(ProblemReport {
+                        file_index,
+                        frame: *frame,
+                        offset: *offset,
+                        what: what.clone(),
+                    });
                 }
             }
             IngestEvent::IncompleteReassembly { .. } => {

@@ -104,7 +104,8 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
                         "first": f.first,
                         "last": f.last,
                         "udp_encap": f.udp_encap,
-                        "seq_first_frame": f.first_frame.frame,
+                        "first_frame": f.first_frame.frame,
+                        "last_frame": f.last_frame.frame,
                         "max_seq": f.max_seq,
                         "seq_gaps": f.seq_gaps,
                         "seq_resets": f.seq_resets,
@@ -129,6 +130,12 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
         "inputs": inputs,
         "tunnels": tunnels,
         "findings": findings,
+        "problems": model.data.problems.iter().map(|p| json!({
+            "file": model.data.files.get(p.file_index),
+            "frame": p.frame,
+            "offset": p.offset,
+            "what": p.what,
+        })).collect::<Vec<_>>(),
         "summary": {"errors": count(Severity::Error), "warnings": count(Severity::Warning), "info": count(Severity::Info)},
     })
 }

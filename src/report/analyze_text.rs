@@ -92,7 +92,10 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
     );
     let malformed: u64 = model.data.malformed.iter().sum();
     if malformed > 0 {
-        let _ = writeln!(out, "{malformed} malformed packet(s) reported on stderr");
+        let _ = writeln!(
+            out,
+            "{malformed} malformed packet(s); details on stderr (or in --format json)"
+        );
     }
     for t in &model.tunnels {
         let state = tunnel_state(model, t, findings);

@@ -83,7 +83,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             .requests
             .iter()
             .filter_map(|m| ctx.ike(m).decrypted.as_deref())
-            .flat_map(|d| d.ids.iter().map(|i| i.value.clone()))
+            .flat_map(|d| d.ids.iter().filter(|i| i.payload == 35).map(|i| i.value.clone()))
             .collect();
         f.summary = if certain {
             format!(

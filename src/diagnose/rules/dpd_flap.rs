@@ -59,6 +59,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
         let mut f = Finding::new(FindingKind::DpdFlap, &t.id, Severity::Error, Confidence::Likely);
         f.initiator = Some(first_sa.initiator);
         f.responder = Some(first_sa.responder);
+        let first_outage = &model.sas[flaps[0].sa].exchanges[flaps[0].exchange];
+        let prober = first_outage.requester;
         let mut intervals = Vec::new();
         for w in flaps.windows(2) {
             intervals.push((w[1].start.secs_since(w[0].start) * 10.0).round() / 10.0);
@@ -102,7 +104,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         f.summary = format!(
             "{} liveness (DPD) outages: probes from {} unanswered, IKE SA torn down and renegotiated each time (every {:.0} s on average)",
             flaps.len(),
-            first_sa.initiator,
+            prober,
             mean
         );
         f.detail("outages", flaps.len());

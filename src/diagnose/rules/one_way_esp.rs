@@ -3,7 +3,8 @@
 //!
 //! Wire signature: a tunnel whose IKE traffic is seen in both directions (so the capture point
 //! sees both ways) and whose CHILD SA is up, with ESP packets from one peer and none from the
-//! other over the same period. Reported per CHILD SA generation when SPIs churn.
+//! other over the whole capture. Limits: counted per tunnel over the whole capture, not per
+//! CHILD SA generation, so a one-way period after a rekey is not told apart yet.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::SaState;

@@ -27,7 +27,6 @@ pub fn run(ctx: &mut Ctx<'_>) {
             let sa = &model.sas[sid];
             if sa.state == SaState::Established && sa.rekey_of.is_none() {
                 if let Some((time, at)) = sa.established {
-                    // Skip rebuilds that follow a DPD outage (reported as dpd_flap).
                     established_times.push((time, at, sid));
                 }
             }
@@ -199,10 +198,20 @@ fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
             for m in e.requests.iter().take(1) {
                 for p in &ctx.ike(m).proposals {
                     for tr in &p.transforms {
-                        let key = if p.protocol == 1 { 12 } else { 2 };
+                        // Life type then life duration: phase 1 attributes 11/12, IPsec 1/2.
+                        let (type_attr, key) = if p.protocol == 1 { (11, 12) } else { (1, 2) };
+                        let unit = match tr
+                            .attributes
+                            .iter()
+                            .find(|a| a.kind == type_attr)
+                            .and_then(|a| a.value.as_u64())
+                        {
+                            Some(2) => "KB",
+                            _ => "s",
+                        };
                         for a in tr.attributes.iter().filter(|a| a.kind == key) {
                             if let Some(v) = AttrValue::as_u64(&a.value) {
-                                let s = format!("{v} s");
+                                let s = format!("{v} {unit}");
                                 if !out.contains(&s) {
                                     out.push(s);
                                 }
