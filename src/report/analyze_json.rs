@@ -28,7 +28,13 @@ fn exchange_json(model: &Model, e: &Exchange) -> Value {
 }
 
 fn sa_json(model: &Model, sa: &IkeSa) -> Value {
+    let (enc, ok, bad) = super::decryption_tally(
+        sa.messages
+            .iter()
+            .filter_map(|&i| model.data.ike[i].ike.as_deref()),
+    );
     json!({
+        "decryption": {"encrypted_messages": enc, "decrypted": ok, "key_mismatch": bad},
         "version": sa.version,
         "spi_i": sa.spi_i,
         "spi_r": sa.spi_r,

@@ -135,6 +135,21 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
         let _ = writeln!(out, "  reached   {}", state_line(model, t));
+        let msgs = t
+            .sas
+            .iter()
+            .flat_map(|&s| model.sas[s].messages.iter())
+            .filter_map(|&i| model.data.ike[i].ike.as_deref());
+        let (enc, ok, bad) = super::decryption_tally(msgs);
+        if ok + bad > 0 {
+            let mut line = format!("decrypted {ok} of {enc} encrypted IKE messages");
+            if bad > 0 {
+                line.push_str(&format!(
+                    "; {bad} failed the integrity check (the key does not match those SAs)"
+                ));
+            }
+            out.push_str(&wrap_labeled("keys      ", &line, 2));
+        }
         for p in t.peers {
             let (pk, by) = t.esp_from(model, p);
             let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };

@@ -112,3 +112,23 @@ pub fn payload_abbrev(version: u8, t: u8) -> String {
         s.to_string()
     }
 }
+
+/// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key
+/// failures).
+pub fn decryption_tally<'a>(
+    messages: impl Iterator<Item = &'a crate::record::IkeInfo>,
+) -> (usize, usize, usize) {
+    let (mut enc, mut ok, mut bad) = (0, 0, 0);
+    for ike in messages {
+        if !ike.encrypted {
+            continue;
+        }
+        enc += 1;
+        match ike.decryption.as_deref() {
+            Some(s) if s.starts_with("ok") => ok += 1,
+            Some("integrity_failed") | Some("wrong_key") => bad += 1,
+            _ => {}
+        }
+    }
+    (enc, ok, bad)
+}
