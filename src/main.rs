@@ -68,7 +68,6 @@ fn options(a: &CommonArgs) -> ikescope::cli::RunOptions {
         files: a.files.clone(),
         ingest: ikescope::capture::IngestOptions {
             ike_ports: a.ike_ports.clone(),
-            ..Default::default()
         },
         keys: a.keys.clone(),
         auto_keys: !a.no_auto_keys,

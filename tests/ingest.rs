@@ -59,6 +59,7 @@ impl DatagramSink for Collect {
                 spi,
                 seq,
                 length,
+                ..
             } => {
                 self.esp_len.push((d.frame, length));
                 (

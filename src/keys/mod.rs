@@ -126,9 +126,9 @@ pub struct EspSa {
 impl EspSa {
     /// True when this SA's selectors (SPI, addresses) match a packet.
     pub fn matches(&self, spi: u32, src: IpAddr, dst: IpAddr) -> bool {
-        self.spi.map_or(true, |s| s == spi)
-            && self.src.map_or(true, |a| a == src)
-            && self.dst.map_or(true, |a| a == dst)
+        self.spi.is_none_or(|s| s == spi)
+            && self.src.is_none_or(|a| a == src)
+            && self.dst.is_none_or(|a| a == dst)
     }
 }
 

@@ -165,10 +165,9 @@ impl Model {
                             && !e.unanswered()
                             && e.end() <= start
                             && start.secs_since(e.end()) <= IKE_REKEY_LINK_SECS
+                            && best.map(|b| e.end() > b.2).unwrap_or(true)
                         {
-                            if best.map(|b| e.end() > b.2).unwrap_or(true) {
-                                best = Some((pid, ei, e.end()));
-                            }
+                            best = Some((pid, ei, e.end()));
                         }
                     }
                 }
@@ -253,8 +252,7 @@ impl Model {
                 let by_time = kids
                     .iter()
                     .copied()
-                    .filter(|&c| self.children[c].time.0 <= flow.first.0 + ESP_START_SLACK_NS)
-                    .next_back();
+                    .rfind(|&c| self.children[c].time.0 <= flow.first.0 + ESP_START_SLACK_NS);
                 if let Some(c) = by_spi.or(by_time) {
                     self.children[c].esp.push(key);
                 }

@@ -121,11 +121,12 @@ fn v1_probe_unanswered(ctx: &Ctx<'_>, sa: &crate::reconstruct::IkeSa, ei: usize)
     let sender = e.requester;
     let mut run = 0;
     for x in sa.exchanges.iter().rev() {
-        if x.requester == sender && x.kind == ExchangeKind::V1Informational {
-            if x.requests.first().map(|m| ctx.ike(m).encrypted).unwrap_or(false) {
-                run += 1;
-                continue;
-            }
+        if x.requester == sender
+            && x.kind == ExchangeKind::V1Informational
+            && x.requests.first().map(|m| ctx.ike(m).encrypted).unwrap_or(false)
+        {
+            run += 1;
+            continue;
         }
         break;
     }
