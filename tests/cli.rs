@@ -1,0 +1,252 @@
+//! The command line as scripts use it: exit statuses, JSON Lines, stdin and gzip input, and
+//! malformed IKE messages reported with file, frame and offset while the rest is decoded.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ikescope"))
+}
+
+/// A classic pcap (Ethernet) holding the given UDP payloads 192.0.2.1:500 -> 198.51.100.1:500.
+fn pcap_with_udp(payloads: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    for (i, p) in payloads.iter().enumerate() {
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]);
+        let total = 20 + 8 + p.len();
+        frame.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, 17, 0, 0]);
+        frame.extend_from_slice(&[192, 0, 2, 1, 198, 51, 100, 1]);
+        let ulen = 8 + p.len();
+        frame.extend_from_slice(&[0x01, 0xf4, 0x01, 0xf4, (ulen >> 8) as u8, ulen as u8, 0, 0]);
+        frame.extend_from_slice(p);
+        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&frame);
+    }
+    out
+}
+
+/// An IKEv2 IKE_SA_INIT request header (28 bytes) followed by `body`, first payload `np`.
+fn ikev2(np: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![
+        1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, np, 0x20, 34, 0x08, 0, 0, 0, 0,
+    ];
+    m.extend_from_slice(&((28 + body.len()) as u32).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+fn write_temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ikescope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn malformed_messages_are_reported_and_the_rest_is_decoded() {
+    // 1: a Nonce payload whose length runs past the end; 2: a zero-length payload header;
+    // 3: a payload length below 4 (a chain that would loop); 4: a valid Nonce.
+    let past_end = ikev2(40, &[0, 0, 0, 200, 1, 2, 3, 4]);
+    let zero_len = ikev2(40, &[40, 0, 0, 0]);
+    let loop_len = ikev2(41, &[41, 0, 0, 2, 41, 0, 0, 2]);
+    let good = ikev2(40, &[0, 0, 0, 8, 9, 9, 9, 9]);
+    let pcap = write_temp(
+        "malformed.pcap",
+        &pcap_with_udp(&[past_end, zero_len, loop_len, good]),
+    );
+    let out = bin()
+        .args(["decode", "--format", "json"])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "every packet still yields a record");
+    for (i, l) in lines.iter().take(3).enumerate() {
+        let problems = l["problems"]
+            .as_array()
+            .unwrap_or_else(|| panic!("frame {} has no problems", i + 1));
+        assert!(!problems.is_empty());
+        assert!(
+            problems[0]["offset"].as_u64().unwrap() >= 28,
+            "offset is inside the body: {l}"
+        );
+        assert_eq!(l["frame"], i as u64 + 1);
+    }
+    assert!(
+        lines[3].get("problems").is_none(),
+        "the valid message has no problems"
+    );
+    assert_eq!(lines[3]["ike"]["payloads"], serde_json::json!([40]));
+    // The text form names frame and offset on the line.
+    let text = bin().arg("decode").arg(&pcap).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.lines().next().unwrap().contains("malformed at offset"),
+        "{text}"
+    );
+}
+
+#[test]
+fn exit_statuses() {
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    let ok = bin()
+        .args(["analyze", "-q", &format!("{shared}/ikev2_ok.pcap")])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let bad = bin()
+        .args(["analyze", "-q", &format!("{shared}/ikev2_psk_mismatch.pcap")])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let missing = bin().args(["analyze", "/nonexistent/x.pcap"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.pcap"));
+    let not_pcap = write_temp("not.pcap", b"this is not a capture file at all");
+    let d = bin().arg("decode").arg(&not_pcap).output().unwrap();
+    assert_eq!(d.status.code(), Some(2));
+    let bad_keys = bin()
+        .args([
+            "analyze",
+            "--keys",
+            "/nonexistent/keys",
+            &format!("{shared}/ikev2_ok.pcap"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad_keys.status.code(), Some(2));
+}
+
+#[test]
+fn stdin_and_gzip_input() {
+    let cap = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/captures/ikev2_ok.pcap")).unwrap();
+    let direct = bin()
+        .args([
+            "decode",
+            "--format",
+            "json",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/captures/ikev2_ok.pcap"),
+        ])
+        .output()
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&cap).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut child = bin()
+        .args(["decode", "--format", "json", "--no-auto-keys", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&gz).unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    let strip = |b: &[u8]| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("file");
+                if let Some(ike) = v.get_mut("ike").and_then(|i| i.as_object_mut()) {
+                    ike.remove("decrypted");
+                    ike.remove("decryption");
+                }
+                v
+            })
+            .collect()
+    };
+    let a = strip(&direct.stdout);
+    assert!(a.len() > 10);
+    assert_eq!(
+        a,
+        strip(&piped.stdout),
+        "gzip on stdin decodes like the plain file"
+    );
+}
+
+#[test]
+fn analyze_json_contract_keys() {
+    let out = bin()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "-q",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/captures/ikev2_p1_proposal_mismatch.pcap"
+            ),
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in ["file", "packets", "ike_packets", "esp_packets", "malformed"] {
+        assert!(doc["inputs"][0].get(k).is_some(), "inputs[].{k}");
+    }
+    let t = &doc["tunnels"][0];
+    for k in [
+        "id",
+        "peers",
+        "ike_versions",
+        "state",
+        "ike_sas",
+        "child_sas",
+        "esp",
+    ] {
+        assert!(t.get(k).is_some(), "tunnels[].{k}");
+    }
+    assert_eq!(t["state"], "failed");
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "proposal_mismatch")
+        .unwrap();
+    for k in [
+        "kind",
+        "tunnel",
+        "phase",
+        "severity",
+        "confidence",
+        "initiator",
+        "responder",
+        "summary",
+        "evidence",
+        "fix",
+    ] {
+        assert!(f.get(k).is_some(), "findings[].{k}");
+    }
+    assert_eq!(f["phase"], "phase1");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["confidence"], "certain");
+    assert_eq!(f["tunnel"], t["id"]);
+    let ev = &f["evidence"][0];
+    assert!(ev["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("ikev2_p1_proposal_mismatch.pcap"));
+    assert!(ev["frame"].as_u64().unwrap() >= 1);
+    assert!(!ev["note"].as_str().unwrap().is_empty());
+}
