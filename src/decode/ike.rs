@@ -186,14 +186,12 @@ impl Dissector<'_> {
             P::VendorId(v) => self.vendor(v),
             P::NatD(h) => self.info.nat_d.push(Hex(h.to_vec())),
             P::Fragment(f) => {
-                if self.info.fragment.is_none() {
-                    self.info.fragment = Some(FragmentInfo {
-                        number: u16::from(f.number),
-                        total: None,
-                        last: Some(f.last),
-                        id: Some(f.id),
-                    });
-                }
+                self.info.fragment.get_or_insert(FragmentInfo {
+                    number: u16::from(f.number),
+                    total: None,
+                    last: Some(f.last),
+                    id: Some(f.id),
+                });
             }
             _ => {}
         }
@@ -212,9 +210,7 @@ impl Dissector<'_> {
                 }
             }
             P::KeyExchange(ke) => {
-                if self.info.ke_group.is_none() {
-                    self.info.ke_group = Some(ke.group);
-                }
+                self.info.ke_group.get_or_insert(ke.group);
             }
             P::IdInitiator(id) | P::IdResponder(id) => self.info.ids.push(IdInfo {
                 payload: p.payload_type,
@@ -222,9 +218,7 @@ impl Dissector<'_> {
                 value: id_value(2, id.id_type, id.data),
             }),
             P::Auth(a) => {
-                if self.info.auth_method.is_none() {
-                    self.info.auth_method = Some(a.method);
-                }
+                self.info.auth_method.get_or_insert(a.method);
             }
             P::Notify(n) => self.notify(n.notify_type, n.protocol_id, n.spi, n.data),
             P::Delete(d) => self.info.deletes.push(DeleteInfo {
