@@ -31,7 +31,9 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
     let body = match isakmp::parse_message(data) {
         Ok(msg) => {
             if msg.is_truncated() {
-                truncated = true;
+                // Only a plausible length (fits a UDP datagram) means "cut by the capture";
+                // a huge one is a corrupt header and its payloads are not worth guessing at.
+                truncated = header.length <= 65_535;
                 problems.push(Problem {
                     offset: data.len(),
                     what: format!(
