@@ -355,30 +355,49 @@ fn state_v2(sa: &mut IkeSa, records: &[Record]) -> SaState {
     if !resp_ike.payloads.contains(&payload::SA) {
         return SaState::Refused;
     }
+    // IKE_AUTH rounds in order (several with EAP); the last response decides, so an EAP round
+    // that authenticated the responder and a final refusal end as a failure.
     let mut state = SaState::Negotiating;
     for e in sa.exchanges.iter().filter(|e| e.kind == ExchangeKind::IkeAuth) {
-        for m in e.distinct_responses() {
-            let ike = records[m.index].ike.as_deref().expect("ike");
-            let notes = notifies_of(ike);
-            if notes.contains(&notify::AUTHENTICATION_FAILED) {
-                return SaState::AuthFailed;
+        // The message that speaks for the response: the decrypted one (a reassembled SKF set
+        // is attached to its completing fragment), else the first fragment / whole message.
+        let ike_of = |m: &&MsgRef| records[m.index].ike.as_deref().expect("ike");
+        let Some(m) = e
+            .distinct_responses()
+            .filter(|m| ike_of(m).decrypted.is_some())
+            .last()
+            .or_else(|| {
+                e.distinct_responses()
+                    .filter(|m| ike_of(m).fragment.as_ref().is_none_or(|f| f.number == 1))
+                    .last()
+            })
+        else {
+            continue;
+        };
+        let ike = ike_of(&m);
+        let refused = match ike.decrypted.as_deref() {
+            Some(d) => {
+                d.notify.contains(&notify::AUTHENTICATION_FAILED)
+                    || (!d.payloads.contains(&payload::AUTH) && d.notify.iter().any(|n| notify::is_error(*n)))
             }
-            let idr = match ike.decrypted.as_deref() {
-                Some(d) => d.payloads.contains(&payload::IDR),
-                None => inner_first(ike) == Some(payload::IDR),
-            };
-            if idr && sa.established.is_none() {
+            // A small response whose protected body starts with a Notify: the error reply.
+            None => inner_first(ike) == Some(payload::N) && ike.length <= MAX_LONE_NOTIFY_RESPONSE,
+        };
+        let authenticated = match ike.decrypted.as_deref() {
+            Some(d) => d.payloads.contains(&payload::AUTH),
+            None => matches!(inner_first(ike), Some(payload::IDR) | Some(payload::AUTH)),
+        };
+        if refused {
+            state = SaState::AuthFailed;
+        } else if authenticated {
+            if sa.established.is_none() {
                 sa.established = Some((m.time, m.at));
-                state = SaState::Established;
-            } else if ike.decrypted.is_none()
-                && inner_first(ike) == Some(payload::N)
-                && ike.length <= MAX_LONE_NOTIFY_RESPONSE
-                && state != SaState::Established
-            {
-                // A small response whose protected body starts with a Notify: the error reply.
-                state = SaState::AuthFailed;
             }
+            state = SaState::Established;
         }
+    }
+    if state == SaState::AuthFailed {
+        sa.established = None;
     }
     // Any later exchange (CREATE_CHILD_SA, INFORMATIONAL) answered proves the SA is up.
     if matches!(state, SaState::Negotiating | SaState::AuthFailed) {
