@@ -14,7 +14,49 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// (capture path suffix, frame, reason): records where tshark's decode is wrong.
-const TSHARK_WRONG: &[(&str, u64, &str)] = &[];
+const TSHARK_WRONG: &[(&str, u64, &str)] = &[
+    (
+        "tcpdump/ISAKMP_sa_setup/ISAKMP_sa_setup.pcap",
+        3,
+        "tshark stops the chain at the first payload of type 15 although its length is consistent; \
+         the chain holds a second type-15 payload, which ikescope lists",
+    ),
+    (
+        "tcpdump/ISAKMP_sa_setup/ISAKMP_sa_setup.pcap",
+        4,
+        "same as frame 3",
+    ),
+    (
+        "tcpdump/esp_truncated/esp_truncated.pcap",
+        1,
+        "the snaplen cut the frame after the SPI: there is no sequence number; tshark says null, \
+         ikescope reports 0 on a record marked truncated",
+    ),
+    (
+        "tcpdump/ikev2pI2-segfault/ikev2pI2-segfault.pcapng",
+        1,
+        "tshark invents an all-null proposal for a proposal whose length is broken; ikescope reports \
+         the fault as a problem instead (tshark flags the packet malformed)",
+    ),
+    (
+        "tcpdump/isakmp-delete-segfault/isakmp-delete-segfault.pcap",
+        1,
+        "the header length field claims about 1.1 GB; tshark drops the header fields (null \
+         exchange), ikescope decodes the header and reports the bad length (tshark: malformed)",
+    ),
+    (
+        "tcpdump/isakmp-various-oobr/isakmp-various-oobr.pcap",
+        1,
+        "tshark lists no payload for this malformed message; ikescope lists the first payload \
+         header it could read and reports the out-of-bounds length as a problem",
+    ),
+    (
+        "tcpdump/isakmpv1-attr-oobr/isakmpv1-attr-oobr.pcap",
+        1,
+        "as isakmp-various-oobr: tshark lists no payload, ikescope lists the first one and \
+         reports the attribute overrun",
+    ),
+];
 
 struct Gather(Vec<Value>);
 
