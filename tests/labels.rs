@@ -89,11 +89,17 @@ fn own_captures_meet_their_expectations() {
     assert!(n >= 10, "expected at least 10 project captures, found {n}");
     // Every capture in captures/ has its expectation.
     let listed: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&labels).unwrap()).unwrap();
-    let listed: BTreeSet<String> = listed.iter().map(|e| e["file"].as_str().unwrap().to_string()).collect();
+    let listed: BTreeSet<String> = listed
+        .iter()
+        .map(|e| e["file"].as_str().unwrap().to_string())
+        .collect();
     for entry in std::fs::read_dir(common::captures_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.ends_with(".pcap") || name.ends_with(".pcapng") {
-            assert!(listed.contains(&name), "captures/{name} has no entry in captures/expected.json");
+            assert!(
+                listed.contains(&name),
+                "captures/{name} has no entry in captures/expected.json"
+            );
         }
     }
     assert!(
