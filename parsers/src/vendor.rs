@@ -133,7 +133,7 @@ const TABLE: &[V] = &[
     ),
     V::exact(
         h!("90cb80913ebb696e086381b5ec427b1f"),
-        "draft-ietf-ipsec-nat-t-ike-02\\n",
+        "draft-ietf-ipsec-nat-t-ike-02 (newline variant)",
     ),
     V::exact(h!("4a131c81070358455c5728f20e95452f"), "RFC 3947 NAT-T"),
     V::exact(
@@ -311,7 +311,7 @@ mod tests {
         );
         assert_eq!(
             n("90cb80913ebb696e086381b5ec427b1f").as_deref(),
-            Some("draft-ietf-ipsec-nat-t-ike-02\\n")
+            Some("draft-ietf-ipsec-nat-t-ike-02 (newline variant)")
         );
         assert_eq!(
             n("882fe56d6fd20dbc2251613b2ebe5beb").as_deref(),

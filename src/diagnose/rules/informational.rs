@@ -62,26 +62,129 @@ fn nat_check(ctx: &Ctx<'_>, m: &MsgRef) -> (Option<bool>, Option<bool>) {
     (src, dst)
 }
 
+/// What the NAT detection payloads of one IKE SA say: (initiator seen elsewhere, responder seen
+/// elsewhere, initiator claims another address, responder claims another address), with the
+/// messages carrying them (initiator's, responder's).
+struct NatView<'a> {
+    initiator_seen: bool,
+    responder_seen: bool,
+    initiator_claim: bool,
+    responder_claim: bool,
+    req: &'a MsgRef,
+    resp: &'a MsgRef,
+}
+
+fn nat_view_v2<'a>(ctx: &Ctx<'_>, sa: &'a IkeSa) -> Option<NatView<'a>> {
+    let (_, init) = sa.exchanges_of(ExchangeKind::IkeSaInit).last()?;
+    let (req, resp) = (init.requests.first()?, init.responses.first()?);
+    let (req_src, req_dst) = nat_check(ctx, req);
+    let (resp_src, resp_dst) = nat_check(ctx, resp);
+    Some(NatView {
+        initiator_seen: resp_dst == Some(false),
+        responder_seen: req_dst == Some(false),
+        initiator_claim: req_src == Some(false),
+        responder_claim: resp_src == Some(false),
+        req,
+        resp,
+    })
+}
+
+/// IKEv1 NAT-D (RFC 3947 §3.2): HASH(CKY-I | CKY-R | IP | port) with the negotiated hash; the first
+/// NAT-D payload is the peer's address as the sender sees it, the others the sender's own.
+fn nat_view_v1<'a>(ctx: &Ctx<'_>, sa: &'a IkeSa) -> Option<NatView<'a>> {
+    let p1 = sa
+        .exchanges
+        .iter()
+        .find(|e| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))?;
+    let with_natd = |msgs: &'a [MsgRef]| msgs.iter().find(|m| !ctx.ike(m).nat_d.is_empty());
+    let (req, resp) = (with_natd(&p1.requests)?, with_natd(&p1.responses)?);
+    // Negotiated hash: the responder's chosen transform (attribute 2), else the first offered.
+    let hash_alg = [resp, req]
+        .iter()
+        .flat_map(|m| ctx.ike(m).proposals.iter())
+        .flat_map(|p| p.transforms.iter())
+        .flat_map(|t| t.attributes.iter())
+        .find(|a| a.kind == 2)
+        .and_then(|a| a.value.as_u64())
+        .or_else(|| {
+            p1.responses
+                .iter()
+                .chain(p1.requests.iter())
+                .flat_map(|m| ctx.ike(m).proposals.iter())
+                .flat_map(|p| p.transforms.iter())
+                .flat_map(|t| t.attributes.iter())
+                .find(|a| a.kind == 2)
+                .and_then(|a| a.value.as_u64())
+        })?;
+    let check = |m: &MsgRef| -> (Option<bool>, Option<bool>) {
+        let r = ctx.rec(m);
+        let ike = ctx.ike(m);
+        let (Some(sport), Some(dport)) = (r.sport, r.dport) else {
+            return (None, None);
+        };
+        let h = |ip: IpAddr, port: u16| v1_nat_hash(hash_alg, &ike.spi_i.0, &ike.spi_r.0, ip, port);
+        let (Some(peer), Some(own)) = (h(r.dst, dport), h(r.src, sport)) else {
+            return (None, None);
+        };
+        let dst_ok = ike.nat_d.first().map(|d| d.0 == peer);
+        let src_ok = (ike.nat_d.len() > 1).then(|| ike.nat_d[1..].iter().any(|d| d.0 == own));
+        (src_ok, dst_ok)
+    };
+    let (req_src, req_dst) = check(req);
+    let (resp_src, resp_dst) = check(resp);
+    Some(NatView {
+        initiator_seen: resp_dst == Some(false),
+        responder_seen: req_dst == Some(false),
+        initiator_claim: req_src == Some(false),
+        responder_claim: resp_src == Some(false),
+        req,
+        resp,
+    })
+}
+
+fn v1_nat_hash(alg: u64, ci: &[u8; 8], cr: &[u8; 8], ip: IpAddr, port: u16) -> Option<Vec<u8>> {
+    let mut data = Vec::with_capacity(36);
+    data.extend_from_slice(ci);
+    data.extend_from_slice(cr);
+    match ip {
+        IpAddr::V4(a) => data.extend_from_slice(&a.octets()),
+        IpAddr::V6(a) => data.extend_from_slice(&a.octets()),
+    }
+    data.extend_from_slice(&port.to_be_bytes());
+    Some(match alg {
+        1 => md5::Md5::digest(&data).to_vec(),
+        2 => Sha1::digest(&data).to_vec(),
+        4 => sha2::Sha256::digest(&data).to_vec(),
+        5 => sha2::Sha384::digest(&data).to_vec(),
+        6 => sha2::Sha512::digest(&data).to_vec(),
+        _ => return None,
+    })
+}
+
 fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
     let model = ctx.model;
     for &sid in &t.sas {
         let sa = &model.sas[sid];
-        let Some((_, init)) = sa.exchanges_of(ExchangeKind::IkeSaInit).last() else {
+        let view = if sa.version == 2 {
+            nat_view_v2(ctx, sa)
+        } else {
+            nat_view_v1(ctx, sa)
+        };
+        let Some(NatView {
+            initiator_seen,
+            responder_seen,
+            initiator_claim,
+            responder_claim,
+            req,
+            resp,
+        }) = view
+        else {
             continue;
         };
-        let (Some(req), Some(resp)) = (init.requests.first(), init.responses.first()) else {
-            continue;
-        };
-        let (req_src, req_dst) = nat_check(ctx, req);
-        let (resp_src, resp_dst) = nat_check(ctx, resp);
         // "seen": a peer's view of the other's address differs from what the capture shows, so a
         // NAT sits between the capture point and that peer (certain). "claim": a peer's own
-        // NAT_DETECTION_SOURCE_IP differs from its address in the capture: it is behind a NAT the
+        // NAT detection hash differs from its address in the capture: it is behind a NAT the
         // capture is outside of, or it fakes the hash to force UDP encapsulation.
-        let initiator_seen = resp_dst == Some(false);
-        let responder_seen = req_dst == Some(false);
-        let initiator_claim = req_src == Some(false);
-        let responder_claim = resp_src == Some(false);
         let port_rewritten = [req, resp].iter().any(|m| {
             let r = ctx.rec(m);
             !matches!(r.sport, Some(500) | Some(4500)) || !matches!(r.dport, Some(500) | Some(4500))
@@ -129,8 +232,16 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
         f.phase = Some("phase1");
         f.initiator = Some(sa.initiator);
         f.responder = Some(sa.responder);
-        f.evidence(model, req.at, "IKE_SA_INIT request NAT_DETECTION notifies");
-        f.evidence(model, resp.at, "IKE_SA_INIT response NAT_DETECTION notifies");
+        f.evidence(
+            model,
+            req.at,
+            format!("NAT detection hashes from the initiator {}", sa.initiator),
+        );
+        f.evidence(
+            model,
+            resp.at,
+            format!("NAT detection hashes from the responder {}", sa.responder),
+        );
         f.summary = format!("NAT-T in use: {}; IKE and ESP float to UDP 4500", who.join("; "));
         f.detail("initiator_behind_nat", initiator_seen || initiator_claim);
         f.detail("responder_behind_nat", responder_seen || responder_claim);
