@@ -385,6 +385,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             continue;
         }
         let Some(q1) = e.requests.first() else { continue };
+        let offered = ctx.proposal_summaries(q1);
         // An Informational from the Quick Mode responder after QM1, instead of QM2.
         let info = sa.exchanges.iter().enumerate().find(|(_, x)| {
             x.kind == ExchangeKind::V1Informational
@@ -416,8 +417,14 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             model,
             q1.at,
             format!(
-                "Quick Mode message 1 from {} (MID {:#x})",
-                e.requester, e.message_id
+                "Quick Mode message 1 from {} (MID {:#x}){}",
+                e.requester,
+                e.message_id,
+                if offered.is_empty() {
+                    String::new()
+                } else {
+                    format!(" offers {}", offered.join(", "))
+                }
             ),
         );
         for m in e.requests.iter().filter(|m| m.retransmit).take(3) {
@@ -439,6 +446,21 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 "; the notify is encrypted: NO-PROPOSAL-CHOSEN is the usual cause, INVALID-ID-INFORMATION (selectors) the other"
             }
         );
+        if !offered.is_empty() {
+            f.summary
+                .push_str(&format!("; {} offered {}", e.requester, offered.join(", ")));
+        }
+        let proxy_ids: Vec<String> = ctx
+            .ike(q1)
+            .decrypted
+            .iter()
+            .flat_map(|d| d.ids.iter().map(|i| i.value.clone()))
+            .collect();
+        if !proxy_ids.is_empty() {
+            f.summary
+                .push_str(&format!(" for proxy IDs {}", proxy_ids.join(" <-> ")));
+        }
+        f.detail("offered", &offered);
         f.fix = Some(if certain {
             fixes::IPSEC_CRYPTO.to_string()
         } else {
