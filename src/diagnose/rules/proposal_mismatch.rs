@@ -233,6 +233,12 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     finish(ctx, &mut f, t, sa, offered, true);
     f.fix = Some(fixes::IKE_CRYPTO.to_string());
     ctx.explained.insert((sa.id, ei));
+    // The refused Main/Aggressive Mode exchange is explained too (it has no response of its own).
+    for (pi, e) in sa.exchanges.iter().enumerate() {
+        if matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode) {
+            ctx.explained.insert((sa.id, pi));
+        }
+    }
     ctx.add(f);
 }
 
@@ -460,7 +466,9 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             f.summary
                 .push_str(&format!(" for proxy IDs {}", proxy_ids.join(" <-> ")));
         }
-        f.detail("offered", &offered);
+        if !offered.is_empty() {
+            f.detail("offered", &offered);
+        }
         f.fix = Some(if certain {
             fixes::IPSEC_CRYPTO.to_string()
         } else {
