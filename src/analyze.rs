@@ -75,11 +75,9 @@ pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        serde_json::to_writer_pretty(
-            &mut out,
-            &crate::report::analyze_json::document(&model, &findings),
-        )?;
-        writeln!(out)?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+        crate::report::analyze_json::write_document(&model, &findings, &mut buffered)?;
+        buffered.flush()?;
     } else {
         let color =
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

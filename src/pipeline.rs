@@ -84,10 +84,34 @@ pub fn keys_for(
     Ok((!store.is_empty()).then(|| Arc::new(store)))
 }
 
+/// One ESP packet reduced to what flow accounting needs.
+#[derive(Clone, Copy, Debug)]
+pub struct EspSample {
+    /// Input file index.
+    pub file_index: usize,
+    /// 1-based frame.
+    pub frame: u64,
+    /// Time.
+    pub time: crate::record::Timestamp,
+    /// Outer source.
+    pub src: std::net::IpAddr,
+    /// Outer destination.
+    pub dst: std::net::IpAddr,
+    /// ESP header fields.
+    pub esp: crate::record::EspInfo,
+}
+
 /// Consumer of decoded records and ingest events, in capture order.
 pub trait RecordSink {
     /// One decoded record.
     fn record(&mut self, record: Record);
+    /// True when ESP packets only need [`RecordSink::esp`] (no full record): the hot path of
+    /// gateway captures, which are mostly ESP.
+    fn esp_only(&self) -> bool {
+        false
+    }
+    /// An ESP packet, when [`RecordSink::esp_only`] is true and it is not being decrypted.
+    fn esp(&mut self, _sample: &EspSample) {}
     /// A non-fatal ingest problem in file `file_index`.
     fn event(&mut self, file_index: usize, event: &IngestEvent);
 }
@@ -100,6 +124,32 @@ struct Adapter<'s> {
 
 impl DatagramSink for Adapter<'_> {
     fn datagram(&mut self, d: &Datagram<'_>) {
+        if let capture::Content::Esp {
+            ports,
+            spi,
+            seq,
+            length,
+            ..
+        } = d.content
+        {
+            if self.sink.esp_only() && !self.decoder.decrypts_esp() {
+                self.sink.esp(&EspSample {
+                    file_index: self.file_index,
+                    frame: d.frame,
+                    time: d.time,
+                    src: d.src,
+                    dst: d.dst,
+                    esp: crate::record::EspInfo {
+                        spi,
+                        seq,
+                        udp_encap: ports.is_some(),
+                        length,
+                        decrypted: None,
+                    },
+                });
+                return;
+            }
+        }
         let rec = self.decoder.decode(d);
         self.sink.record(rec);
     }

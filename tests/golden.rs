@@ -45,6 +45,14 @@ fn analyze_reports_are_stable() {
             format!("{name}__text"),
             analyze_text::render(&model, &findings, false)
         );
-        insta::assert_json_snapshot!(format!("{name}__json"), analyze_json::document(&model, &findings));
+        let doc = analyze_json::document(&model, &findings);
+        let mut streamed = Vec::new();
+        analyze_json::write_document(&model, &findings, &mut streamed).unwrap();
+        let streamed: serde_json::Value = serde_json::from_slice(&streamed).expect("streamed JSON parses");
+        assert_eq!(
+            streamed, doc,
+            "{cap}: the streamed document equals the in-memory one"
+        );
+        insta::assert_json_snapshot!(format!("{name}__json"), doc);
     }
 }

@@ -66,6 +66,11 @@ impl Decoder {
         }
     }
 
+    /// True when ESP packets may be decrypted (an `esp_sa` key is loaded).
+    pub fn decrypts_esp(&self) -> bool {
+        self.decryption.as_ref().is_some_and(|d| !d.keys.esp.is_empty())
+    }
+
     /// Decode one datagram into its record.
     pub fn decode(&mut self, d: &Datagram<'_>) -> Record {
         let mut rec = Record {

@@ -10,7 +10,8 @@ pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};
 
 use crate::reconstruct::{Exchange, IkeSa, Model, MsgRef};
 use crate::record::{IkeInfo, Record};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 
 /// A request seen once (never retransmitted) counts as unanswered only when the capture goes on
 /// this long after it.
@@ -26,6 +27,11 @@ pub struct Ctx<'m> {
     pub version_mismatch_tunnels: HashSet<usize>,
     /// Findings so far.
     pub findings: Vec<Finding>,
+    /// Index of mergeable findings by (kind, tunnel, phase).
+    index: HashMap<(FindingKind, String, Option<&'static str>), usize>,
+    /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
+    ike_senders: HashSet<IpAddr>,
+    ike_pairs: HashSet<(IpAddr, IpAddr)>,
 }
 
 impl<'m> Ctx<'m> {
@@ -46,11 +52,9 @@ impl<'m> Ctx<'m> {
 
     /// Add a finding, merging it into an existing one of the same tunnel, kind and phase.
     pub fn add(&mut self, f: Finding) {
-        if let Some(existing) = self
-            .findings
-            .iter_mut()
-            .find(|e| e.kind == f.kind && e.tunnel == f.tunnel && e.phase == f.phase)
-        {
+        let key = (f.kind, f.tunnel.clone(), f.phase);
+        if let Some(&i) = self.index.get(&key) {
+            let existing = &mut self.findings[i];
             existing.evidence_total += f.evidence_total;
             for ev in f.evidence {
                 if existing.evidence.len() < finding::MAX_EVIDENCE && !existing.evidence.contains(&ev) {
@@ -68,7 +72,30 @@ impl<'m> Ctx<'m> {
             }
             return;
         }
+        self.index.insert(key, self.findings.len());
         self.findings.push(f);
+    }
+
+    /// Add a finding that is never merged with another (e.g. one per peer).
+    pub fn push_unmerged(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// A finding of this kind exists on the tunnel.
+    pub fn has(&self, kind: FindingKind, tunnel: &str) -> bool {
+        [None, Some("phase1"), Some("phase2")]
+            .into_iter()
+            .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
+    }
+
+    /// `addr` sent at least one IKE message somewhere in the capture.
+    pub fn sent_ike(&self, addr: IpAddr) -> bool {
+        self.ike_senders.contains(&addr)
+    }
+
+    /// `src` sent at least one IKE message to `dst`.
+    pub fn sent_ike_to(&self, src: IpAddr, dst: IpAddr) -> bool {
+        self.ike_pairs.contains(&(src, dst))
     }
 
     /// Strongswan-style summaries of the proposals in a message (clear or decrypted).
@@ -96,8 +123,7 @@ impl<'m> Ctx<'m> {
         let Some(last) = requests.iter().map(|m| m.time).max() else {
             return false;
         };
-        self.model.capture_end.secs_since(last) >= LONE_REQUEST_WAIT_SECS
-            && self.model.data.ike.iter().any(|r| r.src == e.responder)
+        self.model.capture_end.secs_since(last) >= LONE_REQUEST_WAIT_SECS && self.sent_ike(e.responder)
     }
 
     /// Short description of a message for evidence notes.
@@ -124,6 +150,9 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
         explained: HashSet::new(),
         version_mismatch_tunnels: HashSet::new(),
         findings: Vec::new(),
+        index: HashMap::new(),
+        ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
+        ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
     };
     rules::ike_version_mismatch::run(&mut ctx);
     rules::fragmentation_loss::run(&mut ctx);
@@ -147,7 +176,8 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
 }
 
 /// Overall state of a tunnel: `up`, `failed`, `flapping`, `down` or `unknown`.
-pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[Finding]) -> &'static str {
+/// `findings` are the tunnel's own findings (see [`by_tunnel`]).
+pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&Finding]) -> &'static str {
     use crate::reconstruct::SaState;
     let mine = || findings.iter().filter(|f| f.tunnel == t.id);
     if mine().any(|f| matches!(f.kind, FindingKind::RekeyFlap | FindingKind::DpdFlap)) {
@@ -177,4 +207,13 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[F
         (false, false, true) => "failed",
         (false, false, false) => "unknown",
     }
+}
+
+/// Findings grouped by tunnel id, in their order.
+pub fn by_tunnel(findings: &[Finding]) -> HashMap<&str, Vec<&Finding>> {
+    let mut m: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in findings {
+        m.entry(f.tunnel.as_str()).or_default().push(f);
+    }
+    m
 }

@@ -2,8 +2,9 @@
 //! per-SPI flow counters, so memory grows with live state, not with the capture size.
 
 use crate::capture::{IngestEvent, InputStats};
-use crate::pipeline::RecordSink;
+use crate::pipeline::{EspSample, RecordSink};
 use crate::record::{Kind, Record, Timestamp};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -75,7 +76,7 @@ pub struct Collected {
     /// IKE messages in input order (records of kind `ike` with `ike` present).
     pub ike: Vec<Record>,
     /// ESP flows keyed by (src, dst, spi).
-    pub esp: HashMap<(IpAddr, IpAddr, u32), EspFlow>,
+    pub esp: FxHashMap<(IpAddr, IpAddr, u32), EspFlow>,
     /// Keepalives keyed by (src, dst).
     pub keepalives: HashMap<(IpAddr, IpAddr), KeepaliveStats>,
     /// ICMP error records.
@@ -117,8 +118,8 @@ impl Collected {
         }
     }
 
-    fn add_esp(&mut self, r: &Record) {
-        let Some(esp) = r.esp else { return };
+    fn add_esp(&mut self, r: &EspSample) {
+        let esp = r.esp;
         let at = FrameRef {
             file: r.file_index,
             frame: r.frame,
@@ -239,7 +240,18 @@ impl RecordSink for Collected {
                     *m += 1;
                 }
             }
-            Kind::Esp => self.add_esp(&record),
+            Kind::Esp => {
+                if let Some(esp) = record.esp {
+                    self.add_esp(&EspSample {
+                        file_index: record.file_index,
+                        frame: record.frame,
+                        time: record.time,
+                        src: record.src,
+                        dst: record.dst,
+                        esp,
+                    })
+                }
+            }
             Kind::NatKeepalive => {
                 let at = FrameRef {
                     file: record.file_index,
@@ -263,6 +275,14 @@ impl RecordSink for Collected {
                 }
             }
         }
+    }
+
+    fn esp_only(&self) -> bool {
+        true
+    }
+
+    fn esp(&mut self, sample: &EspSample) {
+        self.add_esp(sample);
     }
 
     fn event(&mut self, file_index: usize, event: &IngestEvent) {

@@ -1,8 +1,10 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
-use crate::diagnose::{tunnel_state, Finding, Severity};
+use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
+use crate::reconstruct::Tunnel;
 use crate::reconstruct::{Exchange, IkeSa, Model};
 use serde_json::{json, Value};
+use std::io::{self, Write};
 
 fn frames(model: &Model, msgs: &[crate::reconstruct::MsgRef]) -> Vec<Value> {
     msgs.iter()
@@ -49,8 +51,7 @@ fn sa_json(model: &Model, sa: &IkeSa) -> Value {
     })
 }
 
-/// The whole document.
-pub fn document(model: &Model, findings: &[Finding]) -> Value {
+fn inputs_value(model: &Model) -> Value {
     let inputs: Vec<Value> = model
         .data
         .files
@@ -68,80 +69,149 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
             })
         })
         .collect();
+    Value::Array(inputs)
+}
+
+fn tunnel_value(model: &Model, t: &Tunnel, findings: &[&Finding]) -> Value {
+    let children: Vec<Value> = t
+        .children
+        .iter()
+        .map(|&c| {
+            let ch = &model.children[c];
+            let (p, b) = ch
+                .esp
+                .iter()
+                .filter_map(|k| model.esp.get(k))
+                .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes));
+            json!({
+                "ike_sa": model.sas[ch.ike_sa].spi_i,
+                "created_by": ch.kind,
+                "time": ch.time,
+                "file": model.data.files.get(ch.at.file),
+                "frame": ch.at.frame,
+                "spis": ch.spis.iter().map(|s| format!("{s:08x}")).collect::<Vec<_>>(),
+                "inferred": ch.inferred,
+                "esp_spis": ch.esp.iter().map(|k| format!("{:08x}", k.2)).collect::<Vec<_>>(),
+                "esp_packets": p,
+                "esp_bytes": b,
+            })
+        })
+        .collect();
+    let esp: Vec<Value> = t
+        .esp
+        .iter()
+        .filter_map(|k| model.esp.get(k))
+        .map(|f| {
+            json!({
+                "spi": format!("{:08x}", f.spi),
+                "src": f.src,
+                "dst": f.dst,
+                "packets": f.packets,
+                "bytes": f.bytes,
+                "first": f.first,
+                "last": f.last,
+                "udp_encap": f.udp_encap,
+                "first_frame": f.first_frame.frame,
+                "last_frame": f.last_frame.frame,
+                "max_seq": f.max_seq,
+                "seq_gaps": f.seq_gaps,
+                "seq_resets": f.seq_resets,
+            })
+        })
+        .collect();
+    json!({
+        "id": t.id,
+        "peers": t.peers,
+        "ike_versions": t.versions,
+        "state": tunnel_state(model, t, findings),
+        "first": t.first,
+        "last": t.last,
+        "ike_sas": t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect::<Vec<_>>(),
+        "child_sas": children,
+        "esp": esp,
+    })
+}
+
+fn problems_value(model: &Model) -> Value {
+    Value::Array(
+        model
+            .data
+            .problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "file": model.data.files.get(p.file_index),
+                    "frame": p.frame,
+                    "offset": p.offset,
+                    "what": p.what,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn summary_value(findings: &[Finding]) -> Value {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    json!({"errors": count(Severity::Error), "warnings": count(Severity::Warning), "info": count(Severity::Info)})
+}
+
+/// The whole document as one value (convenient for small captures and tests; the CLI streams it
+/// with [`write_document`]).
+pub fn document(model: &Model, findings: &[Finding]) -> Value {
+    let grouped = by_tunnel(findings);
     let tunnels: Vec<Value> = model
         .tunnels
         .iter()
         .map(|t| {
-            let children: Vec<Value> = t
-                .children
-                .iter()
-                .map(|&c| {
-                    let ch = &model.children[c];
-                    let (p, b) = ch
-                        .esp
-                        .iter()
-                        .filter_map(|k| model.esp.get(k))
-                        .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes));
-                    json!({
-                        "ike_sa": model.sas[ch.ike_sa].spi_i,
-                        "created_by": ch.kind,
-                        "time": ch.time,
-                        "file": model.data.files.get(ch.at.file),
-                        "frame": ch.at.frame,
-                        "spis": ch.spis.iter().map(|s| format!("{s:08x}")).collect::<Vec<_>>(),
-                        "inferred": ch.inferred,
-                        "esp_spis": ch.esp.iter().map(|k| format!("{:08x}", k.2)).collect::<Vec<_>>(),
-                        "esp_packets": p,
-                        "esp_bytes": b,
-                    })
-                })
-                .collect();
-            let esp: Vec<Value> = t
-                .esp
-                .iter()
-                .filter_map(|k| model.esp.get(k))
-                .map(|f| {
-                    json!({
-                        "spi": format!("{:08x}", f.spi),
-                        "src": f.src,
-                        "dst": f.dst,
-                        "packets": f.packets,
-                        "bytes": f.bytes,
-                        "first": f.first,
-                        "last": f.last,
-                        "udp_encap": f.udp_encap,
-                        "first_frame": f.first_frame.frame,
-                        "last_frame": f.last_frame.frame,
-                        "max_seq": f.max_seq,
-                        "seq_gaps": f.seq_gaps,
-                        "seq_resets": f.seq_resets,
-                    })
-                })
-                .collect();
-            json!({
-                "id": t.id,
-                "peers": t.peers,
-                "ike_versions": t.versions,
-                "state": tunnel_state(model, t, findings),
-                "first": t.first,
-                "last": t.last,
-                "ike_sas": t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect::<Vec<_>>(),
-                "child_sas": children,
-                "esp": esp,
-            })
+            tunnel_value(
+                model,
+                t,
+                grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+            )
         })
         .collect();
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     json!({
-        "inputs": inputs,
+        "inputs": inputs_value(model),
         "tunnels": tunnels,
         "findings": findings,
-        "problems": model.data.problems.iter().map(|p| json!({
-            "file": model.data.files.get(p.file_index),
-            "frame": p.frame,
-            "offset": p.offset,
-            "what": p.what,
-        })).collect::<Vec<_>>(),
-        "summary": {"errors": count(Severity::Error), "warnings": count(Severity::Warning), "info": count(Severity::Info)},
+        "problems": problems_value(model),
+        "summary": summary_value(findings),
     })
+}
+
+/// Write one pretty-printed element of an array, indented one level.
+fn write_element<W: Write>(out: &mut W, v: &impl serde::Serialize, first: bool) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(io::Error::from)?;
+    if !first {
+        out.write_all(b",")?;
+    }
+    out.write_all(b"\n    ")?;
+    out.write_all(text.replace('\n', "\n    ").as_bytes())
+}
+
+/// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time. The
+/// output is the same JSON as [`document`] (keys in the same order).
+pub fn write_document<W: Write>(model: &Model, findings: &[Finding], mut out: W) -> io::Result<()> {
+    let grouped = by_tunnel(findings);
+    out.write_all(b"{\n  \"inputs\": ")?;
+    let inputs = serde_json::to_string_pretty(&inputs_value(model)).map_err(io::Error::from)?;
+    out.write_all(inputs.replace('\n', "\n  ").as_bytes())?;
+    out.write_all(b",\n  \"tunnels\": [")?;
+    for (i, t) in model.tunnels.iter().enumerate() {
+        let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        write_element(&mut out, &tunnel_value(model, t, tf), i == 0)?;
+    }
+    out.write_all(if model.tunnels.is_empty() { b"]" } else { b"\n  ]" })?;
+    out.write_all(b",\n  \"findings\": [")?;
+    for (i, f) in findings.iter().enumerate() {
+        write_element(&mut out, f, i == 0)?;
+    }
+    out.write_all(if findings.is_empty() { b"]" } else { b"\n  ]" })?;
+    out.write_all(b",\n  \"problems\": ")?;
+    let problems = serde_json::to_string_pretty(&problems_value(model)).map_err(io::Error::from)?;
+    out.write_all(problems.replace('\n', "\n  ").as_bytes())?;
+    out.write_all(b",\n  \"summary\": ")?;
+    let summary = serde_json::to_string_pretty(&summary_value(findings)).map_err(io::Error::from)?;
+    out.write_all(summary.replace('\n', "\n  ").as_bytes())?;
+    out.write_all(b"\n}\n")
 }

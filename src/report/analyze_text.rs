@@ -1,7 +1,7 @@
 //! `analyze --format text`: per tunnel a header, then its findings with evidence, most severe
 //! first; fits a 100-column terminal; colour only when asked for.
 
-use crate::diagnose::{tunnel_state, Confidence, Finding, Severity};
+use crate::diagnose::{by_tunnel, tunnel_state, Confidence, Finding, Severity};
 use crate::reconstruct::{Model, SaState};
 use std::fmt::Write as _;
 
@@ -78,6 +78,7 @@ fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
 
 /// Render the report.
 pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
+    let grouped = by_tunnel(findings);
     let st = Style { color };
     let mut out = String::new();
     let packets: u64 = model.data.stats.iter().map(|s| s.packets).sum();
@@ -98,7 +99,8 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
         );
     }
     for t in &model.tunnels {
-        let state = tunnel_state(model, t, findings);
+        let tf: &[&Finding] = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let state = tunnel_state(model, t, tf);
         let state_col = match state {
             "up" => st.paint("1;32", "UP"),
             "failed" => st.paint("1;31", "FAILED"),
@@ -122,15 +124,12 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
         if !versions.is_empty() {
             let _ = writeln!(out, "  IKE       {}", versions.join(", "));
         }
-        for f in findings
-            .iter()
-            .filter(|f| f.tunnel == t.id && f.kind.as_str() == "peer_vendor")
-        {
+        for f in tf.iter().filter(|f| f.kind.as_str() == "peer_vendor") {
             out.push_str(&wrap_labeled("vendor    ", &f.summary, 2));
         }
-        let nat = findings
+        let nat = tf
             .iter()
-            .find(|f| f.tunnel == t.id && f.kind.as_str() == "nat_detected")
+            .find(|f| f.kind.as_str() == "nat_detected")
             .map(|f| f.summary.clone())
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
@@ -155,11 +154,10 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
             let _ = writeln!(out, "  ESP       {p} -> {other}: {pk} packets, {by} bytes");
         }
-        let mine: Vec<&Finding> = findings
+        let mine: Vec<&Finding> = tf
             .iter()
-            .filter(|f| {
-                f.tunnel == t.id && f.kind.as_str() != "peer_vendor" && f.kind.as_str() != "nat_detected"
-            })
+            .copied()
+            .filter(|f| f.kind.as_str() != "peer_vendor" && f.kind.as_str() != "nat_detected")
             .collect();
         if mine.is_empty() {
             let _ = writeln!(out, "  no findings");

@@ -291,11 +291,7 @@ fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
 
 fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
     let model = ctx.model;
-    if ctx
-        .findings
-        .iter()
-        .any(|f| f.tunnel == t.id && f.kind == FindingKind::RekeyFlap)
-    {
+    if ctx.has(FindingKind::RekeyFlap, &t.id) {
         return;
     }
     let mut child = Vec::new();
@@ -435,6 +431,6 @@ fn vendors(ctx: &mut Ctx<'_>, t: &Tunnel) {
         f.phase = None;
         // Keep one finding per peer: the tunnel/kind/phase merge key would fold both peers.
         f.initiator = Some(peer);
-        ctx.findings.push(f);
+        ctx.push_unmerged(f);
     }
 }

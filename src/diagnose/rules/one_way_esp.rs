@@ -24,14 +24,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if !sas_up {
             continue;
         }
-        let ike_from = |p| {
-            model
-                .data
-                .ike
-                .iter()
-                .any(|r| r.src == p && (r.dst == a || r.dst == b))
-        };
-        if !(ike_from(a) && ike_from(b)) {
+        if !(ctx.sent_ike_to(a, b) && ctx.sent_ike_to(b, a)) {
             continue;
         }
         let (pa, ba) = t.esp_from(model, a);
