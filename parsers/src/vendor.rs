@@ -260,7 +260,7 @@ pub fn identify(vid: &[u8]) -> Option<Vendor> {
                 _ => VendorDetail::None,
             },
         };
-        if best.as_ref().map_or(true, |(len, _)| n > *len) {
+        if best.as_ref().is_none_or(|(len, _)| n > *len) {
             best = Some((n, Vendor { name: v.name, detail }));
         }
     }
