@@ -250,3 +250,46 @@ fn analyze_json_contract_keys() {
     assert!(ev["frame"].as_u64().unwrap() >= 1);
     assert!(!ev["note"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn connections_offering_different_ike_proposals_are_flagged() {
+    // Two captures of the same pair: the IKEv1 initiator offers SHA-1 in one and SHA-256 in the other.
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/captures/ikev1_main_ok.pcap"
+    );
+    assert!(std::path::Path::new(shared).exists(), "../shared is missing");
+    let own = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/captures/ikev1_p2_proposal_mismatch.pcap"
+    );
+    let out = bin()
+        .args(["analyze", "--format", "json", "-q", shared, own])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "proposal_inconsistent")
+        .expect("proposal_inconsistent finding");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["initiator"], "192.0.2.1");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("aes128-sha1-modp2048") && summary.contains("aes128-sha256-modp2048"),
+        "{summary}"
+    );
+    // Each capture alone is consistent.
+    let alone = bin()
+        .args(["analyze", "--format", "json", "-q", shared])
+        .output()
+        .unwrap();
+    let alone: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert!(!alone["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "proposal_inconsistent"));
+}

@@ -63,6 +63,12 @@ pub enum FindingKind {
     WeakCrypto,
     /// Peer implementation from its vendor IDs (info).
     PeerVendor,
+    /// Traffic selectors of two tunnels through one gateway overlap (warning; needs keys).
+    TsOverlap,
+    /// Traffic selectors cover the reserved shared address space 100.64.0.0/10 (warning).
+    TsReservedRange,
+    /// Connections from one peer offer different IKE proposals or lifetimes (warning).
+    ProposalInconsistent,
 }
 
 impl FindingKind {
@@ -85,6 +91,9 @@ impl FindingKind {
             Rekey => "rekey",
             WeakCrypto => "weak_crypto",
             PeerVendor => "peer_vendor",
+            TsOverlap => "ts_overlap",
+            TsReservedRange => "ts_reserved_range",
+            ProposalInconsistent => "proposal_inconsistent",
         }
     }
 }

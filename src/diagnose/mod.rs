@@ -163,6 +163,7 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     rules::ts_mismatch::run(&mut ctx);
     rules::no_response::run(&mut ctx);
     rules::one_way_esp::run(&mut ctx);
+    rules::selectors::run(&mut ctx);
     rules::informational::run(&mut ctx);
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {

@@ -9,4 +9,5 @@ pub mod no_response;
 pub mod one_way_esp;
 pub mod proposal_mismatch;
 pub mod rekey_flap;
+pub mod selectors;
 pub mod ts_mismatch;

@@ -1,0 +1,342 @@
+//! Configuration consistency across CHILD SAs and connections:
+//! - ts_overlap (warning): the agreed traffic selectors of two tunnels through the same gateway
+//!   overlap on both sides, so the gateway cannot tell which tunnel a packet belongs to.
+//! - ts_reserved_range (warning): a traffic selector covers part of 100.64.0.0/10, the shared
+//!   address space (RFC 6598) that cloud VPN gateways use internally and refuse to route.
+//! - proposal_inconsistent (warning): one peer's connections to the same other peer offer
+//!   different IKE proposals or lifetimes; connections that share phase 1 must offer identical
+//!   ones, or the SA that wins depends on which connection initiates.
+//!
+//! Selectors travel encrypted: the first two need key tables (IKEv2 TSi/TSr; IKEv1 Quick Mode
+//! identification payloads); the third reads the cleartext IKE_SA_INIT / Main Mode offers.
+
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::{ExchangeKind, FrameRef, SaState};
+use ipnet::IpNet;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// One agreed selector pair of a CHILD SA: ranges on the initiator's and the responder's side.
+#[derive(Clone, Debug)]
+struct Pair {
+    tunnel: usize,
+    initiator: IpAddr,
+    responder: IpAddr,
+    init_side: (IpAddr, IpAddr),
+    resp_side: (IpAddr, IpAddr),
+    at: FrameRef,
+}
+
+/// An address range (first, last).
+type Range = (IpAddr, IpAddr);
+/// A pair oriented at one gateway: (pair index, gateway-side range, far-side range, far gateway).
+type Oriented = (usize, Range, Range, IpAddr);
+/// One distinct IKE offer (normalised transforms) and the frame of its first request.
+type Offer = (Vec<String>, FrameRef);
+
+/// Run the rules.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let pairs = agreed_pairs(ctx);
+    reserved(ctx, &pairs);
+    overlaps(ctx, &pairs);
+    proposals(ctx);
+}
+
+/// Parse an IKEv1 identification value ("a", "a/mask", "a-b") into a range.
+fn id_range(v: &str) -> Option<(IpAddr, IpAddr)> {
+    if let Some((a, m)) = v.split_once('/') {
+        let a: IpAddr = a.parse().ok()?;
+        let mask: IpAddr = m.parse().ok()?;
+        let prefix = match mask {
+            IpAddr::V4(m) => u32::from(m).leading_ones() as u8,
+            IpAddr::V6(m) => u128::from(m).leading_ones() as u8,
+        };
+        let net = IpNet::new(a, prefix).ok()?;
+        return Some((net.network(), net.broadcast()));
+    }
+    if let Some((a, b)) = v.split_once('-') {
+        return Some((a.parse().ok()?, b.parse().ok()?));
+    }
+    let a: IpAddr = v.parse().ok()?;
+    Some((a, a))
+}
+
+fn agreed_pairs(ctx: &Ctx<'_>) -> Vec<Pair> {
+    let model = ctx.model;
+    let mut out = Vec::new();
+    for sa in &model.sas {
+        if !matches!(sa.state, SaState::Established | SaState::Midstream) {
+            continue;
+        }
+        for e in &sa.exchanges {
+            let child = matches!(
+                e.kind,
+                ExchangeKind::IkeAuth
+                    | ExchangeKind::NewChild
+                    | ExchangeKind::ChildRekey
+                    | ExchangeKind::CreateChildSa
+                    | ExchangeKind::QuickMode
+            );
+            if !child {
+                continue;
+            }
+            // The responder's answer carries the agreed (possibly narrowed) selectors.
+            let Some(m) = e.responses.iter().find(|m| ctx.ike(m).decrypted.is_some()) else {
+                continue;
+            };
+            let Some(d) = ctx.ike(m).decrypted.as_deref() else {
+                continue;
+            };
+            let (ini, res) = if sa.version == 2 {
+                let tsi: Vec<_> = d.traffic_selectors.iter().filter(|t| t.payload == 44).collect();
+                let tsr: Vec<_> = d.traffic_selectors.iter().filter(|t| t.payload == 45).collect();
+                let (Some(i), Some(r)) = (tsi.first(), tsr.first()) else {
+                    continue;
+                };
+                ((i.start, i.end), (r.start, r.end))
+            } else {
+                // IKEv1 Quick Mode: IDci then IDcr.
+                let ids: Vec<_> = d.ids.iter().filter_map(|i| id_range(&i.value)).collect();
+                let [i, r] = ids.as_slice() else { continue };
+                (*i, *r)
+            };
+            out.push(Pair {
+                tunnel: sa.tunnel,
+                initiator: e.requester,
+                responder: e.responder,
+                init_side: ini,
+                resp_side: res,
+                at: m.at,
+            });
+        }
+    }
+    out
+}
+
+fn overlap(a: (IpAddr, IpAddr), b: (IpAddr, IpAddr)) -> bool {
+    a.0.is_ipv4() == b.0.is_ipv4() && a.0 <= b.1 && b.0 <= a.1
+}
+
+fn show(r: (IpAddr, IpAddr)) -> String {
+    if r.0 == r.1 {
+        r.0.to_string()
+    } else {
+        format!("{}-{}", r.0, r.1)
+    }
+}
+
+fn reserved(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
+    let cgn = (
+        IpAddr::V4(Ipv4Addr::new(100, 64, 0, 0)),
+        IpAddr::V4(Ipv4Addr::new(100, 127, 255, 255)),
+    );
+    for p in pairs {
+        for (side, range) in [(p.initiator, p.init_side), (p.responder, p.resp_side)] {
+            if !overlap(range, cgn) {
+                continue;
+            }
+            let mut f = Finding::new(
+                FindingKind::TsReservedRange,
+                &ctx.model.tunnels[p.tunnel].id,
+                Severity::Warning,
+                Confidence::Certain,
+            );
+            f.phase = Some("phase2");
+            f.initiator = Some(p.initiator);
+            f.responder = Some(p.responder);
+            f.evidence(
+                ctx.model,
+                p.at,
+                format!("agreed selector {} on {side}'s side", show(range)),
+            );
+            f.summary = format!(
+                "traffic selector {} on {side}'s side covers part of 100.64.0.0/10 (RFC 6598 shared address space), which cloud VPN gateways reserve",
+                show(range)
+            );
+            f.fix = Some(
+                "Do not protect or route 100.64.0.0/10 (or a block containing it) through the tunnel; \
+                 renumber the subnet or narrow the selectors on both ends."
+                    .into(),
+            );
+            ctx.add(f);
+        }
+    }
+}
+
+fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
+    // Orient every pair by each of its two gateways: (gateway-side range, far-side range).
+    let mut by_gateway: BTreeMap<IpAddr, Vec<Oriented>> = BTreeMap::new();
+    for (i, p) in pairs.iter().enumerate() {
+        by_gateway
+            .entry(p.initiator)
+            .or_default()
+            .push((i, p.init_side, p.resp_side, p.responder));
+        by_gateway
+            .entry(p.responder)
+            .or_default()
+            .push((i, p.resp_side, p.init_side, p.initiator));
+    }
+    for (gw, list) in by_gateway {
+        for (x, a) in list.iter().enumerate() {
+            for b in &list[x + 1..] {
+                let (pa, pb) = (&pairs[a.0], &pairs[b.0]);
+                if pa.tunnel == pb.tunnel || !overlap(a.1, b.1) || !overlap(a.2, b.2) {
+                    continue;
+                }
+                let tid = ctx.model.tunnels[pa.tunnel].id.clone();
+                let other = ctx.model.tunnels[pb.tunnel].id.clone();
+                let mut f = Finding::new(
+                    FindingKind::TsOverlap,
+                    &tid,
+                    Severity::Warning,
+                    Confidence::Certain,
+                );
+                f.phase = Some("phase2");
+                f.initiator = Some(pa.initiator);
+                f.responder = Some(pa.responder);
+                f.evidence(
+                    ctx.model,
+                    pa.at,
+                    format!("{} <-> {} via {}", show(a.1), show(a.2), a.3),
+                );
+                f.evidence(
+                    ctx.model,
+                    pb.at,
+                    format!("{} <-> {} via {}", show(b.1), show(b.2), b.3),
+                );
+                f.summary = format!(
+                    "at gateway {gw}, the selectors of this tunnel ({} <-> {} via {}) overlap those of tunnel {other} ({} <-> {} via {}): traffic matching both can go into either tunnel",
+                    show(a.1), show(a.2), a.3, show(b.1), show(b.2), b.3
+                );
+                f.detail("other_tunnel", &other);
+                f.fix = Some(format!(
+                    "Make the protected subnets of the tunnels through {gw} disjoint (or, for an \
+                     active/standby pair, identical with route priorities deciding); {}",
+                    fixes::TS
+                ));
+                ctx.add(f);
+            }
+        }
+    }
+}
+
+fn proposals(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        // (initiator, version) -> distinct offers, each with the frame of its first request.
+        let mut offers: BTreeMap<(IpAddr, u8), Vec<Offer>> = BTreeMap::new();
+        for &sid in &t.sas {
+            let sa = &model.sas[sid];
+            let first = sa.exchanges.iter().find(|e| {
+                matches!(
+                    e.kind,
+                    ExchangeKind::IkeSaInit | ExchangeKind::MainMode | ExchangeKind::AggressiveMode
+                )
+            });
+            let Some(req) = first.and_then(|e| e.requests.first()) else {
+                continue;
+            };
+            let ike = ctx.ike(req);
+            let mut offer: Vec<String> = ike
+                .proposals
+                .iter()
+                .flat_map(|p| {
+                    p.transforms.iter().map(move |tr| {
+                        let attrs: Vec<String> = tr
+                            .attributes
+                            .iter()
+                            .map(|a| format!("{}={:?}", a.kind, a.value.as_u64()))
+                            .collect();
+                        format!("{}:{}:{}:{}", p.protocol, tr.kind, tr.id, attrs.join(","))
+                    })
+                })
+                .collect();
+            if offer.is_empty() {
+                continue;
+            }
+            offer.sort();
+            let list = offers.entry((sa.initiator, sa.version)).or_default();
+            if !list.iter().any(|(o, _)| *o == offer) {
+                list.push((offer, req.at));
+            }
+        }
+        for ((initiator, version), list) in offers {
+            if list.len() < 2 {
+                continue;
+            }
+            let mut f = Finding::new(
+                FindingKind::ProposalInconsistent,
+                &t.id,
+                Severity::Warning,
+                Confidence::Certain,
+            );
+            f.phase = Some("phase1");
+            f.initiator = Some(initiator);
+            let mut shown = Vec::new();
+            for (_, at) in &list {
+                let sum = model
+                    .data
+                    .ike
+                    .iter()
+                    .find(|r| r.file_index == at.file && r.frame == at.frame)
+                    .and_then(|r| r.ike.as_deref())
+                    .map(|i| {
+                        i.proposals
+                            .iter()
+                            .flat_map(|p| p.summary.iter().cloned())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default();
+                f.evidence(model, *at, format!("IKEv{version} offer from {initiator}: {sum}"));
+                shown.push(sum);
+            }
+            f.summary = format!(
+                "{initiator}'s IKEv{version} connections to this peer offer {} different IKE proposal sets or lifetimes ({}); connections sharing phase 1 must offer identical ones",
+                list.len(),
+                shown.join(" | ")
+            );
+            f.fix = Some(
+                "Give every connection between these two peers the same IKE proposals and lifetimes \
+                 (on the initiating end), and the same on the other end."
+                    .into(),
+            );
+            ctx.add(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ikev1_identification_values_become_ranges() {
+        assert_eq!(
+            id_range("10.1.0.0/255.255.255.0"),
+            Some((ip("10.1.0.0"), ip("10.1.0.255")))
+        );
+        assert_eq!(
+            id_range("10.1.0.5-10.1.0.9"),
+            Some((ip("10.1.0.5"), ip("10.1.0.9")))
+        );
+        assert_eq!(id_range("192.0.2.1"), Some((ip("192.0.2.1"), ip("192.0.2.1"))));
+        assert_eq!(id_range("vpn.example"), None);
+    }
+
+    #[test]
+    fn ranges_overlap_only_within_one_family() {
+        let a = (ip("10.0.0.0"), ip("10.0.0.255"));
+        assert!(overlap(a, (ip("10.0.0.128"), ip("10.0.1.0"))));
+        assert!(!overlap(a, (ip("10.0.1.0"), ip("10.0.1.255"))));
+        assert!(!overlap(a, (ip("::"), ip("ffff::"))));
+        let cgn = (ip("100.64.0.0"), ip("100.127.255.255"));
+        assert!(overlap((ip("100.100.0.0"), ip("100.100.0.255")), cgn));
+        assert!(overlap((ip("0.0.0.0"), ip("255.255.255.255")), cgn));
+        assert!(!overlap((ip("100.128.0.0"), ip("100.128.0.255")), cgn));
+    }
+}
