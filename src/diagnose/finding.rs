@@ -163,6 +163,13 @@ impl Finding {
         }
     }
 
+    /// Set the phase and the two parties of the negotiation the finding is about.
+    pub fn parties(&mut self, phase: Option<&'static str>, initiator: IpAddr, responder: IpAddr) {
+        self.phase = phase;
+        self.initiator = Some(initiator);
+        self.responder = Some(responder);
+    }
+
     /// Add evidence (kept up to the cap; counted always).
     pub fn evidence(&mut self, model: &Model, at: FrameRef, note: impl Into<String>) {
         self.evidence_total += 1;

@@ -179,6 +179,32 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// A new exchange with no messages yet.
+    pub fn new(
+        kind: ExchangeKind,
+        exchange_type: u8,
+        message_id: u32,
+        requester: IpAddr,
+        responder: IpAddr,
+    ) -> Self {
+        Exchange {
+            kind,
+            exchange_type,
+            message_id,
+            requester,
+            responder,
+            requests: Vec::new(),
+            responses: Vec::new(),
+            rtt: None,
+        }
+    }
+
+    /// The same exchange with `m` as its first request.
+    pub fn with_request(mut self, m: MsgRef) -> Self {
+        self.requests.push(m);
+        self
+    }
+
     /// Number of retransmitted requests.
     pub fn request_retransmits(&self) -> usize {
         self.requests.iter().filter(|m| m.retransmit).count()

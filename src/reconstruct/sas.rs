@@ -205,30 +205,21 @@ fn place_v2(sa: &mut IkeSa, records: &[Record], i: usize) {
                 return;
             }
         }
-        sa.exchanges.push(Exchange {
-            kind: classify_v2(r),
-            exchange_type: ike.exchange,
-            message_id: ike.message_id,
-            requester,
-            responder,
-            requests: vec![msg_ref(r, i, false)],
-            responses: Vec::new(),
-            rtt: None,
-        });
+        sa.exchanges.push(
+            Exchange::new(classify_v2(r), ike.exchange, ike.message_id, requester, responder)
+                .with_request(msg_ref(r, i, false)),
+        );
     } else {
         let p = match pos {
             Some(p) => p,
             None => {
-                sa.exchanges.push(Exchange {
-                    kind: classify_v2(r),
-                    exchange_type: ike.exchange,
-                    message_id: ike.message_id,
+                sa.exchanges.push(Exchange::new(
+                    classify_v2(r),
+                    ike.exchange,
+                    ike.message_id,
                     requester,
                     responder,
-                    requests: Vec::new(),
-                    responses: Vec::new(),
-                    rtt: None,
-                });
+                ));
                 sa.exchanges.len() - 1
             }
         };
@@ -263,16 +254,10 @@ fn place_v1(sa: &mut IkeSa, records: &[Record], i: usize) {
     let kind = v1_kind(ike.exchange);
     if kind == ExchangeKind::V1Informational {
         // One-way notification: its own exchange, sender = requester.
-        sa.exchanges.push(Exchange {
-            kind,
-            exchange_type: ike.exchange,
-            message_id: ike.message_id,
-            requester: r.src,
-            responder: r.dst,
-            requests: vec![msg_ref(r, i, false)],
-            responses: Vec::new(),
-            rtt: None,
-        });
+        sa.exchanges.push(
+            Exchange::new(kind, ike.exchange, ike.message_id, r.src, r.dst)
+                .with_request(msg_ref(r, i, false)),
+        );
         return;
     }
     let pos = sa
@@ -294,16 +279,13 @@ fn place_v1(sa: &mut IkeSa, records: &[Record], i: usize) {
             } else {
                 sa.initiator
             };
-            sa.exchanges.push(Exchange {
+            sa.exchanges.push(Exchange::new(
                 kind,
-                exchange_type: ike.exchange,
-                message_id: ike.message_id,
+                ike.exchange,
+                ike.message_id,
                 requester,
                 responder,
-                requests: Vec::new(),
-                responses: Vec::new(),
-                rtt: None,
-            });
+            ));
             sa.exchanges.len() - 1
         }
     };

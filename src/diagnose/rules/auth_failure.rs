@@ -60,9 +60,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
                 Confidence::Likely
             },
         );
-        f.phase = Some("phase1");
-        f.initiator = Some(sa.initiator);
-        f.responder = Some(sa.responder);
+        f.parties(Some("phase1"), sa.initiator, sa.responder);
         for m in e.requests.iter().take(3) {
             f.evidence(model, m.at, ctx.describe(e, m, false));
         }
@@ -144,9 +142,7 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             Confidence::Likely
         },
     );
-    f.phase = Some("phase1");
-    f.initiator = Some(sa.initiator);
-    f.responder = Some(sa.responder);
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
     f.evidence(model, resp.at, format!("IKE_AUTH response from {}", sa.responder));
     f.evidence(
         model,
@@ -213,9 +209,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             Confidence::Likely
         },
     );
-    f.phase = Some("phase1");
-    f.initiator = Some(sa.initiator);
-    f.responder = Some(sa.responder);
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
     let encrypted: Vec<_> = p1.requests.iter().filter(|m| ctx.ike(m).encrypted).collect();
     for m in encrypted.iter().take(4) {
         f.evidence(

@@ -167,9 +167,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             if icmp_certain {
                 f.confidence = Confidence::Certain;
             }
-            f.phase = e.kind.phase().or(Some("phase1"));
-            f.initiator = Some(e.requester);
-            f.responder = Some(e.responder);
+            f.parties(e.kind.phase().or(Some("phase1")), e.requester, e.responder);
             f.summary = format!(
                 "{} from {} to {} never answered ({} retransmissions): {}",
                 e.kind.label(),

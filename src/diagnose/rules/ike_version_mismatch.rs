@@ -43,9 +43,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 Confidence::Certain
             },
         );
-        f.phase = Some("phase1");
-        f.initiator = Some(first.initiator);
-        f.responder = Some(first.responder);
+        f.parties(Some("phase1"), first.initiator, first.responder);
         for (_, m) in &explicit {
             f.evidence(model, m.at, "INVALID_MAJOR_VERSION notify");
         }

@@ -229,9 +229,7 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
                 Confidence::Likely
             },
         );
-        f.phase = Some("phase1");
-        f.initiator = Some(sa.initiator);
-        f.responder = Some(sa.responder);
+        f.parties(Some("phase1"), sa.initiator, sa.responder);
         f.evidence(
             model,
             req.at,
@@ -272,9 +270,7 @@ fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
                 continue;
             };
             let mut f = Finding::new(kind, &t.id, Severity::Info, Confidence::Certain);
-            f.phase = Some("phase1");
-            f.initiator = Some(sa.initiator);
-            f.responder = Some(sa.responder);
+            f.parties(Some("phase1"), sa.initiator, sa.responder);
             if let Some(m) = e.requests.first() {
                 f.evidence(model, m.at, format!("IKE_SA_INIT request from {}", sa.initiator));
             }

@@ -101,9 +101,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 Severity::Error
             };
             let mut f = Finding::new(FindingKind::NoResponse, &t.id, severity, Confidence::Certain);
-            f.phase = phase;
-            f.initiator = Some(e.requester);
-            f.responder = Some(e.responder);
+            f.parties(phase, e.requester, e.responder);
             for m in s.requests.iter().take(6) {
                 f.evidence(model, m.at, format!("{}, no response", ctx.describe(e, m, false)));
             }

@@ -101,9 +101,7 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         Severity::Error,
         Confidence::Certain,
     );
-    f.phase = Some("phase1");
-    f.initiator = Some(sa.initiator);
-    f.responder = Some(sa.responder);
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
     let offered = last
         .requests
         .first()
@@ -205,9 +203,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         Severity::Error,
         Confidence::Certain,
     );
-    f.phase = Some("phase1");
-    f.initiator = Some(sa.initiator);
-    f.responder = Some(sa.responder);
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
     if let Some(r) = p1.and_then(|e| e.requests.first()) {
         f.evidence(
             model,
@@ -283,9 +279,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 Severity::Error,
                 Confidence::Certain,
             );
-            f.phase = Some("phase2");
-            f.initiator = Some(e.requester);
-            f.responder = Some(e.responder);
+            f.parties(Some("phase2"), e.requester, e.responder);
             f.evidence(
                 model,
                 req.at,
@@ -343,9 +337,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 Severity::Error,
                 Confidence::Likely,
             );
-            f.phase = Some("phase2");
-            f.initiator = Some(e.requester);
-            f.responder = Some(e.responder);
+            f.parties(Some("phase2"), e.requester, e.responder);
             f.evidence(
                 model,
                 req.at,
@@ -416,9 +408,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 Confidence::Likely
             },
         );
-        f.phase = Some("phase2");
-        f.initiator = Some(e.requester);
-        f.responder = Some(e.responder);
+        f.parties(Some("phase2"), e.requester, e.responder);
         f.evidence(
             model,
             q1.at,

@@ -101,9 +101,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 Confidence::Likely
             },
         );
-        f.phase = Some(phase);
-        f.initiator = Some(first_sa.initiator);
-        f.responder = Some(first_sa.responder);
+        f.parties(Some(phase), first_sa.initiator, first_sa.responder);
         let mut all_errors: Vec<u16> = Vec::new();
         for (sid, ei, _, errors) in &failed {
             let sa = &model.sas[*sid];

@@ -141,9 +141,7 @@ fn reserved(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                 Severity::Warning,
                 Confidence::Certain,
             );
-            f.phase = Some("phase2");
-            f.initiator = Some(p.initiator);
-            f.responder = Some(p.responder);
+            f.parties(Some("phase2"), p.initiator, p.responder);
             f.evidence(
                 ctx.model,
                 p.at,
@@ -191,9 +189,7 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                     Severity::Warning,
                     Confidence::Certain,
                 );
-                f.phase = Some("phase2");
-                f.initiator = Some(pa.initiator);
-                f.responder = Some(pa.responder);
+                f.parties(Some("phase2"), pa.initiator, pa.responder);
                 f.evidence(
                     ctx.model,
                     pa.at,
