@@ -84,6 +84,7 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         return Ok(EXIT_UNREADABLE);
     }
     let mut status = 0;
+    let progress = crate::pipeline::Progress::new(opts);
     for (i, path) in opts.files.iter().enumerate() {
         let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
             Ok(k) => k,
@@ -93,7 +94,7 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        if let Err(e) = process_file(path, i, &opts.ingest, keys, None, &mut printer) {
+        if let Err(e) = process_file(path, i, &opts.ingest, keys, progress.bar(), &mut printer) {
             eprintln!("ikescope: {path}: {e}");
             status = EXIT_UNREADABLE;
         }
@@ -104,6 +105,7 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
             return Err(e.into());
         }
     }
+    progress.finish();
     if let Err(e) = printer.out.flush() {
         if e.kind() != io::ErrorKind::BrokenPipe {
             return Err(e.into());
