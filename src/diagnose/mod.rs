@@ -8,7 +8,7 @@ pub mod rules;
 
 pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};
 
-use crate::reconstruct::{Exchange, IkeSa, Model, MsgRef};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef};
 use crate::record::{IkeInfo, Record};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -124,6 +124,40 @@ impl<'m> Ctx<'m> {
             return false;
         };
         self.model.capture_end.secs_since(last) >= LONE_REQUEST_WAIT_SECS && self.sent_ike(e.responder)
+    }
+
+    /// The requests of exchange `ei` of `sa` that went unanswered and were given up on: every
+    /// request of an exchange never answered (see [`Ctx::gave_up`]), or, for IKEv1 Main,
+    /// Aggressive and Quick Mode, the requests after the last response (at least two) when the
+    /// responder said nothing more in the SA (e.g. MM5 repeated after MM4). `None` when the
+    /// exchange was answered, when a later exchange of the SA was answered, or for one-way IKEv1
+    /// Informationals.
+    pub fn silent_requests(&self, sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
+        let e = &sa.exchanges[ei];
+        if e.kind == ExchangeKind::V1Informational || sa.exchanges[ei + 1..].iter().any(|x| !x.unanswered()) {
+            return None;
+        }
+        if e.unanswered() {
+            return self.gave_up(e, &e.requests).then(|| e.requests.clone());
+        }
+        if !matches!(
+            e.kind,
+            ExchangeKind::MainMode | ExchangeKind::AggressiveMode | ExchangeKind::QuickMode
+        ) {
+            return None;
+        }
+        let last_resp = e.responses.iter().map(|m| m.time).max().unwrap_or_default();
+        let trailing: Vec<MsgRef> = e
+            .requests
+            .iter()
+            .copied()
+            .filter(|m| m.time > last_resp)
+            .collect();
+        let responder_spoke_later = sa
+            .exchanges
+            .iter()
+            .any(|x| x.requester == e.responder && x.start() > last_resp);
+        (trailing.len() >= 2 && !responder_spoke_later).then_some(trailing)
     }
 
     /// Short description of a message for evidence notes.

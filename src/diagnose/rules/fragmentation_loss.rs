@@ -35,9 +35,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
         let tunnel = &model.tunnels[sa.tunnel];
         for (ei, e) in sa.exchanges.iter().enumerate() {
-            if !e.unanswered() || !ctx.gave_up(e, &e.requests) {
+            let Some(silent) = ctx.silent_requests(sa, ei) else {
                 continue;
-            }
+            };
             let mut f = Finding::new(
                 FindingKind::FragmentationLoss,
                 &tunnel.id,
@@ -47,7 +47,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             let mut signals = Vec::new();
             let mut fragmented_frames = BTreeSet::new();
             let mut max_len = 0u32;
-            for m in &e.requests {
+            for m in &silent {
                 let r = ctx.rec(m);
                 max_len = max_len.max(r.ip_length);
                 if let Some(frames) = &r.ip_fragment_frames {
@@ -70,7 +70,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 signals.push(format!(
                     "the request is {max_len} bytes, above a {TYPICAL_MTU}-byte path MTU"
                 ));
-                for m in e.requests.iter().take(3) {
+                for m in silent.iter().take(3) {
                     f.evidence(
                         model,
                         m.at,
@@ -136,7 +136,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             // IKEv2 SKF fragments with a hole.
             let mut skf_total = None;
             let mut skf_seen = BTreeSet::new();
-            for m in &e.requests {
+            for m in &silent {
                 if let Some(fr) = &ctx.ike(m).fragment {
                     if let Some(t) = fr.total {
                         skf_total = Some(t);
@@ -148,7 +148,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 let missing: Vec<u16> = (1..=total).filter(|n| !skf_seen.contains(n)).collect();
                 if !missing.is_empty() {
                     signals.push(format!("IKEv2 fragments {missing:?} of {total} never seen"));
-                    if let Some(m) = e.requests.first() {
+                    if let Some(m) = silent.first() {
                         f.evidence(
                             model,
                             m.at,

@@ -8,7 +8,7 @@
 //! shown when present. Liveness checks that go unanswered are reported with phase null.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, MsgRef, SaState};
+use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState};
 use crate::record::Timestamp;
 
 struct Silence<'a> {
@@ -31,51 +31,23 @@ fn recovered_after(ctx: &Ctx<'_>, tunnel: usize, time: Timestamp) -> bool {
 
 fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
     let mut out = Vec::new();
-    let answered = |e: &Exchange| !e.unanswered();
     for (ei, e) in sa.exchanges.iter().enumerate() {
-        if ctx.explained.contains(&(sa.id, ei)) || e.kind == ExchangeKind::V1Informational {
+        if ctx.explained.contains(&(sa.id, ei)) {
             continue;
         }
-        let answered_after = sa.exchanges[ei + 1..].iter().any(answered);
-        if answered_after {
+        let Some(requests) = ctx.silent_requests(sa, ei) else {
+            continue;
+        };
+        // A single copy never retransmitted, superseded by a later working SA, is a lost packet.
+        if e.unanswered() && requests.len() == 1 && recovered_after(ctx, sa.tunnel, e.start()) {
             continue;
         }
-        let answered_before = sa.exchanges[..ei].iter().any(answered);
-        if e.unanswered() {
-            let lone = e.requests.len() == 1;
-            if ctx.gave_up(e, &e.requests) && !(lone && recovered_after(ctx, sa.tunnel, e.start())) {
-                out.push(Silence {
-                    sa,
-                    exchange: ei,
-                    requests: e.requests.clone(),
-                    answered_before,
-                });
-            }
-        } else if matches!(
-            e.kind,
-            ExchangeKind::MainMode | ExchangeKind::AggressiveMode | ExchangeKind::QuickMode
-        ) {
-            // IKEv1: requests after the last response (e.g. MM5 repeated after MM4).
-            let last_resp = e.responses.iter().map(|m| m.time).max().unwrap_or_default();
-            let trailing: Vec<MsgRef> = e
-                .requests
-                .iter()
-                .copied()
-                .filter(|m| m.time > last_resp)
-                .collect();
-            let responder_spoke_later = sa
-                .exchanges
-                .iter()
-                .any(|x| x.requester == e.responder && x.start() > last_resp);
-            if trailing.len() >= 2 && !responder_spoke_later {
-                out.push(Silence {
-                    sa,
-                    exchange: ei,
-                    requests: trailing,
-                    answered_before: true,
-                });
-            }
-        }
+        out.push(Silence {
+            sa,
+            exchange: ei,
+            requests,
+            answered_before: !e.unanswered() || sa.exchanges[..ei].iter().any(|x| !x.unanswered()),
+        });
     }
     out
 }
