@@ -17,10 +17,20 @@ impl Timestamp {
 
     /// RFC 3339 UTC with microseconds, truncated (not rounded), e.g. `2026-11-22T15:56:59.693921Z`.
     pub fn rfc3339(self) -> String {
+        use chrono::{Datelike, Timelike};
         let secs = self.0.div_euclid(1_000_000_000);
         let nanos = self.0.rem_euclid(1_000_000_000) as u32;
         match chrono::DateTime::from_timestamp(secs, nanos) {
-            Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            Some(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                nanos / 1000
+            ),
             None => format!("@{secs}.{nanos:09}"),
         }
     }

@@ -1,54 +1,120 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
-use crate::reconstruct::Tunnel;
-use crate::reconstruct::{Exchange, IkeSa, Model};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState, Tunnel};
+use crate::record::{Spi8, Timestamp};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
+use std::net::IpAddr;
 
-fn frames(model: &Model, msgs: &[crate::reconstruct::MsgRef]) -> Vec<Value> {
+/// One frame of an exchange.
+#[derive(Serialize)]
+struct FrameJson<'a> {
+    file: Option<&'a String>,
+    frame: u64,
+    retransmit: bool,
+    time: Timestamp,
+}
+
+fn frames<'a>(model: &'a Model, msgs: &[MsgRef]) -> Vec<FrameJson<'a>> {
     msgs.iter()
-        .map(|m| json!({"file": model.data.files.get(m.at.file), "frame": m.at.frame, "time": m.time, "retransmit": m.retransmit}))
+        .map(|m| FrameJson {
+            file: model.data.files.get(m.at.file),
+            frame: m.at.frame,
+            retransmit: m.retransmit,
+            time: m.time,
+        })
         .collect()
 }
 
-fn exchange_json(model: &Model, e: &Exchange) -> Value {
-    json!({
-        "kind": e.kind,
-        "name": e.kind.label(),
-        "exchange": e.exchange_type,
-        "message_id": e.message_id,
-        "phase": e.kind.phase(),
-        "requester": e.requester,
-        "responder": e.responder,
-        "requests": frames(model, &e.requests),
-        "responses": frames(model, &e.responses),
-        "retransmissions": e.request_retransmits(),
-        "answered": !e.unanswered(),
-        "rtt_ms": e.rtt.map(|r| (r * 1e6).round() / 1e3),
-    })
+/// One exchange (keys in alphabetical order, like the rest of the document).
+#[derive(Serialize)]
+struct ExchangeJson<'a> {
+    answered: bool,
+    exchange: u8,
+    kind: ExchangeKind,
+    message_id: u32,
+    name: &'static str,
+    phase: Option<&'static str>,
+    requester: IpAddr,
+    requests: Vec<FrameJson<'a>>,
+    responder: IpAddr,
+    responses: Vec<FrameJson<'a>>,
+    retransmissions: usize,
+    rtt_ms: Option<f64>,
 }
 
-fn sa_json(model: &Model, sa: &IkeSa) -> Value {
+fn exchange_json<'a>(model: &'a Model, e: &Exchange) -> ExchangeJson<'a> {
+    ExchangeJson {
+        answered: !e.unanswered(),
+        exchange: e.exchange_type,
+        kind: e.kind,
+        message_id: e.message_id,
+        name: e.kind.label(),
+        phase: e.kind.phase(),
+        requester: e.requester,
+        requests: frames(model, &e.requests),
+        responder: e.responder,
+        responses: frames(model, &e.responses),
+        retransmissions: e.request_retransmits(),
+        rtt_ms: e.rtt.map(|r| (r * 1e6).round() / 1e3),
+    }
+}
+
+/// One IKE SA.
+#[derive(Serialize)]
+struct SaJson<'a> {
+    decryption: Value,
+    established: Option<Value>,
+    exchanges: Vec<ExchangeJson<'a>>,
+    first: Timestamp,
+    initiator: IpAddr,
+    last: Timestamp,
+    rekey_of: Option<Spi8>,
+    responder: IpAddr,
+    spi_i: Spi8,
+    spi_r: Spi8,
+    state: SaState,
+    version: u8,
+}
+
+fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
     let (enc, ok, bad) = super::decryption_tally(
         sa.messages
             .iter()
             .filter_map(|&i| model.data.ike[i].ike.as_deref()),
     );
-    json!({
-        "decryption": {"encrypted_messages": enc, "decrypted": ok, "key_mismatch": bad},
-        "version": sa.version,
-        "spi_i": sa.spi_i,
-        "spi_r": sa.spi_r,
-        "initiator": sa.initiator,
-        "responder": sa.responder,
-        "state": sa.state,
-        "first": sa.first,
-        "last": sa.last,
-        "established": sa.established.map(|(t, at)| json!({"time": t, "file": model.data.files.get(at.file), "frame": at.frame})),
-        "rekey_of": sa.rekey_of.map(|p| model.sas[p].spi_i),
-        "exchanges": sa.exchanges.iter().map(|e| exchange_json(model, e)).collect::<Vec<_>>(),
-    })
+    SaJson {
+        decryption: json!({"encrypted_messages": enc, "decrypted": ok, "key_mismatch": bad}),
+        established: sa
+            .established
+            .map(|(t, at)| json!({"time": t, "file": model.data.files.get(at.file), "frame": at.frame})),
+        exchanges: sa.exchanges.iter().map(|e| exchange_json(model, e)).collect(),
+        first: sa.first,
+        initiator: sa.initiator,
+        last: sa.last,
+        rekey_of: sa.rekey_of.map(|p| model.sas[p].spi_i),
+        responder: sa.responder,
+        spi_i: sa.spi_i,
+        spi_r: sa.spi_r,
+        state: sa.state,
+        version: sa.version,
+    }
+}
+
+/// One tunnel.
+#[derive(Serialize)]
+struct TunnelJson<'a> {
+    child_sas: Vec<Value>,
+    esp: Vec<Value>,
+    first: Timestamp,
+    id: &'a str,
+    ike_sas: Vec<SaJson<'a>>,
+    ike_versions: &'a std::collections::BTreeSet<u8>,
+    last: Timestamp,
+    peers: [IpAddr; 2],
+    state: &'static str,
 }
 
 fn inputs_value(model: &Model) -> Value {
@@ -72,7 +138,7 @@ fn inputs_value(model: &Model) -> Value {
     Value::Array(inputs)
 }
 
-fn tunnel_value(model: &Model, t: &Tunnel, findings: &[&Finding]) -> Value {
+fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> TunnelJson<'a> {
     let children: Vec<Value> = t
         .children
         .iter()
@@ -119,17 +185,17 @@ fn tunnel_value(model: &Model, t: &Tunnel, findings: &[&Finding]) -> Value {
             })
         })
         .collect();
-    json!({
-        "id": t.id,
-        "peers": t.peers,
-        "ike_versions": t.versions,
-        "state": tunnel_state(model, t, findings),
-        "first": t.first,
-        "last": t.last,
-        "ike_sas": t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect::<Vec<_>>(),
-        "child_sas": children,
-        "esp": esp,
-    })
+    TunnelJson {
+        child_sas: children,
+        esp,
+        first: t.first,
+        id: &t.id,
+        ike_sas: t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect(),
+        ike_versions: &t.versions,
+        last: t.last,
+        peers: t.peers,
+        state: tunnel_state(model, t, findings),
+    }
 }
 
 fn problems_value(model: &Model) -> Value {
@@ -159,7 +225,7 @@ fn summary_value(findings: &[Finding]) -> Value {
 /// with [`write_document`]).
 pub fn document(model: &Model, findings: &[Finding]) -> Value {
     let grouped = by_tunnel(findings);
-    let tunnels: Vec<Value> = model
+    let tunnels: Vec<TunnelJson> = model
         .tunnels
         .iter()
         .map(|t| {
@@ -179,39 +245,50 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
     })
 }
 
-/// Write one pretty-printed element of an array, indented one level.
+/// Write one element of an array on a line of its own (compact JSON).
 fn write_element<W: Write>(out: &mut W, v: &impl serde::Serialize, first: bool) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(v).map_err(io::Error::from)?;
-    if !first {
-        out.write_all(b",")?;
-    }
-    out.write_all(b"\n    ")?;
-    out.write_all(text.replace('\n', "\n    ").as_bytes())
+    out.write_all(if first { b"\n    " } else { b",\n    " })?;
+    serde_json::to_writer(&mut *out, v).map_err(io::Error::from)
 }
 
-/// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time. The
-/// output is the same JSON as [`document`] (keys in the same order).
+/// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time: the
+/// top-level keys one per line, each input, tunnel, finding and problem as one compact line. The
+/// output parses to the same value as [`document`].
 pub fn write_document<W: Write>(model: &Model, findings: &[Finding], mut out: W) -> io::Result<()> {
     let grouped = by_tunnel(findings);
-    out.write_all(b"{\n  \"inputs\": ")?;
-    let inputs = serde_json::to_string_pretty(&inputs_value(model)).map_err(io::Error::from)?;
-    out.write_all(inputs.replace('\n', "\n  ").as_bytes())?;
-    out.write_all(b",\n  \"tunnels\": [")?;
+    let inputs = inputs_value(model);
+    let problems = problems_value(model);
+    let empty: &[Value] = &[];
+    out.write_all(b"{\n  \"inputs\": [")?;
+    for (i, v) in inputs
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(empty)
+        .iter()
+        .enumerate()
+    {
+        write_element(&mut out, v, i == 0)?;
+    }
+    out.write_all(b"\n  ],\n  \"tunnels\": [")?;
     for (i, t) in model.tunnels.iter().enumerate() {
         let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         write_element(&mut out, &tunnel_value(model, t, tf), i == 0)?;
     }
-    out.write_all(if model.tunnels.is_empty() { b"]" } else { b"\n  ]" })?;
-    out.write_all(b",\n  \"findings\": [")?;
+    out.write_all(b"\n  ],\n  \"findings\": [")?;
     for (i, f) in findings.iter().enumerate() {
         write_element(&mut out, f, i == 0)?;
     }
-    out.write_all(if findings.is_empty() { b"]" } else { b"\n  ]" })?;
-    out.write_all(b",\n  \"problems\": ")?;
-    let problems = serde_json::to_string_pretty(&problems_value(model)).map_err(io::Error::from)?;
-    out.write_all(problems.replace('\n', "\n  ").as_bytes())?;
-    out.write_all(b",\n  \"summary\": ")?;
-    let summary = serde_json::to_string_pretty(&summary_value(findings)).map_err(io::Error::from)?;
-    out.write_all(summary.replace('\n', "\n  ").as_bytes())?;
+    out.write_all(b"\n  ],\n  \"problems\": [")?;
+    for (i, v) in problems
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(empty)
+        .iter()
+        .enumerate()
+    {
+        write_element(&mut out, v, i == 0)?;
+    }
+    out.write_all(b"\n  ],\n  \"summary\": ")?;
+    serde_json::to_writer(&mut out, &summary_value(findings)).map_err(io::Error::from)?;
     out.write_all(b"\n}\n")
 }
