@@ -428,7 +428,7 @@ pub struct EspDecrypted {
 }
 
 /// The flow of a packet carried inside ESP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct InnerFlowInfo {
     /// Inner source.
     pub src: IpAddr,

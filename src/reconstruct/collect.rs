@@ -3,7 +3,7 @@
 
 use crate::capture::{IngestEvent, InputStats};
 use crate::pipeline::{EspSample, RecordSink};
-use crate::record::{Kind, Record, Timestamp};
+use crate::record::{InnerFlowInfo, Kind, Record, Timestamp};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -77,6 +77,8 @@ pub struct Collected {
     pub ike: Vec<Record>,
     /// ESP flows keyed by (src, dst, spi).
     pub esp: FxHashMap<(IpAddr, IpAddr, u32), EspFlow>,
+    /// Flows inside decrypted ESP: (outer src, outer dst, SPI, inner flow) → (packets, bytes).
+    pub inner: HashMap<(IpAddr, IpAddr, u32, InnerFlowInfo), (u64, u64)>,
     /// Keepalives keyed by (src, dst).
     pub keepalives: HashMap<(IpAddr, IpAddr), KeepaliveStats>,
     /// ICMP error records.
@@ -207,6 +209,11 @@ impl Collected {
             e.first = e.first.min(ka.first);
             e.last = e.last.max(ka.last);
         }
+        for (k, (p, b)) in other.inner {
+            let e = self.inner.entry(k).or_insert((0, 0));
+            e.0 += p;
+            e.1 += b;
+        }
         self.icmp.extend(other.icmp);
         self.icmp.truncate(MAX_KEPT_EVENTS);
         self.problems.extend(other.problems);
@@ -241,6 +248,15 @@ impl RecordSink for Collected {
                 }
             }
             Kind::Esp => {
+                if let Some(inner) = record.esp.and_then(|e| e.decrypted).and_then(|d| d.inner) {
+                    let spi = record.esp.map(|e| e.spi).unwrap_or(0);
+                    let key = (record.src, record.dst, spi, inner);
+                    if self.inner.len() < MAX_KEPT_EVENTS || self.inner.contains_key(&key) {
+                        let e = self.inner.entry(key).or_insert((0, 0));
+                        e.0 += 1;
+                        e.1 += u64::from(record.esp.map(|e| e.length).unwrap_or(0));
+                    }
+                }
                 if let Some(esp) = record.esp {
                     self.add_esp(&EspSample {
                         file_index: record.file_index,

@@ -112,6 +112,7 @@ struct TunnelJson<'a> {
     id: &'a str,
     ike_sas: Vec<SaJson<'a>>,
     ike_versions: &'a std::collections::BTreeSet<u8>,
+    inner_flows: Vec<Value>,
     last: Timestamp,
     peers: [IpAddr; 2],
     state: &'static str,
@@ -192,6 +193,12 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         id: &t.id,
         ike_sas: t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect(),
         ike_versions: &t.versions,
+        inner_flows: super::inner_flows(model, t)
+            .into_iter()
+            .map(|(src, dst, spi, f, packets, bytes)| {
+                json!({"src": src, "dst": dst, "spi": format!("{spi:08x}"), "inner": f, "packets": packets, "bytes": bytes})
+            })
+            .collect(),
         last: t.last,
         peers: t.peers,
         state: tunnel_state(model, t, findings),

@@ -154,6 +154,17 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
             let _ = writeln!(out, "  ESP       {p} -> {other}: {pk} packets, {by} bytes");
         }
+        let inner = super::inner_flows(model, t);
+        for (src, dst, spi, f, pk, by) in inner.iter().take(10) {
+            let line = format!(
+                "{} ({pk} packets, {by} bytes) in SPI {spi:08x} {src} -> {dst}",
+                super::inner_flow_text(f)
+            );
+            out.push_str(&wrap_labeled("inside    ", &line, 2));
+        }
+        if inner.len() > 10 {
+            let _ = writeln!(out, "            ... {} more inner flows", inner.len() - 10);
+        }
         let mine: Vec<&Finding> = tf
             .iter()
             .copied()

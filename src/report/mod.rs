@@ -132,3 +132,40 @@ pub fn decryption_tally<'a>(
     }
     (enc, ok, bad)
 }
+
+/// Flows seen inside decrypted ESP on a tunnel (outer src, outer dst, SPI, inner flow, packets,
+/// bytes), busiest first.
+pub fn inner_flows(
+    model: &crate::reconstruct::Model,
+    t: &crate::reconstruct::Tunnel,
+) -> Vec<(
+    std::net::IpAddr,
+    std::net::IpAddr,
+    u32,
+    crate::record::InnerFlowInfo,
+    u64,
+    u64,
+)> {
+    let mut v: Vec<_> = model
+        .data
+        .inner
+        .iter()
+        .filter(|(k, _)| t.peers.contains(&k.0) && t.peers.contains(&k.1))
+        .map(|(k, (p, b))| (k.0, k.1, k.2, k.3, *p, *b))
+        .collect();
+    v.sort_by(|a, b| b.4.cmp(&a.4).then(a.3.cmp(&b.3)));
+    v
+}
+
+/// `src:port -> dst:port proto N` for an inner flow.
+pub fn inner_flow_text(f: &crate::record::InnerFlowInfo) -> String {
+    let port = |p: Option<u16>| p.map(|p| format!(":{p}")).unwrap_or_default();
+    let proto = match f.proto {
+        1 => "icmp".to_string(),
+        6 => "tcp".to_string(),
+        17 => "udp".to_string(),
+        58 => "icmpv6".to_string(),
+        n => format!("proto {n}"),
+    };
+    format!("{}{} -> {}{} {proto}", f.src, port(f.sport), f.dst, port(f.dport))
+}

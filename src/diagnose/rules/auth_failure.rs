@@ -77,12 +77,22 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             )
         };
         f.evidence(model, resp.at, note);
-        let ids: Vec<String> = e
-            .requests
-            .iter()
-            .filter_map(|m| ctx.ike(m).decrypted.as_deref())
-            .flat_map(|d| d.ids.iter().filter(|i| i.payload == 35).map(|i| i.value.clone()))
-            .collect();
+        let id_of = |payload: u8| -> Vec<String> {
+            let mut v: Vec<String> = e
+                .requests
+                .iter()
+                .filter_map(|m| ctx.ike(m).decrypted.as_deref())
+                .flat_map(|d| {
+                    d.ids
+                        .iter()
+                        .filter(|i| i.payload == payload)
+                        .map(|i| i.value.clone())
+                })
+                .collect();
+            v.dedup();
+            v
+        };
+        let (idi, idr) = (id_of(35), id_of(36));
         f.summary = if certain {
             format!(
                 "{} refused {}'s authentication (AUTHENTICATION_FAILED)",
@@ -94,8 +104,15 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
                 sa.responder
             )
         };
-        if !ids.is_empty() {
-            f.summary.push_str(&format!("; initiator ID {}", ids.join(", ")));
+        if !idi.is_empty() {
+            f.summary.push_str(&format!("; initiator ID {}", idi.join(", ")));
+        }
+        if !idr.is_empty() {
+            f.summary
+                .push_str(&format!(", asking for responder ID {}", idr.join(", ")));
+        }
+        if !idi.is_empty() {
+            f.detail("initiator_id", &idi);
         }
         f.fix = Some(fixes::AUTH.to_string());
         ctx.explained.insert((sa.id, ei));

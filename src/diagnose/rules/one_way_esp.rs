@@ -73,6 +73,19 @@ pub fn run(ctx: &mut Ctx<'_>) {
             "SAs are up but ESP flows one way: {packets} packets ({bytes} bytes) from {sender} on SPI {}, none from {silent}",
             spis.join(", ")
         );
+        // With ESP keys, say what the one-way traffic carries (the subnets that get no answer).
+        let inner: Vec<String> = crate::report::inner_flows(model, t)
+            .iter()
+            .filter(|x| x.0 == sender)
+            .take(5)
+            .map(|x| crate::report::inner_flow_text(&x.3))
+            .collect();
+        if !inner.is_empty() {
+            f.summary.push_str(&format!(
+                "; it carries {} and nothing comes back",
+                inner.join(", ")
+            ));
+        }
         f.detail("sender", sender);
         f.detail("silent", silent);
         f.detail("packets", packets);
