@@ -67,7 +67,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
             let e = &s.sa.exchanges[s.exchange];
             let phase = e.kind.phase();
             let recovered = recovered_after(ctx, t.index, e.end());
-            let severity = if recovered {
+            // Unanswered liveness checks alone (the peer went away; no negotiation failed) are a
+            // warning, like a silence the tunnel recovered from.
+            let severity = if recovered || phase.is_none() {
                 Severity::Warning
             } else {
                 Severity::Error
