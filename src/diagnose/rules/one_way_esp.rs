@@ -34,6 +34,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         } else if pb >= MIN_PACKETS && pa == 0 {
             (b, a, pb, bb)
         } else {
+            per_child(ctx, t);
             continue;
         };
         let mut f = Finding::new(FindingKind::OneWayEsp, &t.id, Severity::Error, Confidence::Likely);
@@ -91,6 +92,73 @@ pub fn run(ctx: &mut Ctx<'_>) {
         f.detail("packets", packets);
         f.detail("bytes", bytes);
         f.fix = Some(format!("{} The silent end here is {silent}.", fixes::ONE_WAY));
+        ctx.add(f);
+    }
+}
+
+/// Packets one way on one CHILD SA generation before the silence of the other way counts.
+const MIN_CHILD_PACKETS: u64 = 5;
+
+/// ESP both ways on the tunnel overall, but one CHILD SA generation (the SPIs that appeared after
+/// it was created) carries traffic one way only: e.g. after a rekey one end keeps sending on the
+/// new SA while the other never installed it. Generations whose IKE SA had unanswered requests
+/// (an outage, reported elsewhere) are skipped.
+fn per_child(ctx: &mut Ctx<'_>, t: &crate::reconstruct::Tunnel) {
+    let model = ctx.model;
+    for &c in &t.children {
+        let child = &model.children[c];
+        let sa = &model.sas[child.ike_sa];
+        if sa
+            .exchanges
+            .iter()
+            .any(|e| e.unanswered() && e.start() >= child.time)
+        {
+            continue;
+        }
+        let from = |p| {
+            child
+                .esp
+                .iter()
+                .filter(|k| k.0 == p)
+                .filter_map(|k| model.esp.get(k))
+                .fold((0u64, 0u64), |(n, b), f| (n + f.packets, b + f.bytes))
+        };
+        let (pa, _) = from(t.peers[0]);
+        let (pb, _) = from(t.peers[1]);
+        let (sender, silent, packets) = if pa >= MIN_CHILD_PACKETS && pb == 0 {
+            (t.peers[0], t.peers[1], pa)
+        } else if pb >= MIN_CHILD_PACKETS && pa == 0 {
+            (t.peers[1], t.peers[0], pb)
+        } else {
+            continue;
+        };
+        let mut f = Finding::new(FindingKind::OneWayEsp, &t.id, Severity::Error, Confidence::Likely);
+        f.initiator = Some(sa.initiator);
+        f.responder = Some(sa.responder);
+        f.evidence(
+            model,
+            child.at,
+            format!("CHILD SA created ({})", sa.exchanges[child.exchange].kind.label()),
+        );
+        let mut spis = Vec::new();
+        for k in child.esp.iter().filter(|k| k.0 == sender) {
+            let fl = &model.esp[k];
+            spis.push(format!("{:08x}", fl.spi));
+            f.evidence(
+                model,
+                fl.first_frame,
+                format!("first ESP packet from {sender} on SPI {:08x}", fl.spi),
+            );
+        }
+        f.summary = format!(
+            "after this CHILD SA was created, {packets} ESP packets from {sender} on SPI {} and none from {silent} on a new SPI, although the tunnel carried ESP both ways before",
+            spis.join(", ")
+        );
+        f.fix = Some(format!(
+            "{} A rekey whose new SA one end did not install (rekey collision) shows like this: \
+             check both ends' logs around the rekey and the SA lists (the silent end here is {silent}).",
+            fixes::ONE_WAY
+        ));
         ctx.add(f);
     }
 }
