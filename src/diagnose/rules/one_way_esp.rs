@@ -3,8 +3,9 @@
 //!
 //! Wire signature: a tunnel whose IKE traffic is seen in both directions (so the capture point
 //! sees both ways) and whose CHILD SA is up, with ESP packets from one peer and none from the
-//! other over the whole capture. Limits: counted per tunnel over the whole capture, not per
-//! CHILD SA generation, so a one-way period after a rekey is not told apart yet.
+//! other over the whole capture; or, when the tunnel carried ESP both ways, one CHILD SA
+//! generation (the SPIs that appeared after it was created) with ESP one way only, as after a
+//! rekey whose new SA one end never installed.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::SaState;
