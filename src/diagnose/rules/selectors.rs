@@ -1,6 +1,8 @@
 //! Configuration consistency across CHILD SAs and connections:
 //! - ts_overlap (warning): the agreed traffic selectors of two tunnels through the same gateway
-//!   overlap on both sides, so the gateway cannot tell which tunnel a packet belongs to.
+//!   overlap on both sides without being identical, so the gateway cannot tell which tunnel a
+//!   packet belongs to; identical selectors are a redundant (dual-tunnel, active/standby) pair,
+//!   and selectors that differ between such a pair are exactly this mismatch.
 //! - ts_reserved_range (warning): a traffic selector covers part of 100.64.0.0/10, the shared
 //!   address space (RFC 6598) that cloud VPN gateways use internally and refuse to route.
 //! - proposal_inconsistent (warning): one peer's connections to the same other peer offer
@@ -178,7 +180,9 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
         for (x, a) in list.iter().enumerate() {
             for b in &list[x + 1..] {
                 let (pa, pb) = (&pairs[a.0], &pairs[b.0]);
-                if pa.tunnel == pb.tunnel || !overlap(a.1, b.1) || !overlap(a.2, b.2) {
+                // Identical selectors through two tunnels are a redundant (active/standby) pair.
+                let identical = a.1 == b.1 && a.2 == b.2;
+                if pa.tunnel == pb.tunnel || identical || !overlap(a.1, b.1) || !overlap(a.2, b.2) {
                     continue;
                 }
                 let tid = ctx.model.tunnels[pa.tunnel].id.clone();
@@ -201,7 +205,7 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                     format!("{} <-> {} via {}", show(b.1), show(b.2), b.3),
                 );
                 f.summary = format!(
-                    "at gateway {gw}, the selectors of this tunnel ({} <-> {} via {}) overlap those of tunnel {other} ({} <-> {} via {}): traffic matching both can go into either tunnel",
+                    "at gateway {gw}, the selectors of this tunnel ({} <-> {} via {}) overlap those of tunnel {other} ({} <-> {} via {}): traffic matching both can go into either tunnel; an active/standby pair needs identical selectors, separate tunnels disjoint ones",
                     show(a.1), show(a.2), a.3, show(b.1), show(b.2), b.3
                 );
                 f.detail("other_tunnel", &other);

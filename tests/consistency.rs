@@ -1,0 +1,215 @@
+//! ts_overlap and ts_reserved_range on a model built from hand-made records: two IKEv2 tunnels
+//! through gateway 192.0.2.1 whose decrypted IKE_AUTH responses carry the agreed selectors.
+
+use ikescope::reconstruct::{Collected, Model};
+use ikescope::record::{IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp, TrafficSelector};
+use std::net::IpAddr;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ike(
+    frame: u64,
+    src: &str,
+    dst: &str,
+    spi: u8,
+    exchange: u8,
+    response: bool,
+    payloads: Vec<u8>,
+    inner: Option<InnerInfo>,
+) -> Record {
+    let info = IkeInfo {
+        version: 2,
+        exchange,
+        exchange_name: "",
+        initiator: !response,
+        response,
+        encrypted: exchange != 34,
+        spi_i: Spi8([spi; 8]),
+        spi_r: Spi8(if exchange == 34 && !response {
+            [0; 8]
+        } else {
+            [spi + 1; 8]
+        }),
+        message_id: if exchange == 34 { 0 } else { 1 },
+        length: 300,
+        payloads,
+        sk_inner_first: inner.as_ref().map(|i| i.payloads[0]),
+        digest: frame,
+        decryption: inner.as_ref().map(|_| "ok".to_string()),
+        decrypted: inner.map(Box::new),
+        ..IkeInfo::default()
+    };
+    Record {
+        file_index: 0,
+        frame,
+        time: Timestamp(frame as i64 * 1_000_000),
+        src: ip(src),
+        dst: ip(dst),
+        sport: Some(500),
+        dport: Some(500),
+        kind: Kind::Ike,
+        truncated: false,
+        ip_fragment_frames: None,
+        ip_length: 328,
+        non_esp_marker: false,
+        ike: Some(Box::new(info)),
+        esp: None,
+        icmp: None,
+        problems: Vec::new(),
+    }
+}
+
+fn ts(payload: u8, a: &str, b: &str) -> TrafficSelector {
+    TrafficSelector {
+        payload,
+        start: ip(a),
+        end: ip(b),
+        protocol: 0,
+        start_port: 0,
+        end_port: 65535,
+    }
+}
+
+/// One tunnel: IKE_SA_INIT and IKE_AUTH from `gw` to `peer`, agreeing on the given selectors.
+fn tunnel(
+    records: &mut Vec<Record>,
+    first_frame: u64,
+    gw: &str,
+    peer: &str,
+    spi: u8,
+    tsi: (&str, &str),
+    tsr: (&str, &str),
+) {
+    records.push(ike(first_frame, gw, peer, spi, 34, false, vec![33, 34, 40], None));
+    records.push(ike(
+        first_frame + 1,
+        peer,
+        gw,
+        spi,
+        34,
+        true,
+        vec![33, 34, 40],
+        None,
+    ));
+    let req = InnerInfo {
+        payloads: vec![35, 39, 33, 44, 45],
+        ..Default::default()
+    };
+    records.push(ike(
+        first_frame + 2,
+        gw,
+        peer,
+        spi,
+        35,
+        false,
+        vec![46],
+        Some(req),
+    ));
+    let resp = InnerInfo {
+        payloads: vec![36, 39, 33, 44, 45],
+        traffic_selectors: vec![ts(44, tsi.0, tsi.1), ts(45, tsr.0, tsr.1)],
+        ..Default::default()
+    };
+    records.push(ike(
+        first_frame + 3,
+        peer,
+        gw,
+        spi,
+        35,
+        true,
+        vec![46],
+        Some(resp),
+    ));
+}
+
+fn findings(records: Vec<Record>) -> Vec<ikescope::diagnose::Finding> {
+    let mut data = Collected::new(vec!["hand-made".into()]);
+    data.ike = records;
+    ikescope::diagnose::diagnose(&Model::build(data))
+}
+
+#[test]
+fn overlapping_but_different_selectors_through_one_gateway_are_flagged() {
+    let mut r = Vec::new();
+    tunnel(
+        &mut r,
+        1,
+        "192.0.2.1",
+        "198.51.100.1",
+        1,
+        ("10.1.0.0", "10.1.0.255"),
+        ("10.2.0.0", "10.2.255.255"),
+    );
+    tunnel(
+        &mut r,
+        10,
+        "192.0.2.1",
+        "203.0.113.1",
+        3,
+        ("10.1.0.0", "10.1.0.255"),
+        ("10.2.5.0", "10.2.5.255"),
+    );
+    let f = findings(r);
+    let o: Vec<_> = f.iter().filter(|f| f.kind.as_str() == "ts_overlap").collect();
+    assert_eq!(o.len(), 1, "{f:#?}");
+    assert!(o[0].summary.contains("10.2.5.0-10.2.5.255"), "{}", o[0].summary);
+    assert!(o[0].is_failure());
+}
+
+#[test]
+fn identical_selectors_are_a_redundant_pair_and_disjoint_ones_are_fine() {
+    let mut r = Vec::new();
+    tunnel(
+        &mut r,
+        1,
+        "192.0.2.1",
+        "198.51.100.1",
+        1,
+        ("10.1.0.0", "10.1.0.255"),
+        ("10.2.0.0", "10.2.0.255"),
+    );
+    tunnel(
+        &mut r,
+        10,
+        "192.0.2.1",
+        "203.0.113.1",
+        3,
+        ("10.1.0.0", "10.1.0.255"),
+        ("10.2.0.0", "10.2.0.255"),
+    );
+    tunnel(
+        &mut r,
+        20,
+        "192.0.2.1",
+        "203.0.113.9",
+        5,
+        ("10.1.0.0", "10.1.0.255"),
+        ("10.3.0.0", "10.3.0.255"),
+    );
+    let f = findings(r);
+    assert!(!f.iter().any(|f| f.is_failure()), "{f:#?}");
+}
+
+#[test]
+fn selectors_in_the_shared_address_space_are_flagged() {
+    let mut r = Vec::new();
+    tunnel(
+        &mut r,
+        1,
+        "192.0.2.1",
+        "198.51.100.1",
+        1,
+        ("10.1.0.0", "10.1.0.255"),
+        ("100.100.0.0", "100.100.0.255"),
+    );
+    let f = findings(r);
+    let w: Vec<_> = f
+        .iter()
+        .filter(|f| f.kind.as_str() == "ts_reserved_range")
+        .collect();
+    assert_eq!(w.len(), 1, "{f:#?}");
+    assert!(w[0].summary.contains("100.64.0.0/10"));
+}
