@@ -311,3 +311,33 @@ pub fn classify_v2(req: &Record) -> ExchangeKind {
         _ => ExchangeKind::Other,
     }
 }
+
+/// Largest IKE_AUTH response (bytes) read as a lone error notify when it cannot be decrypted:
+/// header, SK header, IV, one Notify with a little data, padding and ICV.
+pub const MAX_LONE_NOTIFY_RESPONSE: u32 = 160;
+
+/// How an IKE_AUTH response reads: `Some(false)` the responder refused (AUTHENTICATION_FAILED, or
+/// an error without AUTH; without keys a small response whose protected body starts with a
+/// Notify), `Some(true)` it authenticated itself (AUTH present; without keys anything else but an
+/// EAP round), `None` undecided (an EAP round in progress).
+pub fn auth_response(ike: &IkeInfo) -> Option<bool> {
+    match ike.decrypted.as_deref() {
+        Some(d) => {
+            if d.notify.contains(&notify::AUTHENTICATION_FAILED)
+                || (!d.payloads.contains(&payload::AUTH) && d.notify.iter().any(|n| notify::is_error(*n)))
+            {
+                Some(false)
+            } else if d.payloads.contains(&payload::AUTH) {
+                Some(true)
+            } else {
+                None
+            }
+        }
+        None => match inner_first(ike) {
+            Some(payload::N) if ike.length <= MAX_LONE_NOTIFY_RESPONSE => Some(false),
+            Some(payload::EAP) | Some(0) | None => None,
+            // IDr, AUTH, CERT, or a vendor ID first (as Cisco sends).
+            Some(_) => Some(true),
+        },
+    }
+}

@@ -2,15 +2,11 @@
 
 use super::collect::FrameRef;
 use super::exchanges::{
-    classify_v2, inner_first, notifies_of, notify, payload, Exchange, ExchangeKind, MsgRef,
+    auth_response, classify_v2, notifies_of, notify, payload, Exchange, ExchangeKind, MsgRef,
 };
 use crate::record::{Record, Spi8, Timestamp};
 use std::collections::HashMap;
 use std::net::IpAddr;
-
-/// Largest IKE_AUTH response (bytes) read as a lone error notify when it cannot be decrypted:
-/// header, SK header, IV, one Notify with a little data, padding and ICV.
-const MAX_LONE_NOTIFY_RESPONSE: u32 = 160;
 
 /// How far an IKE SA got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -357,18 +353,8 @@ fn state_v2(sa: &mut IkeSa, records: &[Record]) -> SaState {
             continue;
         };
         let ike = ike_of(&m);
-        let refused = match ike.decrypted.as_deref() {
-            Some(d) => {
-                d.notify.contains(&notify::AUTHENTICATION_FAILED)
-                    || (!d.payloads.contains(&payload::AUTH) && d.notify.iter().any(|n| notify::is_error(*n)))
-            }
-            // A small response whose protected body starts with a Notify: the error reply.
-            None => inner_first(ike) == Some(payload::N) && ike.length <= MAX_LONE_NOTIFY_RESPONSE,
-        };
-        let authenticated = match ike.decrypted.as_deref() {
-            Some(d) => d.payloads.contains(&payload::AUTH),
-            None => matches!(inner_first(ike), Some(payload::IDR) | Some(payload::AUTH)),
-        };
+        let verdict = auth_response(ike);
+        let (refused, authenticated) = (verdict == Some(false), verdict == Some(true));
         if refused {
             state = SaState::AuthFailed;
         } else if authenticated {

@@ -2,7 +2,7 @@
 //! CHILD SAs and ESP flows.
 
 use super::collect::{Collected, EspFlow, FrameRef};
-use super::exchanges::{inner_first, payload, ExchangeKind};
+use super::exchanges::{auth_response, inner_first, payload, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
@@ -197,7 +197,7 @@ impl Model {
                             false,
                             d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
                         ),
-                        None => (inner_first(ike) == Some(payload::IDR), true, Vec::new()),
+                        None => (auth_response(ike) == Some(true), true, Vec::new()),
                     },
                     ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
                         match ike.decrypted.as_deref() {
