@@ -72,24 +72,7 @@ fn project(rec: &Value) -> Value {
     match kind {
         "ike" => {
             let ike = &rec["ike"];
-            let props: Vec<Value> = ike["proposals"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    json!([
-                        p["number"],
-                        p["protocol"],
-                        p["spi"].as_str().unwrap_or("").to_lowercase(),
-                        p["transforms"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .map(|t| json!([t["type"], t["id"], t["key_length"]]))
-                            .collect::<Vec<_>>()
-                    ])
-                })
-                .collect();
+            let props = common::project_proposals(&ike["proposals"]);
             let frag = match &ike["fragment"] {
                 Value::Null => Value::Null,
                 f => json!([f["number"], f["total"]]),

@@ -42,24 +42,7 @@ impl RecordSink for Gather {
 }
 
 fn project(d: &Value) -> Value {
-    let props: Vec<Value> = d["proposals"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            json!([
-                p["number"],
-                p["protocol"],
-                p["spi"].as_str().unwrap_or("").to_lowercase(),
-                p["transforms"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|t| json!([t["type"], t["id"], t["key_length"]]))
-                    .collect::<Vec<_>>()
-            ])
-        })
-        .collect();
+    let props = common::project_proposals(&d["proposals"]);
     json!({"payloads": d["payloads"], "notify": d["notify"], "vendor_ids": d["vendor_ids"],
            "ke_group": d["ke_group"], "proposals": props})
 }

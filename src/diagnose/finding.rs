@@ -29,6 +29,17 @@ pub enum Confidence {
     Likely,
 }
 
+impl Confidence {
+    /// `Certain` when the evidence was seen, else `Likely`.
+    pub fn of(certain: bool) -> Confidence {
+        if certain {
+            Confidence::Certain
+        } else {
+            Confidence::Likely
+        }
+    }
+}
+
 /// The fixed vocabulary of finding kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -33,3 +33,27 @@ pub fn analyze(path: &std::path::Path) -> (ikescope::reconstruct::Model, Vec<ike
     let findings = ikescope::diagnose::diagnose(&model);
     (model, findings)
 }
+
+/// Proposals projected to what the tshark truth compares: (number, protocol, spi, [(type, id,
+/// key length)]).
+pub fn project_proposals(props: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    props
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            json!([
+                p["number"],
+                p["protocol"],
+                p["spi"].as_str().unwrap_or("").to_lowercase(),
+                p["transforms"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|t| json!([t["type"], t["id"], t["key_length"]]))
+                    .collect::<Vec<_>>()
+            ])
+        })
+        .collect()
+}

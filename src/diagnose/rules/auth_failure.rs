@@ -54,11 +54,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             FindingKind::AuthFailure,
             ctx.tunnel_id(sa),
             Severity::Error,
-            if certain {
-                Confidence::Certain
-            } else {
-                Confidence::Likely
-            },
+            Confidence::of(certain),
         );
         f.parties(Some("phase1"), sa.initiator, sa.responder);
         for m in e.requests.iter().take(3) {
@@ -153,11 +149,7 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         FindingKind::AuthFailure,
         ctx.tunnel_id(sa),
         Severity::Error,
-        if certain {
-            Confidence::Certain
-        } else {
-            Confidence::Likely
-        },
+        Confidence::of(certain),
     );
     f.parties(Some("phase1"), sa.initiator, sa.responder);
     f.evidence(model, resp.at, format!("IKE_AUTH response from {}", sa.responder));
@@ -220,11 +212,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         FindingKind::AuthFailure,
         ctx.tunnel_id(sa),
         Severity::Error,
-        if certain {
-            Confidence::Certain
-        } else {
-            Confidence::Likely
-        },
+        Confidence::of(certain),
     );
     f.parties(Some("phase1"), sa.initiator, sa.responder);
     let encrypted: Vec<_> = p1.requests.iter().filter(|m| ctx.ike(m).encrypted).collect();

@@ -223,11 +223,7 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             FindingKind::NatDetected,
             &t.id,
             Severity::Info,
-            if certain {
-                Confidence::Certain
-            } else {
-                Confidence::Likely
-            },
+            Confidence::of(certain),
         );
         f.parties(Some("phase1"), sa.initiator, sa.responder);
         f.evidence(

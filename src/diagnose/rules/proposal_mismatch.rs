@@ -402,11 +402,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             FindingKind::ProposalMismatch,
             &t.id,
             Severity::Error,
-            if certain {
-                Confidence::Certain
-            } else {
-                Confidence::Likely
-            },
+            Confidence::of(certain),
         );
         f.parties(Some("phase2"), e.requester, e.responder);
         f.evidence(

@@ -95,11 +95,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             FindingKind::RekeyFlap,
             &t.id,
             Severity::Error,
-            if certain {
-                Confidence::Certain
-            } else {
-                Confidence::Likely
-            },
+            Confidence::of(certain),
         );
         f.parties(Some(phase), first_sa.initiator, first_sa.responder);
         let mut all_errors: Vec<u16> = Vec::new();
