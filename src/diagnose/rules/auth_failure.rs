@@ -26,6 +26,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
             v2_initiator_refused(ctx, sa);
         } else if sa.state == SaState::AuthFailed {
             v1(ctx, sa);
+        } else if sa.state == SaState::Negotiating {
+            v1_aggressive_restart(ctx, sa);
         }
     }
 }
@@ -255,5 +257,75 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     for (i, _) in infos {
         ctx.explained.insert((sa.id, i));
     }
+    ctx.add(f);
+}
+
+/// IKEv1 Aggressive Mode: AM2 arrived but the initiator never sent AM3 and started a new ISAKMP
+/// SA instead (within a minute): it could not verify the responder's HASH_R, i.e. the pre-shared
+/// keys differ (RFC 2409 §5.4). Likely, as a lost AM3 would look the same.
+fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    let model = ctx.model;
+    let Some((pi, am)) = sa
+        .exchanges
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.kind == ExchangeKind::AggressiveMode)
+    else {
+        return;
+    };
+    let Some(am2) = am.responses.first() else { return };
+    if am.distinct_requests().count() != 1 {
+        return;
+    }
+    let restart = model.tunnels[sa.tunnel]
+        .sas
+        .iter()
+        .map(|&s| &model.sas[s])
+        .find(|o| {
+            o.id != sa.id
+                && o.version == 1
+                && o.initiator == sa.initiator
+                && o.first > am2.time
+                && o.first.secs_since(am2.time) < 60.0
+        });
+    let Some(restart) = restart else { return };
+    let mut f = Finding::new(
+        FindingKind::AuthFailure,
+        ctx.tunnel_id(sa),
+        Severity::Error,
+        Confidence::Likely,
+    );
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    if let Some(m) = am.requests.first() {
+        f.evidence(
+            model,
+            m.at,
+            format!("Aggressive Mode message 1 from {}", sa.initiator),
+        );
+    }
+    f.evidence(
+        model,
+        am2.at,
+        format!(
+            "Aggressive Mode message 2 from {} (carries its HASH_R)",
+            sa.responder
+        ),
+    );
+    if let Some(m) = restart.exchanges.first().and_then(|e| e.requests.first()) {
+        f.evidence(
+            model,
+            m.at,
+            format!(
+                "{} starts over with a new ISAKMP SA instead of message 3",
+                sa.initiator
+            ),
+        );
+    }
+    f.summary = format!(
+        "{} received Aggressive Mode message 2 but never sent message 3 and started over: it could not verify {}'s hash, the pre-shared keys differ",
+        sa.initiator, sa.responder
+    );
+    f.fix = Some(fixes::AUTH.to_string());
+    ctx.explained.insert((sa.id, pi));
     ctx.add(f);
 }

@@ -1,5 +1,7 @@
-//! ts_overlap and ts_reserved_range on a model built from hand-made records: two IKEv2 tunnels
-//! through gateway 192.0.2.1 whose decrypted IKE_AUTH responses carry the agreed selectors.
+//! Rules checked on models built from hand-made records, for situations no capture here shows:
+//! ts_overlap and ts_reserved_range on IKEv2 tunnels through gateway 192.0.2.1 whose decrypted
+//! IKE_AUTH responses carry the agreed selectors, and an IKEv1 Aggressive Mode restarted after
+//! message 2.
 
 use ikescope::reconstruct::{Collected, Model};
 use ikescope::record::{IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp, TrafficSelector};
@@ -212,4 +214,34 @@ fn selectors_in_the_shared_address_space_are_flagged() {
         .collect();
     assert_eq!(w.len(), 1, "{f:#?}");
     assert!(w[0].summary.contains("100.64.0.0/10"));
+}
+
+/// An IKEv1 Aggressive Mode message (cleartext).
+fn am(frame: u64, secs: i64, src: &str, dst: &str, cookie: u8, from_initiator: bool) -> Record {
+    let mut r = ike(frame, src, dst, cookie, 4, false, vec![1, 4, 10, 5], None);
+    let info = r.ike.as_mut().unwrap();
+    info.version = 1;
+    info.initiator = from_initiator;
+    info.response = false;
+    info.encrypted = false;
+    info.spi_r = Spi8(if from_initiator { [0; 8] } else { [cookie + 1; 8] });
+    info.message_id = 0;
+    r.time = Timestamp(secs * 1_000_000_000);
+    r
+}
+
+#[test]
+fn aggressive_mode_restarted_after_message_2_is_an_auth_failure() {
+    // AM1/AM2, no AM3, a new ISAKMP SA 5 s later (AM1/AM2 again, no AM3 either).
+    let r = vec![
+        am(1, 0, "192.0.2.1", "198.51.100.1", 1, true),
+        am(2, 0, "198.51.100.1", "192.0.2.1", 1, false),
+        am(3, 5, "192.0.2.1", "198.51.100.1", 3, true),
+        am(4, 5, "198.51.100.1", "192.0.2.1", 3, false),
+    ];
+    let f = findings(r);
+    let failures: Vec<_> = f.iter().filter(|f| f.is_failure()).collect();
+    assert_eq!(failures.len(), 1, "{f:#?}");
+    assert_eq!(failures[0].kind.as_str(), "auth_failure");
+    assert_eq!(failures[0].phase, Some("phase1"));
 }
