@@ -13,7 +13,7 @@
 //! identification payloads); the third reads the cleartext IKE_SA_INIT / Main Mode offers.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{ExchangeKind, FrameRef, SaState};
+use crate::reconstruct::{ExchangeKind, FrameRef, MsgRef, SaState};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -33,8 +33,8 @@ struct Pair {
 type Range = (IpAddr, IpAddr);
 /// A pair oriented at one gateway: (pair index, gateway-side range, far-side range, far gateway).
 type Oriented = (usize, Range, Range, IpAddr);
-/// One distinct IKE offer (normalised transforms) and the frame of its first request.
-type Offer = (Vec<String>, FrameRef);
+/// One distinct IKE offer (normalised transforms) and its first request.
+type Offer = (Vec<String>, MsgRef);
 
 /// Run the rules.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -257,7 +257,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
             offer.sort();
             let list = offers.entry((sa.initiator, sa.version)).or_default();
             if !list.iter().any(|(o, _)| *o == offer) {
-                list.push((offer, req.at));
+                list.push((offer, *req));
             }
         }
         for ((initiator, version), list) in offers {
@@ -273,22 +273,13 @@ fn proposals(ctx: &mut Ctx<'_>) {
             f.phase = Some("phase1");
             f.initiator = Some(initiator);
             let mut shown = Vec::new();
-            for (_, at) in &list {
-                let sum = model
-                    .data
-                    .ike
-                    .iter()
-                    .find(|r| r.file_index == at.file && r.frame == at.frame)
-                    .and_then(|r| r.ike.as_deref())
-                    .map(|i| {
-                        i.proposals
-                            .iter()
-                            .flat_map(|p| p.summary.iter().cloned())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    })
-                    .unwrap_or_default();
-                f.evidence(model, *at, format!("IKEv{version} offer from {initiator}: {sum}"));
+            for (_, m) in &list {
+                let sum = ctx.proposal_summaries(m).join(",");
+                f.evidence(
+                    model,
+                    m.at,
+                    format!("IKEv{version} offer from {initiator}: {sum}"),
+                );
                 shown.push(sum);
             }
             f.summary = format!(
