@@ -32,6 +32,10 @@ pub struct Ctx<'m> {
     /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
     ike_senders: HashSet<IpAddr>,
     ike_pairs: HashSet<(IpAddr, IpAddr)>,
+    /// ICMP error records (indices) by the quoted (source, destination).
+    icmp_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
+    /// Incomplete reassemblies (indices) by (source, destination).
+    incomplete_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
 }
 
 impl<'m> Ctx<'m> {
@@ -86,6 +90,30 @@ impl<'m> Ctx<'m> {
         [None, Some("phase1"), Some("phase2")]
             .into_iter()
             .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
+    }
+
+    /// ICMP error records quoting a packet from `src` to `dst`.
+    pub fn icmp_quoting(&self, src: IpAddr, dst: IpAddr) -> impl Iterator<Item = &'m Record> + '_ {
+        let model = self.model;
+        self.icmp_by_flow
+            .get(&(src, dst))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &model.data.icmp[i])
+    }
+
+    /// Incomplete IP reassemblies from `src` to `dst`, with their file index.
+    pub fn incomplete_between(
+        &self,
+        src: IpAddr,
+        dst: IpAddr,
+    ) -> impl Iterator<Item = &'m (usize, crate::capture::IngestEvent)> + '_ {
+        let model = self.model;
+        self.incomplete_by_flow
+            .get(&(src, dst))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &model.data.incomplete[i])
     }
 
     /// `addr` sent at least one IKE message somewhere in the capture.
@@ -187,7 +215,22 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
         index: HashMap::new(),
         ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
         ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
+        icmp_by_flow: HashMap::new(),
+        incomplete_by_flow: HashMap::new(),
     };
+    for (i, r) in model.data.icmp.iter().enumerate() {
+        if let Some(icmp) = &r.icmp {
+            ctx.icmp_by_flow
+                .entry((icmp.quoted.src, icmp.quoted.dst))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (i, (_, ev)) in model.data.incomplete.iter().enumerate() {
+        if let crate::capture::IngestEvent::IncompleteReassembly { src, dst, .. } = ev {
+            ctx.incomplete_by_flow.entry((*src, *dst)).or_default().push(i);
+        }
+    }
     rules::ike_version_mismatch::run(&mut ctx);
     rules::fragmentation_loss::run(&mut ctx);
     rules::dpd_flap::run(&mut ctx);

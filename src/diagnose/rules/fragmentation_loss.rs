@@ -85,7 +85,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             // Reassemblies that never completed between the same peers during the exchange.
             let (start, end) = (e.start(), e.end());
             let mut incomplete = 0;
-            for (file, ev) in &model.data.incomplete {
+            for (file, ev) in ctx.incomplete_between(e.requester, e.responder) {
                 if let IngestEvent::IncompleteReassembly {
                     frames,
                     first_time,
@@ -114,7 +114,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }
             // ICMP too-big quoting the flow.
             let mut icmp_certain = false;
-            for r in &model.data.icmp {
+            for r in ctx.icmp_quoting(e.requester, e.responder) {
                 let Some(icmp) = &r.icmp else { continue };
                 let too_big = (icmp.version == 4 && icmp.icmp_type == 3 && icmp.code == 4)
                     || (icmp.version == 6 && icmp.icmp_type == 2);

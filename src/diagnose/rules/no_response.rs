@@ -86,26 +86,24 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 .collect();
             // ICMP errors quoting this flow.
             let mut icmp_notes = Vec::new();
-            for r in &model.data.icmp {
+            for r in ctx.icmp_quoting(e.requester, e.responder) {
                 let Some(icmp) = &r.icmp else { continue };
-                if icmp.quoted.src == e.requester && icmp.quoted.dst == e.responder {
-                    let note = format!(
-                        "ICMP{} type {} code {} from {}",
-                        if icmp.version == 6 { "v6" } else { "" },
-                        icmp.icmp_type,
-                        icmp.code,
-                        r.src
-                    );
-                    f.evidence(
-                        model,
-                        crate::reconstruct::FrameRef {
-                            file: r.file_index,
-                            frame: r.frame,
-                        },
-                        format!("{note} quoting the request"),
-                    );
-                    icmp_notes.push(note);
-                }
+                let note = format!(
+                    "ICMP{} type {} code {} from {}",
+                    if icmp.version == 6 { "v6" } else { "" },
+                    icmp.icmp_type,
+                    icmp.code,
+                    r.src
+                );
+                f.evidence(
+                    model,
+                    crate::reconstruct::FrameRef {
+                        file: r.file_index,
+                        frame: r.frame,
+                    },
+                    format!("{note} quoting the request"),
+                );
+                icmp_notes.push(note);
             }
             let what = if matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode)
                 && s.answered_before
