@@ -8,7 +8,7 @@ pub mod rules;
 
 pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};
 
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState};
 use crate::record::{IkeInfo, Record};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -36,6 +36,8 @@ pub struct Ctx<'m> {
     icmp_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
     /// Incomplete reassemblies (indices) by (source, destination).
     incomplete_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
+    /// Per tunnel, when its latest IKE SA was established.
+    latest_established: Vec<Option<crate::record::Timestamp>>,
 }
 
 impl<'m> Ctx<'m> {
@@ -90,6 +92,11 @@ impl<'m> Ctx<'m> {
         [None, Some("phase1"), Some("phase2")]
             .into_iter()
             .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
+    }
+
+    /// When the tunnel's latest IKE SA was established, if any was.
+    pub fn latest_established(&self, tunnel: usize) -> Option<crate::record::Timestamp> {
+        self.latest_established.get(tunnel).copied().flatten()
     }
 
     /// ICMP error records quoting a packet from `src` to `dst`.
@@ -217,6 +224,18 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
         ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
         icmp_by_flow: HashMap::new(),
         incomplete_by_flow: HashMap::new(),
+        latest_established: model
+            .tunnels
+            .iter()
+            .map(|t| {
+                t.sas
+                    .iter()
+                    .map(|&s| &model.sas[s])
+                    .filter(|sa| matches!(sa.state, SaState::Established | SaState::Midstream))
+                    .filter_map(|sa| sa.established.map(|(time, _)| time))
+                    .max()
+            })
+            .collect(),
     };
     for (i, r) in model.data.icmp.iter().enumerate() {
         if let Some(icmp) = &r.icmp {

@@ -5,7 +5,7 @@ use super::collect::{Collected, EspFlow, FrameRef};
 use super::exchanges::{auth_response, inner_first, payload, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// Tolerance for ESP that starts slightly before the exchange completing its SA is captured.
@@ -243,16 +243,19 @@ impl Model {
         for t in 0..self.tunnels.len() {
             let flows = self.tunnels[t].esp.clone();
             let kids = self.tunnels[t].children.clone();
+            // The first CHILD SA announcing each SPI; creation times (kids are in time order).
+            let mut spi_owner: HashMap<u32, usize> = HashMap::new();
+            for &c in &kids {
+                for &spi in &self.children[c].spis {
+                    spi_owner.entry(spi).or_insert(c);
+                }
+            }
+            let times: Vec<i64> = kids.iter().map(|&c| self.children[c].time.0).collect();
             for key in flows {
                 let flow = &self.esp[&key];
-                let by_spi = kids
-                    .iter()
-                    .copied()
-                    .find(|&c| self.children[c].spis.contains(&flow.spi));
-                let by_time = kids
-                    .iter()
-                    .copied()
-                    .rfind(|&c| self.children[c].time.0 <= flow.first.0 + ESP_START_SLACK_NS);
+                let by_spi = spi_owner.get(&flow.spi).copied();
+                let n = times.partition_point(|&t| t <= flow.first.0 + ESP_START_SLACK_NS);
+                let by_time = n.checked_sub(1).map(|i| kids[i]);
                 if let Some(c) = by_spi.or(by_time) {
                     self.children[c].esp.push(key);
                 }

@@ -8,7 +8,7 @@
 //! shown when present. Liveness checks that go unanswered are reported with phase null.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState};
+use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef};
 use crate::record::Timestamp;
 
 struct Silence<'a> {
@@ -22,11 +22,7 @@ struct Silence<'a> {
 
 /// The tunnel had an IKE SA established after `time` (the silence did not last).
 fn recovered_after(ctx: &Ctx<'_>, tunnel: usize, time: Timestamp) -> bool {
-    ctx.model.tunnels[tunnel].sas.iter().any(|&s| {
-        let sa = &ctx.model.sas[s];
-        matches!(sa.state, SaState::Established | SaState::Midstream)
-            && sa.established.map(|(t, _)| t > time).unwrap_or(false)
-    })
+    ctx.latest_established(tunnel).is_some_and(|t| t > time)
 }
 
 fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
