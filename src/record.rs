@@ -236,6 +236,22 @@ pub struct IkeInfo {
     pub decryption: Option<String>,
 }
 
+impl IkeInfo {
+    /// Drop the payload details (proposals, notify data, vendor IDs, IDs, Deletes, NAT-D,
+    /// decrypted contents) of a message whose identical first copy is kept; header fields,
+    /// payload and notify type lists, fragment info and the decryption status stay.
+    pub fn slim(&mut self) {
+        self.proposals = Vec::new();
+        self.notifies = Vec::new();
+        self.vendor_ids = Vec::new();
+        self.vendor_names = Vec::new();
+        self.ids = Vec::new();
+        self.deletes = Vec::new();
+        self.nat_d = Vec::new();
+        self.decrypted = None;
+    }
+}
+
 /// Contents of a decrypted SK/SKF (IKEv2) or E-flag (IKEv1) body. Same meanings as the
 /// top-level keys of [`IkeInfo`].
 #[derive(Clone, Debug, Default, Serialize)]

@@ -91,6 +91,8 @@ pub struct Collected {
     pub undecodable_ike: Vec<u64>,
     /// Malformed-packet reports (first [`MAX_KEPT_EVENTS`]): file, frame, offset, what.
     pub problems: Vec<ProblemReport>,
+    /// Digests of the IKE messages kept so far (a repeat is a retransmission).
+    seen_digests: rustc_hash::FxHashSet<u64>,
 }
 
 /// One malformed-packet report.
@@ -241,7 +243,17 @@ impl RecordSink for Collected {
             }
         }
         match record.kind {
-            Kind::Ike if record.ike.is_some() => self.ike.push(record),
+            Kind::Ike if record.ike.is_some() => {
+                let mut record = record;
+                if let Some(ike) = record.ike.as_deref_mut() {
+                    // A bitwise repeat (retransmission) keeps only what reconstruction reads of
+                    // it; its payload details are those of the first copy, which is kept whole.
+                    if !self.seen_digests.insert(ike.digest) {
+                        ike.slim();
+                    }
+                }
+                self.ike.push(record)
+            }
             Kind::Ike => {
                 if let Some(m) = self.undecodable_ike.get_mut(record.file_index) {
                     *m += 1;
