@@ -245,3 +245,41 @@ fn aggressive_mode_restarted_after_message_2_is_an_auth_failure() {
     assert_eq!(failures[0].kind.as_str(), "auth_failure");
     assert_eq!(failures[0].phase, Some("phase1"));
 }
+
+#[test]
+fn answers_lost_on_the_return_path_are_told_apart() {
+    // The responder answers IKE_SA_INIT; the initiator keeps sending the same request.
+    let mut r = Vec::new();
+    for (frame, secs) in [(1u64, 0i64), (3, 1), (4, 3), (5, 7)] {
+        let mut m = ike(
+            frame,
+            "192.0.2.1",
+            "198.51.100.1",
+            1,
+            34,
+            false,
+            vec![33, 34, 40],
+            None,
+        );
+        m.ike.as_mut().unwrap().digest = 42;
+        m.time = Timestamp(secs * 1_000_000_000);
+        r.push(m);
+    }
+    let mut resp = ike(
+        2,
+        "198.51.100.1",
+        "192.0.2.1",
+        1,
+        34,
+        true,
+        vec![33, 34, 40],
+        None,
+    );
+    resp.time = Timestamp(10_000_000);
+    r.insert(1, resp);
+    let f = findings(r);
+    let n: Vec<_> = f.iter().filter(|f| f.kind.as_str() == "no_response").collect();
+    assert_eq!(n.len(), 1, "{f:#?}");
+    assert!(n[0].summary.contains("lost on the way back"), "{}", n[0].summary);
+    assert_eq!(n[0].phase, Some("phase1"));
+}

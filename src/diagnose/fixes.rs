@@ -46,3 +46,7 @@ check that the path passes ESP (IP 50 / UDP 4500) from it.";
 /// Weak crypto.
 pub const WEAK: &str = "Replace weak algorithms with AES-GCM/AES-CBC with SHA-256 or better and DH group 14 \
 or stronger (19/20/31) on both ends.";
+/// Answers lost on the way back.
+pub const RETURN_PATH: &str = "The responder answers but the answers do not reach the initiator: look \
+for asymmetric routing, a NAT that does not map the answers back, or a firewall dropping UDP 500/4500 \
+towards the initiator on the return path.";

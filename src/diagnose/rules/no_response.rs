@@ -18,6 +18,9 @@ struct Silence<'a> {
     requests: Vec<MsgRef>,
     /// The peer answered earlier exchanges of this SA.
     answered_before: bool,
+    /// The exchange was answered, yet the requester kept retransmitting: the answers are lost on
+    /// the way back (seen from the responder's side of the path).
+    answers_lost: bool,
 }
 
 /// The tunnel had an IKE SA established after `time` (the silence did not last).
@@ -32,6 +35,15 @@ fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
             continue;
         }
         let Some(requests) = ctx.silent_requests(sa, ei) else {
+            if let Some(lost) = answers_lost(sa, ei) {
+                out.push(Silence {
+                    sa,
+                    exchange: ei,
+                    requests: lost,
+                    answered_before: true,
+                    answers_lost: true,
+                });
+            }
             continue;
         };
         // A single copy never retransmitted, superseded by a later working SA, is a lost packet.
@@ -43,9 +55,27 @@ fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
             exchange: ei,
             requests,
             answered_before: !e.unanswered() || sa.exchanges[..ei].iter().any(|x| !x.unanswered()),
+            answers_lost: false,
         });
     }
     out
+}
+
+/// IKEv2: copies of the request that arrived after the first response (at least two), with no
+/// later exchange of the SA answered: the responder answers, the requester never hears it.
+fn answers_lost(sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
+    let e = &sa.exchanges[ei];
+    if sa.version != 2 || sa.exchanges[ei + 1..].iter().any(|x| !x.unanswered()) {
+        return None;
+    }
+    let first_answer = e.responses.first()?.time;
+    let late: Vec<MsgRef> = e
+        .requests
+        .iter()
+        .copied()
+        .filter(|m| m.retransmit && m.time > first_answer)
+        .collect();
+    (late.len() >= 2).then_some(late)
 }
 
 /// Run the rule.
@@ -108,7 +138,26 @@ pub fn run(ctx: &mut Ctx<'_>) {
             } else {
                 e.kind.label().to_string()
             };
-            let (summary, fix) = if phase.is_none() {
+            let (summary, fix) = if s.answers_lost {
+                for m in e.responses.iter().take(3) {
+                    f.evidence(
+                        model,
+                        m.at,
+                        format!("{} response from {}", e.kind.label(), e.responder),
+                    );
+                }
+                f.confidence = Confidence::Likely;
+                (
+                    format!(
+                        "{} answers {} but {} keeps retransmitting it ({} copies after the answer): the answers are lost on the way back",
+                        e.responder,
+                        e.kind.label(),
+                        e.requester,
+                        s.requests.len()
+                    ),
+                    fixes::RETURN_PATH,
+                )
+            } else if phase.is_none() {
                 (
                     format!(
                         "{} checks from {} unanswered by {} ({} copies)",
