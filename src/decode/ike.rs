@@ -111,6 +111,15 @@ pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, V
     (info, problems)
 }
 
+/// The key length attribute (`kind`: IKEv2 and IKEv1 phase 1 use 14, the IPsec DOI 6).
+fn key_length(attributes: &[Attribute], kind: u16) -> Option<u16> {
+    attributes
+        .iter()
+        .find(|a| a.kind == kind)
+        .and_then(|a| a.value.as_u64())
+        .and_then(|v| u16::try_from(v).ok())
+}
+
 fn header_info(h: &IsakmpHeader) -> IkeInfo {
     let v2 = h.major_version == 2;
     IkeInfo {
@@ -307,11 +316,7 @@ impl Dissector<'_> {
                 }
             };
             let attributes = self.attributes(t.attributes());
-            let key_length = attributes
-                .iter()
-                .find(|a| a.kind == kl_attr)
-                .and_then(|a| a.value.as_u64())
-                .and_then(|v| u16::try_from(v).ok());
+            let key_length = key_length(&attributes, kl_attr);
             out.summary.push(summary::summary_v1(
                 prop.protocol_id,
                 t.transform_id,
@@ -345,11 +350,7 @@ impl Dissector<'_> {
                 }
             };
             let attributes = self.attributes(t.attributes());
-            let key_length = attributes
-                .iter()
-                .find(|a| a.kind == 14)
-                .and_then(|a| a.value.as_u64())
-                .and_then(|v| u16::try_from(v).ok());
+            let key_length = key_length(&attributes, 14);
             out.transforms.push(Transform {
                 kind: u16::from(t.transform_type),
                 id: t.transform_id,

@@ -276,8 +276,11 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
 /// `findings` are the tunnel's own findings (see [`by_tunnel`]).
 pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&Finding]) -> &'static str {
     use crate::reconstruct::SaState;
-    let mine = || findings.iter().filter(|f| f.tunnel == t.id);
-    if mine().any(|f| matches!(f.kind, FindingKind::RekeyFlap | FindingKind::DpdFlap)) {
+
+    if findings
+        .iter()
+        .any(|f| matches!(f.kind, FindingKind::RekeyFlap | FindingKind::DpdFlap))
+    {
         return "flapping";
     }
     if t.sas.is_empty() {
@@ -293,7 +296,7 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&
         .max_by_key(|&&s| model.sas[s].last)
         .expect("non-empty")];
     let last_up = matches!(last.state, SaState::Established | SaState::Midstream);
-    let failing = mine().any(|f| f.is_failure());
+    let failing = findings.iter().any(|f| f.is_failure());
     match (ever_up, last_up, failing) {
         (_, true, false) => "up",
         (_, true, true) => {
