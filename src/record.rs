@@ -441,6 +441,9 @@ pub struct EspDecrypted {
     pub pad_len: u8,
     /// Inner flow, when the payload is an IP packet.
     pub inner: Option<InnerFlowInfo>,
+    /// The ICV verified over an Extended Sequence Number (RFC 4303 section 2.2.1): the SA uses
+    /// 64-bit sequence numbers whose high half is not on the wire.
+    pub esn: bool,
 }
 
 /// The flow of a packet carried inside ESP.

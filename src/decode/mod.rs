@@ -199,6 +199,7 @@ impl Decryption {
                     sport: f.sport,
                     dport: f.dport,
                 }),
+                esn: p.esn,
             }),
             _ => None,
         }

@@ -31,6 +31,10 @@ pub struct EspPlain {
     pub payload: Vec<u8>,
     /// The inner flow when the payload is an IP packet.
     pub inner: Option<InnerFlow>,
+    /// True when the ICV (or AEAD tag) verified over an Extended Sequence Number (RFC 4303
+    /// section 2.2.1: the high 32 bits, not transmitted, are covered by the ICV); false for the
+    /// 32-bit form, or when the SA has no ICV to tell.
+    pub esn: bool,
     /// The SA row that opened it.
     pub key: KeySource,
 }
@@ -42,6 +46,7 @@ impl std::fmt::Debug for EspPlain {
             .field("pad_len", &self.pad_len)
             .field("payload_len", &self.payload.len())
             .field("inner", &self.inner)
+            .field("esn", &self.esn)
             .field("key", &self.key)
             .finish()
     }
@@ -115,10 +120,34 @@ pub fn inner_flow(next_header: u8, p: &[u8]) -> Option<InnerFlow> {
 }
 
 fn verifiable(sa: &EspSa) -> bool {
-    sa.enc.is_aead() || matches!(sa.auth, IntegAlg::Hmac { .. })
+    sa.enc.is_aead() || matches!(sa.auth, IntegAlg::Hmac { .. } | IntegAlg::AesXcbc96)
+}
+
+/// Low halves below this may belong to a sequence number whose high half is already 1: an SA
+/// that passed 2^32 packets during a long capture starts again from a small low half.
+const ESN_WRAP_WINDOW: u32 = 1 << 24;
+
+/// The sequence-number forms an ICV may cover, in the order they are tried: `None` is the
+/// 32-bit form (RFC 4303 section 2.2), `Some(hi)` an Extended Sequence Number whose high half
+/// `hi` is not transmitted (sections 2.2.1, 3.3.3). `esn` is what the key file says about the SA.
+fn seq_forms(esn: Option<bool>, seq_lo: u32) -> &'static [Option<u32>] {
+    let wrap = seq_lo < ESN_WRAP_WINDOW;
+    match (esn, wrap) {
+        (Some(false), _) => &[None],
+        (Some(true), false) => &[Some(0)],
+        (Some(true), true) => &[Some(0), Some(1)],
+        (None, false) => &[None, Some(0)],
+        (None, true) => &[None, Some(0), Some(1)],
+    }
 }
 
 /// Open one ESP packet (bytes from the SPI on) with one SA row.
+///
+/// When the row does not say whether the SA uses Extended Sequence Numbers, the ICV (or AEAD
+/// tag) is checked over the 32-bit form first and, when that fails, over the ESN forms with a
+/// high half of 0 (and 1 for small low halves); [`EspPlain::esn`] tells which one verified.
+/// HMAC/XCBC: the ICV covers SPI || seq_lo || payload || seq_hi. AEAD (RFC 4106, 4309, 7634): the
+/// AAD is SPI || seq_lo, or SPI || seq_hi || seq_lo with ESN.
 pub fn decrypt_with(esp: &[u8], sa: &EspSa) -> EspOutcome {
     if esp.len() < 8 {
         return EspOutcome::Malformed("shorter than the ESP header".into());
@@ -129,13 +158,14 @@ pub fn decrypt_with(esp: &[u8], sa: &EspSa) -> EspOutcome {
         EncAlg::Null => (0, None),
         EncAlg::AesCbc { .. } => (16, None),
         EncAlg::TripleDesCbc | EncAlg::DesCbc | EncAlg::AesCtr { .. } => (8, None),
-        EncAlg::AesGcm { icv_len, .. } => (8, Some(*icv_len as usize)),
+        EncAlg::AesGcm { icv_len, .. } | EncAlg::AesCcm { icv_len, .. } => (8, Some(*icv_len as usize)),
         EncAlg::ChaCha20Poly1305 => (8, Some(16)),
         other => return EspOutcome::Unsupported(format!("encryption {other}")),
     };
     let icv_len = match (icv_len, &sa.auth) {
         (Some(n), _) => n,
         (None, IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len }) => *icv_len as usize,
+        (None, IntegAlg::AesXcbc96) => 12,
         (None, IntegAlg::None) => 0,
         (None, other) => return EspOutcome::Unsupported(format!("authentication {other}")),
     };
@@ -143,41 +173,106 @@ pub fn decrypt_with(esp: &[u8], sa: &EspSa) -> EspOutcome {
         return EspOutcome::Malformed("ESP packet shorter than IV, ICV and trailer".into());
     }
     let ct_end = esp.len() - icv_len;
-    if let (false, IntegAlg::Hmac { hash, .. }) = (sa.enc.is_aead(), &sa.auth) {
-        let mac = crypto::hmac(*hash, sa.auth_key.bytes(), &[&esp[..ct_end]]);
-        if mac.len() < icv_len || !crypto::ct_eq(&mac[..icv_len], &esp[ct_end..]) {
-            return EspOutcome::IntegrityFailed { key: src.clone() };
+    let icv = &esp[ct_end..];
+    let spi = &esp[..4];
+    let seq_lo = &esp[4..8];
+    let forms = seq_forms(
+        sa.esn,
+        u32::from_be_bytes([seq_lo[0], seq_lo[1], seq_lo[2], seq_lo[3]]),
+    );
+    let mut esn = false;
+    if !sa.enc.is_aead() && matches!(sa.auth, IntegAlg::Hmac { .. } | IntegAlg::AesXcbc96) {
+        let auth_key = sa.auth_key.bytes();
+        if sa.auth == IntegAlg::AesXcbc96 && auth_key.len() != 16 {
+            return EspOutcome::Unsupported(format!(
+                "authentication {} with a {}-byte key",
+                sa.auth,
+                auth_key.len()
+            ));
+        }
+        // ICV over SPI || seq_lo || payload (|| seq_hi with ESN).
+        let verifies = |hi: &Option<u32>| -> bool {
+            let hi_bytes = hi.unwrap_or(0).to_be_bytes();
+            let parts: [&[u8]; 2] = [&esp[..ct_end], &hi_bytes[..if hi.is_some() { 4 } else { 0 }]];
+            match &sa.auth {
+                IntegAlg::Hmac { hash, .. } => {
+                    let mac = crypto::hmac(*hash, auth_key, &parts);
+                    mac.len() >= icv_len && crypto::ct_eq(&mac[..icv_len], icv)
+                }
+                _ => crypto::aes_xcbc_mac(auth_key, &parts)
+                    .is_some_and(|mac| crypto::ct_eq(&mac[..icv_len], icv)),
+            }
+        };
+        match forms.iter().find(|f| verifies(f)) {
+            Some(form) => esn = form.is_some(),
+            None => return EspOutcome::IntegrityFailed { key: src.clone() },
         }
     }
     let iv = &esp[8..8 + iv_len];
-    let mut buf = esp[8 + iv_len..ct_end].to_vec();
-    let salted = |k: &[u8]| -> Option<(Vec<u8>, [u8; 4])> {
-        let at = k.len().checked_sub(4)?;
-        Some((k[..at].to_vec(), k[at..].try_into().ok()?))
-    };
+    let ct = &esp[8 + iv_len..ct_end];
+    let mut buf = ct.to_vec();
     let r = match &sa.enc {
         EncAlg::Null => Ok(()),
         EncAlg::AesCbc { .. } => crypto::cbc_decrypt(CbcCipher::Aes, key, iv, &mut buf),
         EncAlg::TripleDesCbc => crypto::cbc_decrypt(CbcCipher::TripleDes, key, iv, &mut buf),
         EncAlg::DesCbc => crypto::cbc_decrypt(CbcCipher::Des, key, iv, &mut buf),
-        EncAlg::AesCtr { .. } | EncAlg::AesGcm { .. } | EncAlg::ChaCha20Poly1305 => {
-            let Some((k, salt)) = salted(key) else {
+        EncAlg::AesCtr { .. } | EncAlg::AesGcm { .. } | EncAlg::AesCcm { .. } | EncAlg::ChaCha20Poly1305 => {
+            // The key ends with a salt: 3 bytes for CCM (RFC 4309), 4 for the others.
+            let salt_len = if matches!(sa.enc, EncAlg::AesCcm { .. }) {
+                3
+            } else {
+                4
+            };
+            let Some(at) = key.len().checked_sub(salt_len).filter(|at| *at >= 16) else {
                 return EspOutcome::Unsupported(format!("{} with a {}-byte key", sa.enc, key.len()));
             };
+            let (k, salt) = key.split_at(at);
+            // salt || IV: 12 bytes (CTR, GCM, ChaCha20-Poly1305) or 11 (CCM)
             let mut nonce = [0u8; 12];
-            nonce[..4].copy_from_slice(&salt);
-            nonce[4..].copy_from_slice(iv);
-            match &sa.enc {
-                EncAlg::AesCtr { .. } => {
-                    let mut cb = [0u8; 16];
-                    cb[..12].copy_from_slice(&nonce);
-                    cb[15] = 1;
-                    crypto::aes_ctr(&k, &cb, &mut buf)
+            nonce[..salt_len].copy_from_slice(salt);
+            nonce[salt_len..salt_len + 8].copy_from_slice(iv);
+            if let EncAlg::AesCtr { .. } = &sa.enc {
+                let mut cb = [0u8; 16];
+                cb[..12].copy_from_slice(&nonce);
+                cb[15] = 1;
+                crypto::aes_ctr(k, &cb, &mut buf)
+            } else {
+                let mut r = Err(CryptoError::Tag);
+                for (i, hi) in forms.iter().enumerate() {
+                    // AAD: SPI || seq_lo, or SPI || seq_hi || seq_lo
+                    let mut aad = [0u8; 12];
+                    aad[..4].copy_from_slice(spi);
+                    let aad_len = match hi {
+                        None => {
+                            aad[4..8].copy_from_slice(seq_lo);
+                            8
+                        }
+                        Some(h) => {
+                            aad[4..8].copy_from_slice(&h.to_be_bytes());
+                            aad[8..12].copy_from_slice(seq_lo);
+                            12
+                        }
+                    };
+                    if i > 0 {
+                        // a failed tag check may have changed the buffer
+                        buf.copy_from_slice(ct);
+                    }
+                    let aad = &aad[..aad_len];
+                    r = match &sa.enc {
+                        EncAlg::AesCcm { .. } => {
+                            let mut n11 = [0u8; 11];
+                            n11.copy_from_slice(&nonce[..11]);
+                            crypto::aes_ccm_decrypt(k, &n11, aad, &mut buf, icv)
+                        }
+                        EncAlg::AesGcm { .. } => crypto::aes_gcm_decrypt(k, &nonce, aad, &mut buf, icv),
+                        _ => crypto::chacha_decrypt(k, &nonce, aad, &mut buf, icv),
+                    };
+                    if r != Err(CryptoError::Tag) {
+                        esn = hi.is_some();
+                        break;
+                    }
                 }
-                EncAlg::AesGcm { .. } => {
-                    crypto::aes_gcm_decrypt(&k, &nonce, &esp[..8], &mut buf, &esp[ct_end..])
-                }
-                _ => crypto::chacha_decrypt(&k, &nonce, &esp[..8], &mut buf, &esp[ct_end..]),
+                r
             }
         }
         _ => return EspOutcome::Unsupported(format!("encryption {}", sa.enc)),
@@ -216,6 +311,7 @@ pub fn decrypt_with(esp: &[u8], sa: &EspSa) -> EspOutcome {
         pad_len,
         inner: inner_flow(next_header, &buf),
         payload: buf,
+        esn,
         key: src.clone(),
     })
 }

@@ -213,17 +213,19 @@ pub fn decrypt_with(msg: &[u8], keys: &Ikev2Keys) -> SkOutcome {
     open(msg, &loc, keys)
 }
 
-fn split_salt(key: &[u8], enc: &EncAlg) -> Result<(Vec<u8>, [u8; 4]), SkOutcome> {
-    if key.len() < 4 + 16 {
+/// Split AES-CTR/GCM/CCM and ChaCha20-Poly1305 key material into the cipher key and its
+/// `N`-byte salt (nonce) at the end.
+fn split_salt<'k, const N: usize>(key: &'k [u8], enc: &EncAlg) -> Result<(&'k [u8], [u8; N]), SkOutcome> {
+    if key.len() < N + 16 {
         return Err(SkOutcome::Unsupported(format!(
             "{enc} with a {}-byte key",
             key.len()
         )));
     }
-    let (k, s) = key.split_at(key.len() - 4);
-    let mut salt = [0u8; 4];
+    let (k, s) = key.split_at(key.len() - N);
+    let mut salt = [0u8; N];
     salt.copy_from_slice(s);
-    Ok((k.to_vec(), salt))
+    Ok((k, salt))
 }
 
 fn crypto_err(e: CryptoError, enc: &EncAlg, key_len: usize, src: &KeySource) -> SkOutcome {
@@ -250,6 +252,7 @@ fn open(msg: &[u8], loc: &SkLocation, keys: &Ikev2Keys) -> SkOutcome {
         EncAlg::AesCbc { .. } | EncAlg::TripleDesCbc | EncAlg::DesCbc | EncAlg::AesCtr { .. } => {
             let icv_len = match &keys.integ {
                 IntegAlg::Hmac { icv_len, .. } | IntegAlg::AnyUnchecked { icv_len } => *icv_len as usize,
+                IntegAlg::AesXcbc96 => 12,
                 IntegAlg::None => 0,
                 other => return SkOutcome::Unsupported(format!("integrity {other}")),
             };
@@ -262,23 +265,38 @@ fn open(msg: &[u8], loc: &SkLocation, keys: &Ikev2Keys) -> SkOutcome {
                 return SkOutcome::Malformed("SK payload shorter than IV and ICV".into());
             }
             let ct_end = loc.end - icv_len;
-            if let IntegAlg::Hmac { hash, .. } = &keys.integ {
-                let mac = crypto::hmac(*hash, ak, &[&msg[..ct_end]]);
-                let got = &msg[ct_end..loc.end];
-                if mac.len() < icv_len || !crypto::ct_eq(&mac[..icv_len], got) {
-                    return SkOutcome::IntegrityFailed { key: src.clone() };
+            let got = &msg[ct_end..loc.end];
+            match &keys.integ {
+                IntegAlg::Hmac { hash, .. } => {
+                    let mac = crypto::hmac(*hash, ak, &[&msg[..ct_end]]);
+                    if mac.len() < icv_len || !crypto::ct_eq(&mac[..icv_len], got) {
+                        return SkOutcome::IntegrityFailed { key: src.clone() };
+                    }
                 }
+                IntegAlg::AesXcbc96 => {
+                    let Some(mac) = crypto::aes_xcbc_mac(ak, &[&msg[..ct_end]]) else {
+                        return SkOutcome::Unsupported(format!(
+                            "integrity {} with a {}-byte key",
+                            keys.integ,
+                            ak.len()
+                        ));
+                    };
+                    if !crypto::ct_eq(&mac[..icv_len], got) {
+                        return SkOutcome::IntegrityFailed { key: src.clone() };
+                    }
+                }
+                _ => {}
             }
             let iv = &body[..iv_len];
             let mut buf = msg[loc.body_start + iv_len..ct_end].to_vec();
             let r = match enc {
-                EncAlg::AesCtr { .. } => match split_salt(ek, enc) {
+                EncAlg::AesCtr { .. } => match split_salt::<4>(ek, enc) {
                     Ok((k, nonce)) => {
                         let mut cb = [0u8; 16];
                         cb[..4].copy_from_slice(&nonce);
                         cb[4..12].copy_from_slice(iv);
                         cb[15] = 1;
-                        crypto::aes_ctr(&k, &cb, &mut buf)
+                        crypto::aes_ctr(k, &cb, &mut buf)
                     }
                     Err(o) => return o,
                 },
@@ -291,28 +309,43 @@ fn open(msg: &[u8], loc: &SkLocation, keys: &Ikev2Keys) -> SkOutcome {
             }
             buf
         }
-        EncAlg::AesGcm { .. } | EncAlg::ChaCha20Poly1305 => {
+        EncAlg::AesGcm { .. } | EncAlg::AesCcm { .. } | EncAlg::ChaCha20Poly1305 => {
+            // RFC 5282 / RFC 7634: 8-byte IV after the payload header; AAD = the IKE header
+            // through the SK/SKF payload header (for SKF, through the fragment fields).
             let icv_len = match enc {
-                EncAlg::AesGcm { icv_len, .. } => *icv_len as usize,
+                EncAlg::AesGcm { icv_len, .. } | EncAlg::AesCcm { icv_len, .. } => *icv_len as usize,
                 _ => 16,
             };
             if body.len() < 8 + icv_len {
                 return SkOutcome::Malformed("SK payload shorter than IV and ICV".into());
             }
-            let (k, salt) = match split_salt(ek, enc) {
-                Ok(x) => x,
-                Err(o) => return o,
-            };
-            let mut nonce = [0u8; 12];
-            nonce[..4].copy_from_slice(&salt);
-            nonce[4..].copy_from_slice(&body[..8]);
             let aad = &msg[..loc.body_start];
             let ct_end = loc.end - icv_len;
             let mut buf = msg[loc.body_start + 8..ct_end].to_vec();
             let icv = &msg[ct_end..loc.end];
-            let r = match enc {
-                EncAlg::ChaCha20Poly1305 => crypto::chacha_decrypt(&k, &nonce, aad, &mut buf, icv),
-                _ => crypto::aes_gcm_decrypt(&k, &nonce, aad, &mut buf, icv),
+            let r = if let EncAlg::AesCcm { .. } = enc {
+                // RFC 5282: 3-byte salt || 8-byte IV (11-byte nonce)
+                let (k, salt) = match split_salt::<3>(ek, enc) {
+                    Ok(x) => x,
+                    Err(o) => return o,
+                };
+                let mut nonce = [0u8; 11];
+                nonce[..3].copy_from_slice(&salt);
+                nonce[3..].copy_from_slice(&body[..8]);
+                crypto::aes_ccm_decrypt(k, &nonce, aad, &mut buf, icv)
+            } else {
+                // 4-byte salt || 8-byte IV (12-byte nonce)
+                let (k, salt) = match split_salt::<4>(ek, enc) {
+                    Ok(x) => x,
+                    Err(o) => return o,
+                };
+                let mut nonce = [0u8; 12];
+                nonce[..4].copy_from_slice(&salt);
+                nonce[4..].copy_from_slice(&body[..8]);
+                match enc {
+                    EncAlg::ChaCha20Poly1305 => crypto::chacha_decrypt(k, &nonce, aad, &mut buf, icv),
+                    _ => crypto::aes_gcm_decrypt(k, &nonce, aad, &mut buf, icv),
+                }
             };
             if let Err(e) = r {
                 return crypto_err(e, enc, ek.len(), src);
@@ -351,7 +384,7 @@ fn open(msg: &[u8], loc: &SkLocation, keys: &Ikev2Keys) -> SkOutcome {
 }
 
 fn verifiable(k: &Ikev2Keys) -> bool {
-    k.enc.is_aead() || matches!(k.integ, IntegAlg::Hmac { .. })
+    k.enc.is_aead() || matches!(k.integ, IntegAlg::Hmac { .. } | IntegAlg::AesXcbc96)
 }
 
 /// Open the SK/SKF payload of an IKEv2 message with the keys in `store`: rows for the message's

@@ -29,8 +29,10 @@ pub enum EncAlg {
         /// ICV length in bytes: 8, 12 or 16.
         icv_len: u8,
     },
-    /// AES-CCM (recognised, not decrypted).
+    /// AES-CCM (RFC 4309/5282): the key carries a 3-byte salt at its end.
     AesCcm {
+        /// 128, 192 or 256 when given by the name.
+        key_bits: Option<u16>,
         /// ICV length in bytes: 8, 12 or 16.
         icv_len: u8,
     },
@@ -52,7 +54,7 @@ pub enum IntegAlg {
         /// Truncated ICV length in bytes.
         icv_len: u8,
     },
-    /// AES-XCBC-MAC-96 (recognised, not verified).
+    /// AES-XCBC-MAC-96 (RFC 3566): 16-byte key, 12-byte ICV.
     AesXcbc96,
     /// Wireshark's "ANY n bits [No Checking]": an ICV of `icv_len` bytes that is skipped.
     AnyUnchecked {
@@ -116,7 +118,8 @@ fn numbers(toks: &[String]) -> Vec<u32> {
 
 impl EncAlg {
     /// Parse a Wireshark (`"AES-CBC-128 [RFC3602]"`, `"AES-GCM with 16 octet ICV [RFC4106]"`,
-    /// `"TripleDES-CBC [RFC2451]"`) or strongSwan (`AES_CBC_128`, `AES_GCM_16_256`) name.
+    /// `"AES-CCM-128 with 8 octet ICV [RFC5282]"`, `"TripleDES-CBC [RFC2451]"`) or strongSwan
+    /// (`AES_CBC_128`, `AES_GCM_16_256`, `AES_CCM_8_128`) name.
     pub fn parse(name: &str) -> EncAlg {
         let toks = tokens(name);
         let has = |s: &str| toks.iter().any(|t| t == s);
@@ -154,6 +157,7 @@ impl EncAlg {
             }
             if mode_tok("CCM") {
                 return EncAlg::AesCcm {
+                    key_bits,
                     icv_len: icv.unwrap_or(16),
                 };
             }
@@ -178,7 +182,8 @@ impl EncAlg {
 
 impl IntegAlg {
     /// Parse a Wireshark (`"HMAC_SHA2_256_128 [RFC4868]"`, `"HMAC-SHA-1-96 [RFC2404]"`,
-    /// `"ANY 96 bit authentication [no checking]"`, `"NULL"`) or strongSwan (`HMAC_SHA1_96`) name.
+    /// `"ANY 96 bit authentication [no checking]"`, `"AES-XCBC-MAC-96 [RFC3566]"`, `"NULL"`) or
+    /// strongSwan (`HMAC_SHA1_96`, `AES_XCBC_96`) name.
     pub fn parse(name: &str) -> IntegAlg {
         let toks = tokens(name);
         let has = |s: &str| toks.iter().any(|t| t == s);
@@ -266,7 +271,9 @@ impl fmt::Display for EncAlg {
             EncAlg::AesGcm { key_bits, icv_len } => {
                 write!(f, "AES-GCM{} ({icv_len}-byte ICV)", kb(key_bits))
             }
-            EncAlg::AesCcm { icv_len } => write!(f, "AES-CCM ({icv_len}-byte ICV)"),
+            EncAlg::AesCcm { key_bits, icv_len } => {
+                write!(f, "AES-CCM{} ({icv_len}-byte ICV)", kb(key_bits))
+            }
             EncAlg::ChaCha20Poly1305 => write!(f, "ChaCha20-Poly1305"),
             EncAlg::Other(s) => write!(f, "{s}"),
         }
@@ -326,6 +333,27 @@ mod tests {
             EncAlg::parse("AES-CTR [RFC3686]"),
             EncAlg::AesCtr { key_bits: None }
         );
+        let ccm = |key_bits, icv_len| EncAlg::AesCcm { key_bits, icv_len };
+        // Wireshark's IKEv2 table names, all 9 suites
+        for bits in [128u16, 192, 256] {
+            for icv in [8u8, 12, 16] {
+                let ws = format!("AES-CCM-{bits} with {icv} octet ICV [RFC5282]");
+                assert_eq!(EncAlg::parse(&ws), ccm(Some(bits), icv), "{ws}");
+                // strongSwan's proposal names (charon logs)
+                let ss = format!("AES_CCM_{icv}_{bits}");
+                assert_eq!(EncAlg::parse(&ss), ccm(Some(bits), icv), "{ss}");
+            }
+        }
+        // esp_sa names (the key length comes from the key)
+        assert_eq!(EncAlg::parse("AES-CCM [RFC4309]"), ccm(None, 16));
+        assert_eq!(EncAlg::parse("AES-CCM with 8 octet ICV [RFC4309]"), ccm(None, 8));
+        assert_eq!(
+            EncAlg::parse("AES-CCM with 12 octet ICV [RFC4309]"),
+            ccm(None, 12)
+        );
+        assert_eq!(EncAlg::parse("AES_CCM_16"), ccm(None, 16));
+        assert!(ccm(None, 8).is_aead());
+        assert_eq!(ccm(Some(256), 12).to_string(), "AES-CCM-256 (12-byte ICV)");
         assert_eq!(EncAlg::parse("3DES [RFC2451]"), EncAlg::TripleDesCbc);
         assert_eq!(EncAlg::parse("TripleDES-CBC [RFC2451]"), EncAlg::TripleDesCbc);
         assert_eq!(EncAlg::parse("DES-CBC [RFC2405]"), EncAlg::DesCbc);
@@ -367,5 +395,8 @@ mod tests {
         assert_eq!(IntegAlg::parse("NULL"), IntegAlg::None);
         assert_eq!(IntegAlg::parse("NONE [RFC4306]"), IntegAlg::None);
         assert_eq!(IntegAlg::parse("AES_XCBC_96"), IntegAlg::AesXcbc96);
+        assert_eq!(IntegAlg::parse("AES-XCBC-MAC-96 [RFC3566]"), IntegAlg::AesXcbc96);
+        assert_eq!(IntegAlg::parse("AES-XCBC-96 [RFC3566]"), IntegAlg::AesXcbc96);
+        assert_eq!(IntegAlg::parse("AES_XCBC_96").icv_len(), Some(12));
     }
 }

@@ -218,6 +218,16 @@ fn proposal_algs(text: &str) -> (EncAlg, IntegAlg) {
     (enc, integ)
 }
 
+/// Whether an ESP proposal string uses Extended Sequence Numbers (`.../EXT_SEQ`), does not
+/// (`.../NO_EXT_SEQ`), or does not say.
+fn proposal_esn(text: &str) -> Option<bool> {
+    text.split('/').find_map(|p| match p {
+        "EXT_SEQ" => Some(true),
+        "NO_EXT_SEQ" => Some(false),
+        _ => None,
+    })
+}
+
 #[derive(Default)]
 struct Ikev2Partial {
     ei: Option<Vec<u8>>,
@@ -391,9 +401,11 @@ pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
                     continue;
                 };
                 p.spis_seen += 1;
-                let (enc, auth) = latest(i, *thread, false)
+                let proposal = latest(i, *thread, false);
+                let (enc, auth) = proposal
                     .map(proposal_algs)
                     .unwrap_or((EncAlg::Other("unknown".into()), IntegAlg::None));
+                let esn = proposal.and_then(proposal_esn);
                 // The log does not say which end initiated the CHILD SA exchange: offer both
                 // key sets; the ESP decryptor keeps the one whose ICV verifies.
                 for (ek, ak) in [(&p.ei, &p.ai), (&p.er, &p.ar)] {
@@ -407,6 +419,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
                         enc_key: Secret::new(ek.clone()),
                         auth: auth.clone(),
                         auth_key: Secret::new(ak.clone().unwrap_or_default()),
+                        esn,
                         certain: false,
                         source: src(p.line),
                     });
@@ -448,6 +461,52 @@ mod tests {
         );
         // ASCII column that looks like hex is not read past the wanted length
         assert_eq!(dump_line("0: 41 42  AB", 2), Some(vec![0x41, 0x42]));
+    }
+
+    #[test]
+    fn proposal_names() {
+        assert_eq!(
+            proposal_algs("AES_CCM_16_128/PRF_HMAC_SHA2_256/MODP_2048"),
+            (
+                EncAlg::AesCcm {
+                    key_bits: Some(128),
+                    icv_len: 16
+                },
+                IntegAlg::None
+            )
+        );
+        assert_eq!(
+            proposal_algs("AES_CCM_8_256/NO_EXT_SEQ"),
+            (
+                EncAlg::AesCcm {
+                    key_bits: Some(256),
+                    icv_len: 8
+                },
+                IntegAlg::None
+            )
+        );
+        assert_eq!(
+            proposal_algs("AES_CCM_12_192/PRF_AES128_XCBC/ECP_256").0,
+            EncAlg::AesCcm {
+                key_bits: Some(192),
+                icv_len: 12
+            }
+        );
+        // IKE: AES_XCBC_96 is the integrity algorithm, PRF_AES128_XCBC the PRF
+        assert_eq!(
+            proposal_algs("AES_CBC_128/AES_XCBC_96/PRF_AES128_XCBC/MODP_2048"),
+            (EncAlg::AesCbc { key_bits: Some(128) }, IntegAlg::AesXcbc96)
+        );
+        assert_eq!(
+            proposal_algs("AES_CBC_128/AES_XCBC_96/NO_EXT_SEQ"),
+            (EncAlg::AesCbc { key_bits: Some(128) }, IntegAlg::AesXcbc96)
+        );
+        assert_eq!(proposal_esn("AES_CBC_128/HMAC_SHA2_256_128/EXT_SEQ"), Some(true));
+        assert_eq!(proposal_esn("AES_CCM_16_128/NO_EXT_SEQ"), Some(false));
+        assert_eq!(
+            proposal_esn("AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256"),
+            None
+        );
     }
 
     #[test]

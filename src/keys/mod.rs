@@ -117,6 +117,10 @@ pub struct EspSa {
     pub auth: IntegAlg,
     /// Authentication key.
     pub auth_key: Secret,
+    /// Extended (64-bit) Sequence Numbers: `Some` when the key file says (a charon log's
+    /// selected proposal: `EXT_SEQ` / `NO_EXT_SEQ`), `None` when it does not (Wireshark's
+    /// `esp_sa`): the decryptor then tries the 32-bit form first and ESN when the ICV fails.
+    pub esn: Option<bool>,
     /// True for table rows; false for log rows whose direction was guessed (verify by ICV).
     pub certain: bool,
     /// Where it came from.

@@ -184,6 +184,7 @@ pub(crate) fn parse_esp(path: &Path, text: &str) -> Result<Vec<EspSa>, KeyError>
             enc_key: esp_key(path, line, "encryption key", &f[5])?,
             auth: IntegAlg::parse(&f[6]),
             auth_key: esp_key(path, line, "authentication key", &f[7])?,
+            esn: None,
             certain: true,
             source: KeySource {
                 path: path.to_path_buf(),
