@@ -338,3 +338,221 @@ pub fn decrypt_esp(esp: &[u8], src: IpAddr, dst: IpAddr, store: &KeyStore) -> Es
     }
     first.unwrap_or(EspOutcome::NoKey)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{HashAlg, Secret};
+    use aes_gcm::aead::{AeadInPlace, KeyInit};
+    use std::path::PathBuf;
+
+    const SPI: [u8; 4] = [0xc0, 0xff, 0xee, 0x01];
+    /// Payload, RFC 4303 default padding (1, 2), pad length 2, next header 59 (none).
+    const PLAIN: [u8; 8] = [b'p', b'i', b'n', b'g', 1, 2, 2, 59];
+
+    fn sa(enc: EncAlg, enc_key: &[u8], auth: IntegAlg, auth_key: &[u8], esn: Option<bool>) -> EspSa {
+        EspSa {
+            ip_version: 4,
+            src: None,
+            dst: None,
+            spi: None,
+            enc,
+            enc_key: Secret::new(enc_key.to_vec()),
+            auth,
+            auth_key: Secret::new(auth_key.to_vec()),
+            esn,
+            certain: true,
+            source: KeySource {
+                path: PathBuf::from("t"),
+                line: 1,
+            },
+        }
+    }
+
+    /// SPI || seq_lo, and the bytes the ICV covers after the packet body (seq_hi with ESN).
+    fn header(seq_lo: u32) -> Vec<u8> {
+        let mut h = SPI.to_vec();
+        h.extend_from_slice(&seq_lo.to_be_bytes());
+        h
+    }
+
+    /// NULL encryption with a MAC over SPI || seq_lo || payload (|| seq_hi).
+    fn null_packet(auth: &IntegAlg, key: &[u8], seq_lo: u32, seq_hi: Option<u32>) -> Vec<u8> {
+        let mut p = header(seq_lo);
+        p.extend_from_slice(&PLAIN);
+        let hi = seq_hi.map(u32::to_be_bytes);
+        let parts: [&[u8]; 2] = [&p, hi.as_ref().map_or(&[][..], |h| &h[..])];
+        let mac = match auth {
+            IntegAlg::Hmac { hash, icv_len } => {
+                crypto::hmac(*hash, key, &parts)[..*icv_len as usize].to_vec()
+            }
+            _ => crypto::aes_xcbc_mac(key, &parts).unwrap()[..12].to_vec(),
+        };
+        p.extend_from_slice(&mac);
+        p
+    }
+
+    fn opened(out: EspOutcome) -> (bool, Vec<u8>, u8) {
+        match out {
+            EspOutcome::Decrypted(p) => (p.esn, p.payload, p.next_header),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hmac_and_xcbc_with_and_without_esn() {
+        let hmac = IntegAlg::Hmac {
+            hash: HashAlg::Sha256,
+            icv_len: 16,
+        };
+        let hkey = [0x11u8; 32];
+        let xkey = [0x22u8; 16];
+        for (auth, key) in [(hmac, &hkey[..]), (IntegAlg::AesXcbc96, &xkey[..])] {
+            let row = |esn| sa(EncAlg::Null, &[], auth.clone(), key, esn);
+            let plain32 = null_packet(&auth, key, 7, None);
+            let esn0 = null_packet(&auth, key, 7, Some(0));
+            let esn1 = null_packet(&auth, key, 5, Some(1));
+            let esn1_far = null_packet(&auth, key, 0x8000_0000, Some(1));
+            // a table row (ESN unknown): whichever form verifies
+            assert_eq!(
+                opened(decrypt_with(&plain32, &row(None))),
+                (false, b"ping".to_vec(), 59)
+            );
+            assert!(opened(decrypt_with(&esn0, &row(None))).0, "{auth}");
+            assert!(opened(decrypt_with(&esn1, &row(None))).0, "{auth}");
+            // a high half of 1 is only tried for small low halves
+            assert!(matches!(
+                decrypt_with(&esn1_far, &row(None)),
+                EspOutcome::IntegrityFailed { .. }
+            ));
+            // a log row that says which form the SA uses tries only that one
+            assert!(opened(decrypt_with(&esn0, &row(Some(true)))).0);
+            assert!(!opened(decrypt_with(&plain32, &row(Some(false)))).0);
+            assert!(matches!(
+                decrypt_with(&esn0, &row(Some(false))),
+                EspOutcome::IntegrityFailed { .. }
+            ));
+            assert!(matches!(
+                decrypt_with(&plain32, &row(Some(true))),
+                EspOutcome::IntegrityFailed { .. }
+            ));
+            // a damaged packet fails every form
+            let mut bad = esn0.clone();
+            bad[9] ^= 1;
+            assert!(matches!(
+                decrypt_with(&bad, &row(None)),
+                EspOutcome::IntegrityFailed { .. }
+            ));
+        }
+        // XCBC takes 16-byte keys only
+        let p = null_packet(&IntegAlg::AesXcbc96, &xkey, 1, None);
+        assert!(matches!(
+            decrypt_with(&p, &sa(EncAlg::Null, &[], IntegAlg::AesXcbc96, &[0; 20], None)),
+            EspOutcome::Unsupported(_)
+        ));
+    }
+
+    /// ESP with an AEAD cipher: SPI || seq_lo || IV || ciphertext || ICV, the AAD SPI || seq_lo
+    /// or SPI || seq_hi || seq_lo.
+    fn aead_packet(enc: &EncAlg, key: &[u8], seq_lo: u32, seq_hi: Option<u32>) -> Vec<u8> {
+        let iv = [9u8, 8, 7, 6, 5, 4, 3, 2];
+        let mut aad = SPI.to_vec();
+        if let Some(h) = seq_hi {
+            aad.extend_from_slice(&h.to_be_bytes());
+        }
+        aad.extend_from_slice(&seq_lo.to_be_bytes());
+        let mut buf = PLAIN.to_vec();
+        let salt_len = if matches!(enc, EncAlg::AesCcm { .. }) {
+            3
+        } else {
+            4
+        };
+        let (k, salt) = key.split_at(key.len() - salt_len);
+        let mut nonce = salt.to_vec();
+        nonce.extend_from_slice(&iv);
+        let tag = match enc {
+            EncAlg::AesCcm { .. } => {
+                use ccm::consts::{U11, U16};
+                ccm::Ccm::<aes::Aes128, U16, U11>::new_from_slice(k)
+                    .unwrap()
+                    .encrypt_in_place_detached(ccm::Nonce::<U11>::from_slice(&nonce), &aad, &mut buf)
+                    .unwrap()
+                    .to_vec()
+            }
+            EncAlg::AesGcm { .. } => aes_gcm::Aes128Gcm::new_from_slice(k)
+                .unwrap()
+                .encrypt_in_place_detached(aes_gcm::Nonce::from_slice(&nonce), &aad, &mut buf)
+                .unwrap()
+                .to_vec(),
+            _ => chacha20poly1305::ChaCha20Poly1305::new_from_slice(k)
+                .unwrap()
+                .encrypt_in_place_detached(chacha20poly1305::Nonce::from_slice(&nonce), &aad, &mut buf)
+                .unwrap()
+                .to_vec(),
+        };
+        let mut p = header(seq_lo);
+        p.extend_from_slice(&iv);
+        p.extend_from_slice(&buf);
+        p.extend_from_slice(&tag);
+        p
+    }
+
+    #[test]
+    fn aead_with_and_without_esn() {
+        let ccm = EncAlg::AesCcm {
+            key_bits: Some(128),
+            icv_len: 16,
+        };
+        let gcm = EncAlg::AesGcm {
+            key_bits: Some(128),
+            icv_len: 16,
+        };
+        let cases = [
+            (ccm, (0u8..19).collect::<Vec<u8>>()),
+            (gcm, (0u8..20).collect()),
+            (EncAlg::ChaCha20Poly1305, (0u8..36).collect()),
+        ];
+        for (enc, key) in &cases {
+            let row = |esn| sa(enc.clone(), key, IntegAlg::None, &[], esn);
+            let plain32 = aead_packet(enc, key, 3, None);
+            let esn0 = aead_packet(enc, key, 3, Some(0));
+            let esn1 = aead_packet(enc, key, 3, Some(1));
+            assert_eq!(
+                opened(decrypt_with(&plain32, &row(None))),
+                (false, b"ping".to_vec(), 59),
+                "{enc}"
+            );
+            // the 32-bit attempt fails first: the retry starts again from the ciphertext
+            assert_eq!(
+                opened(decrypt_with(&esn0, &row(None))),
+                (true, b"ping".to_vec(), 59),
+                "{enc}"
+            );
+            assert_eq!(
+                opened(decrypt_with(&esn1, &row(None))),
+                (true, b"ping".to_vec(), 59),
+                "{enc}"
+            );
+            assert!(opened(decrypt_with(&esn0, &row(Some(true)))).0, "{enc}");
+            assert!(
+                matches!(
+                    decrypt_with(&esn0, &row(Some(false))),
+                    EspOutcome::IntegrityFailed { .. }
+                ),
+                "{enc}"
+            );
+            let mut bad = esn0.clone();
+            bad[20] ^= 1;
+            assert!(
+                matches!(decrypt_with(&bad, &row(None)), EspOutcome::IntegrityFailed { .. }),
+                "{enc}"
+            );
+        }
+        // CCM key material must be a 16/24/32-byte key plus the 3-byte salt
+        let p = aead_packet(&cases[0].0, &cases[0].1, 1, None);
+        assert!(matches!(
+            decrypt_with(&p, &sa(cases[0].0.clone(), &[0; 20], IntegAlg::None, &[], None)),
+            EspOutcome::Unsupported(_)
+        ));
+    }
+}
