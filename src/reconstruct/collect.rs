@@ -4,7 +4,6 @@
 use crate::capture::{IngestEvent, InputStats};
 use crate::pipeline::{EspSample, RecordSink};
 use crate::record::{InnerFlowInfo, Kind, Record, Timestamp};
-use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -66,6 +65,10 @@ pub struct KeepaliveStats {
     pub first_frame: FrameRef,
 }
 
+/// An ESP flow's key: (source, destination, SPI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EspKey(pub IpAddr, pub IpAddr, pub u32);
+
 /// Everything the reconstruction needs, gathered in one streaming pass.
 #[derive(Debug, Default)]
 pub struct Collected {
@@ -76,7 +79,7 @@ pub struct Collected {
     /// IKE messages in input order (records of kind `ike` with `ike` present).
     pub ike: Vec<Record>,
     /// ESP flows keyed by (src, dst, spi).
-    pub esp: FxHashMap<(IpAddr, IpAddr, u32), EspFlow>,
+    pub esp: super::esp_table::EspTable,
     /// Flows inside decrypted ESP: (outer src, outer dst, SPI, inner flow) → (packets, bytes).
     pub inner: HashMap<(IpAddr, IpAddr, u32, InnerFlowInfo), (u64, u64)>,
     /// Keepalives keyed by (src, dst).
@@ -123,43 +126,7 @@ impl Collected {
     }
 
     fn add_esp(&mut self, r: &EspSample) {
-        let esp = r.esp;
-        let at = FrameRef {
-            file: r.file_index,
-            frame: r.frame,
-        };
-        let flow = self
-            .esp
-            .entry((r.src, r.dst, esp.spi))
-            .or_insert_with(|| EspFlow {
-                spi: esp.spi,
-                src: r.src,
-                dst: r.dst,
-                udp_encap: esp.udp_encap,
-                packets: 0,
-                bytes: 0,
-                first: r.time,
-                first_frame: at,
-                last: r.time,
-                last_frame: at,
-                max_seq: esp.seq,
-                last_seq: esp.seq,
-                seq_gaps: 0,
-                seq_resets: 0,
-            });
-        if flow.packets > 0 {
-            if esp.seq > flow.last_seq {
-                flow.seq_gaps += u64::from(esp.seq - flow.last_seq - 1);
-            } else {
-                flow.seq_resets += 1;
-            }
-        }
-        flow.packets += 1;
-        flow.bytes += u64::from(esp.length);
-        flow.last = flow.last.max(r.time);
-        flow.last_frame = flow.last_frame.max(at);
-        flow.max_seq = flow.max_seq.max(esp.seq);
-        flow.last_seq = esp.seq;
+        self.esp.add(r);
     }
 }
 
@@ -179,28 +146,8 @@ impl Collected {
             self.undecodable_ike[i] += m;
         }
         self.ike.extend(other.ike);
-        for (k, f) in other.esp {
-            match self.esp.entry(k) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(f);
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    let e = o.get_mut();
-                    e.packets += f.packets;
-                    e.bytes += f.bytes;
-                    if f.first < e.first {
-                        e.first = f.first;
-                        e.first_frame = f.first_frame;
-                    }
-                    if f.last > e.last {
-                        e.last = f.last;
-                        e.last_frame = f.last_frame;
-                    }
-                    e.max_seq = e.max_seq.max(f.max_seq);
-                    e.seq_gaps += f.seq_gaps;
-                    e.seq_resets += f.seq_resets;
-                }
-            }
+        for (k, f) in other.esp.into_flows() {
+            self.esp.absorb(k, f);
         }
         for (k, ka) in other.keepalives {
             let e = self.keepalives.entry(k).or_insert(KeepaliveStats {

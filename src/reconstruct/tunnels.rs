@@ -78,7 +78,10 @@ impl Model {
         // IKE messages in time order (stable: file order, then frame order, for ties).
         let mut order: Vec<usize> = (0..data.ike.len()).collect();
         order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
-        let esp: BTreeMap<_, _> = std::mem::take(&mut data.esp).into_iter().collect();
+        let esp: BTreeMap<_, _> = std::mem::take(&mut data.esp)
+            .into_flows()
+            .map(|(k, f)| ((k.0, k.1, k.2), f))
+            .collect();
 
         let mut tunnel_of: BTreeMap<(IpAddr, IpAddr), Vec<usize>> = BTreeMap::new();
         for &i in &order {

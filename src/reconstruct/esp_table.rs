@@ -1,0 +1,443 @@
+//! Per-packet ESP flow accounting, laid out for the hot path: gateway captures are mostly ESP,
+//! every packet updates one flow, and with thousands of interleaved flows each update is a cache
+//! miss; this table makes it one miss.
+//!
+//! IPv4 flows live in an open-addressing table of 64-byte slots (one cache line each): the key
+//! (destination, SPI) packed in a `u64`, the source to check, and the per-packet counters, so
+//! finding the flow and updating it touch the same line. What only the first packet writes
+//! (first time and frame, UDP encapsulation) is kept aside. IPv6 flows, an IPv4 (destination,
+//! SPI) that another source already uses, and the impossible-in-practice cases the packing
+//! cannot hold go to an exact map keyed by the whole (source, destination, SPI).
+
+use super::collect::{EspFlow, EspKey, FrameRef};
+use crate::pipeline::EspSample;
+use crate::record::Timestamp;
+use rustc_hash::FxHashMap;
+use std::net::IpAddr;
+
+/// What each packet updates.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counters {
+    packets: u64,
+    bytes: u64,
+    /// Latest time (nanoseconds).
+    last: i64,
+    /// Latest position: file index << 48 | frame.
+    last_pos: u64,
+    seq_gaps: u64,
+    max_seq: u32,
+    last_seq: u32,
+    seq_resets: u32,
+}
+
+/// Position of a frame, ordered like (file, frame).
+fn pos(file: usize, frame: u64) -> Option<u64> {
+    (file < 1 << 16 && frame < 1 << 48).then_some(((file as u64) << 48) | frame)
+}
+
+impl Counters {
+    fn first(s: &EspSample, at: u64) -> Counters {
+        Counters {
+            packets: 1,
+            bytes: u64::from(s.esp.length),
+            last: s.time.0,
+            last_pos: at,
+            seq_gaps: 0,
+            max_seq: s.esp.seq,
+            last_seq: s.esp.seq,
+            seq_resets: 0,
+        }
+    }
+
+    #[inline]
+    fn count(&mut self, s: &EspSample, at: u64) {
+        let seq = s.esp.seq;
+        if seq > self.last_seq {
+            self.seq_gaps += u64::from(seq - self.last_seq - 1);
+        } else {
+            self.seq_resets = self.seq_resets.saturating_add(1);
+        }
+        self.packets += 1;
+        self.bytes += u64::from(s.esp.length);
+        self.last = self.last.max(s.time.0);
+        self.last_pos = self.last_pos.max(at);
+        self.max_seq = self.max_seq.max(seq);
+        self.last_seq = seq;
+    }
+
+    fn absorb(&mut self, o: &Counters) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.last = self.last.max(o.last);
+        self.last_pos = self.last_pos.max(o.last_pos);
+        self.seq_gaps += o.seq_gaps;
+        self.max_seq = self.max_seq.max(o.max_seq);
+        self.seq_resets = self.seq_resets.saturating_add(o.seq_resets);
+    }
+}
+
+/// One IPv4 flow: one cache line.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(64))]
+struct Slot {
+    /// Destination << 32 | SPI; 0 = empty (SPI 0 is reserved and never keyed here).
+    key: u64,
+    src: u32,
+    c: Counters,
+}
+
+/// What the first packet of a flow writes.
+#[derive(Clone, Copy, Debug)]
+struct Cold {
+    udp_encap: bool,
+    first: Timestamp,
+    first_frame: FrameRef,
+}
+
+/// Packets gathered before their slots are looked up together.
+const BATCH: usize = 16;
+
+/// ESP flows by (source, destination, SPI).
+#[derive(Debug, Default)]
+pub struct EspTable {
+    /// Packets not counted yet (see [`EspTable::flush`]).
+    batch: Vec<EspSample>,
+    slots: Vec<Slot>,
+    used: usize,
+    cold_v4: FxHashMap<(u64, u32), Cold>,
+    exact: FxHashMap<EspKey, (Counters, Cold)>,
+}
+
+impl EspTable {
+    /// Number of flows (after [`EspTable::flush`]).
+    pub fn len(&self) -> usize {
+        self.used + self.exact.len()
+    }
+
+    /// No flow yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        // Fibonacci hashing into a power-of-two table.
+        let bits = self.slots.len().trailing_zeros();
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// The slot holding `key`, or the empty slot where it goes.
+    #[inline]
+    fn probe(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i].key;
+            if k == key || k == 0 {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::default(); cap]);
+        for s in old.into_iter().filter(|s| s.key != 0) {
+            let i = self.probe(s.key);
+            self.slots[i] = s;
+        }
+    }
+
+    /// The IPv4 slot for (dst, spi) from `src`: `Ok(index)` of the flow, `Err(index)` of the
+    /// empty slot to fill, or `None` when the exact map must take it.
+    #[inline]
+    fn v4_slot(&mut self, s: &EspSample) -> Option<Result<usize, usize>> {
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (s.src, s.dst) else {
+            return None;
+        };
+        if s.esp.spi == 0 {
+            return None;
+        }
+        if (self.used + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let key = (u64::from(u32::from(dst)) << 32) | u64::from(s.esp.spi);
+        let i = self.probe(key);
+        let slot = &self.slots[i];
+        if slot.key == 0 {
+            Some(Err(i))
+        } else if slot.src == u32::from(src) {
+            Some(Ok(i))
+        } else {
+            None
+        }
+    }
+
+    /// Count one packet (in a batch: see [`EspTable::flush`]).
+    #[inline]
+    pub fn add(&mut self, s: &EspSample) {
+        self.batch.push(*s);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Count the batched packets. Their slots are first read together: the loads do not depend
+    /// on each other, so the processor overlaps their cache misses instead of waiting for each
+    /// packet's in turn.
+    pub fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        while (self.used + batch.len()) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mut touched = 0u64;
+        for s in &batch {
+            if let (IpAddr::V4(_), IpAddr::V4(dst)) = (s.src, s.dst) {
+                let key = (u64::from(u32::from(dst)) << 32) | u64::from(s.esp.spi);
+                touched ^= self.slots[self.home(key)].key;
+            }
+        }
+        std::hint::black_box(touched);
+        for s in &batch {
+            self.add_one(s);
+        }
+        self.batch = batch;
+        self.batch.clear();
+    }
+
+    fn add_one(&mut self, s: &EspSample) {
+        let Some(at) = pos(s.file_index, s.frame) else {
+            return self.add_exact(s, u64::MAX);
+        };
+        match self.v4_slot(s) {
+            Some(Ok(i)) => self.slots[i].c.count(s, at),
+            Some(Err(i)) => {
+                let IpAddr::V4(src) = s.src else {
+                    unreachable!("v4_slot checked")
+                };
+                let key = (u64::from(u32::from(dst_v4(s.dst))) << 32) | u64::from(s.esp.spi);
+                self.slots[i] = Slot {
+                    key,
+                    src: u32::from(src),
+                    c: Counters::first(s, at),
+                };
+                self.used += 1;
+                self.cold_v4.insert((key, u32::from(src)), cold_of(s));
+            }
+            None => self.add_exact(s, at),
+        }
+    }
+
+    fn add_exact(&mut self, s: &EspSample, at: u64) {
+        let key = EspKey(s.src, s.dst, s.esp.spi);
+        match self.exact.get_mut(&key) {
+            Some((c, _)) => c.count(s, at),
+            None => {
+                self.exact.insert(key, (Counters::first(s, at), cold_of(s)));
+            }
+        }
+    }
+
+    /// Fold in a whole flow counted elsewhere (another input file on another core).
+    pub fn absorb(&mut self, key: EspKey, f: EspFlow) {
+        self.flush();
+        let c = Counters {
+            packets: f.packets,
+            bytes: f.bytes,
+            last: f.last.0,
+            last_pos: pos(f.last_frame.file, f.last_frame.frame).unwrap_or(u64::MAX),
+            seq_gaps: f.seq_gaps,
+            max_seq: f.max_seq,
+            last_seq: f.last_seq,
+            seq_resets: u32::try_from(f.seq_resets).unwrap_or(u32::MAX),
+        };
+        let cold = Cold {
+            udp_encap: f.udp_encap,
+            first: f.first,
+            first_frame: f.first_frame,
+        };
+        // Merging is rare (once per flow per extra input): the exact map holds merged flows,
+        // and `into_flows` folds a flow present in both halves.
+        match self.exact.get_mut(&key) {
+            Some((mine, my_cold)) => {
+                mine.absorb(&c);
+                if cold.first < my_cold.first {
+                    *my_cold = cold;
+                }
+            }
+            None => {
+                self.exact.insert(key, (c, cold));
+            }
+        }
+    }
+
+    /// The flows, in no particular order (a flow counted in both halves comes out once).
+    pub fn into_flows(mut self) -> impl Iterator<Item = (EspKey, EspFlow)> {
+        self.flush();
+        let EspTable {
+            slots,
+            mut cold_v4,
+            mut exact,
+            ..
+        } = self;
+        for s in slots.into_iter().filter(|s| s.key != 0) {
+            let key = EspKey(
+                IpAddr::V4(std::net::Ipv4Addr::from(s.src)),
+                IpAddr::V4(std::net::Ipv4Addr::from((s.key >> 32) as u32)),
+                s.key as u32,
+            );
+            let Some(cold) = cold_v4.remove(&(s.key, s.src)) else {
+                continue;
+            };
+            match exact.get_mut(&key) {
+                Some((mine, my_cold)) => {
+                    mine.absorb(&s.c);
+                    if cold.first < my_cold.first {
+                        *my_cold = cold;
+                    }
+                }
+                None => {
+                    exact.insert(key, (s.c, cold));
+                }
+            }
+        }
+        exact.into_iter().map(|(key, (c, cold))| {
+            let last_frame = if c.last_pos == u64::MAX {
+                cold.first_frame
+            } else {
+                FrameRef {
+                    file: (c.last_pos >> 48) as usize,
+                    frame: c.last_pos & ((1 << 48) - 1),
+                }
+            };
+            (
+                key,
+                EspFlow {
+                    spi: key.2,
+                    src: key.0,
+                    dst: key.1,
+                    udp_encap: cold.udp_encap,
+                    packets: c.packets,
+                    bytes: c.bytes,
+                    first: cold.first,
+                    first_frame: cold.first_frame,
+                    last: Timestamp(c.last),
+                    last_frame,
+                    max_seq: c.max_seq,
+                    last_seq: c.last_seq,
+                    seq_gaps: c.seq_gaps,
+                    seq_resets: u64::from(c.seq_resets),
+                },
+            )
+        })
+    }
+}
+
+fn dst_v4(a: IpAddr) -> std::net::Ipv4Addr {
+    match a {
+        IpAddr::V4(a) => a,
+        IpAddr::V6(_) => std::net::Ipv4Addr::UNSPECIFIED,
+    }
+}
+
+fn cold_of(s: &EspSample) -> Cold {
+    Cold {
+        udp_encap: s.esp.udp_encap,
+        first: s.time,
+        first_frame: FrameRef {
+            file: s.file_index,
+            frame: s.frame,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::EspInfo;
+
+    fn sample(src: &str, dst: &str, spi: u32, seq: u32, frame: u64) -> EspSample {
+        EspSample {
+            file_index: 0,
+            frame,
+            time: Timestamp(frame as i64 * 1000),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            esp: EspInfo {
+                spi,
+                seq,
+                udp_encap: true,
+                length: 100,
+                decrypted: None,
+            },
+        }
+    }
+
+    fn flows(t: EspTable) -> Vec<(EspKey, u64, u64, u32, u64, u64)> {
+        let mut v: Vec<_> = t
+            .into_flows()
+            .map(|(k, f)| (k, f.packets, f.bytes, f.max_seq, f.seq_gaps, f.last_frame.frame))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    }
+
+    #[test]
+    fn counts_per_flow_and_keeps_sources_apart() {
+        let mut t = EspTable::default();
+        let mut frame = 0;
+        // 3000 flows (forces growth), two packets each, the second skipping one sequence number
+        for round in 0..2u32 {
+            for i in 0..3000u32 {
+                frame += 1;
+                let dst = format!("10.0.{}.{}", i / 256, i % 256);
+                t.add(&sample("192.0.2.1", &dst, 1000 + i, 1 + 2 * round, frame));
+            }
+        }
+        // same (dst, SPI) from another source, IPv6, and SPI 0: exact path
+        t.add(&sample("192.0.2.9", "10.0.0.0", 1000, 7, 9001));
+        t.add(&sample("2001:db8::1", "2001:db8::2", 5, 1, 9002));
+        t.add(&sample("2001:db8::1", "2001:db8::2", 5, 2, 9003));
+        t.add(&sample("192.0.2.1", "10.9.9.9", 0, 1, 9004));
+        t.flush();
+        assert_eq!(t.len(), 3003);
+        let v = flows(t);
+        assert_eq!(v.len(), 3003);
+        let first = v
+            .iter()
+            .find(|x| x.0 == EspKey("192.0.2.1".parse().unwrap(), "10.0.0.0".parse().unwrap(), 1000))
+            .unwrap();
+        assert_eq!(
+            (first.1, first.2, first.3, first.4, first.5),
+            (2, 200, 3, 1, 3001)
+        );
+        let other = v
+            .iter()
+            .find(|x| x.0 == EspKey("192.0.2.9".parse().unwrap(), "10.0.0.0".parse().unwrap(), 1000))
+            .unwrap();
+        assert_eq!((other.1, other.5), (1, 9001));
+        let v6 = v.iter().find(|x| x.0 .2 == 5).unwrap();
+        assert_eq!((v6.1, v6.4, v6.5), (2, 0, 9003));
+        assert!(v.iter().any(|x| x.0 .2 == 0));
+    }
+
+    #[test]
+    fn absorb_merges_a_flow_seen_in_two_inputs() {
+        let mut a = EspTable::default();
+        a.add(&sample("192.0.2.1", "198.51.100.1", 7, 1, 1));
+        let mut b = EspTable::default();
+        let mut s = sample("192.0.2.1", "198.51.100.1", 7, 5, 4);
+        s.file_index = 1;
+        b.add(&s);
+        for (k, f) in b.into_flows() {
+            a.absorb(k, f);
+        }
+        let v: Vec<_> = a.into_flows().collect();
+        assert_eq!(v.len(), 1);
+        let f = &v[0].1;
+        assert_eq!((f.packets, f.bytes, f.max_seq), (2, 200, 5));
+        assert_eq!((f.first_frame.file, f.first_frame.frame), (0, 1));
+        assert_eq!((f.last_frame.file, f.last_frame.frame), (1, 4));
+    }
+}
