@@ -173,6 +173,10 @@ fn stdin_and_gzip_input() {
                     ike.remove("decrypted");
                     ike.remove("decryption");
                 }
+                // stdin has no place beside it to find key tables in
+                if let Some(esp) = v.get_mut("esp").and_then(|e| e.as_object_mut()) {
+                    esp.remove("decrypted");
+                }
                 v
             })
             .collect()

@@ -16,7 +16,7 @@ RIGHT6=2001:db8:2::1; RTR_R6=2001:db8:2::fe
 LEFT_NET=10.1.0.1;    RIGHT_NET=10.2.0.1
 
 CHARON=/usr/lib/ipsec/charon
-PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey sha1 sha2 hmac kdf gmp aes gcm kernel-libipsec kernel-netlink socket-default vici"
+PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey sha1 sha2 hmac xcbc cmac kdf gmp aes gcm ccm kernel-libipsec kernel-netlink socket-default vici"
 
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -53,6 +53,12 @@ scenario_defaults() {
   INITIATORS=left         # "left", "right" or "left right"
   L_CHARON_EXTRA=""; R_CHARON_EXTRA=""
   CAPTURE_FILTER=""       # default chosen from AF
+  # more tunnels: swanctl text added inside `connections { }` and inside gw's `children { }`,
+  # secrets added inside `secrets { }`, extra addresses on the gateways' eth0, and the
+  # children to initiate (conn names resolved by swanctl)
+  L_EXTRA_CONNS=""; R_EXTRA_CONNS=""; L_EXTRA_CHILDREN=""; R_EXTRA_CHILDREN=""; EXTRA_SECRETS=""
+  L_EXTRA_ADDRS=""; R_EXTRA_ADDRS=""; L_LO_ADDRS=""; R_LO_ADDRS=""
+  INITIATE_CHILDREN="net"
 }
 router_setup() { :; }     # scenario hook: iptables/tc in the router ns (use rtr)
 during() { :; }           # scenario hook: runs in background during the scenario
@@ -84,6 +90,11 @@ topology_up() {
   ip -n "$NS_R" addr add "$RIGHT_NET/32" dev lo
   ip -n "$NS_L" addr add "$LEFT4/24" dev eth0
   ip -n "$NS_R" addr add "$RIGHT4/24" dev eth0
+  local a
+  for a in $L_EXTRA_ADDRS; do ip -n "$NS_L" addr add "$a/24" dev eth0; done
+  for a in $R_EXTRA_ADDRS; do ip -n "$NS_R" addr add "$a/24" dev eth0; done
+  for a in $L_LO_ADDRS; do ip -n "$NS_L" addr add "$a/32" dev lo; done
+  for a in $R_LO_ADDRS; do ip -n "$NS_R" addr add "$a/32" dev lo; done
   ip -n "$NS_G" addr add "$RTR_L4/24" dev left0
   ip -n "$NS_G" addr add "$RTR_R4/24" dev right0
   if [ "$AF" = 6 ]; then
@@ -149,6 +160,7 @@ pick() { if [ -n "$1" ]; then printf '%s' "$1"; else printf '%s' "$2"; fi; }
 
 write_configs() {  # $1 = side (left|right), $2 = dir
   local side=$1 d=$2 me peer ver ikep espp psk rts lts raddrs extra ikerekey chrekey chlife dpdact
+  local xconns xchildren
   if [ "$AF" = 6 ]; then
     if [ "$side" = left ]; then me=$LEFT6; peer=$RIGHT6; else me=$RIGHT6; peer=$LEFT6; fi
   else
@@ -158,14 +170,14 @@ write_configs() {  # $1 = side (left|right), $2 = dir
     ver=$(pick "$L_VERSION" "$VERSION"); ikep=$(pick "$L_IKE_PROP" "$IKE_PROP")
     espp=$(pick "$L_ESP_PROP" "$ESP_PROP"); psk=$(pick "$L_PSK" "$PSK")
     lts=$LEFT_NET/32; rts=$(pick "$L_REMOTE_TS" "$RIGHT_NET/32"); raddrs=$peer
-    extra=$L_CHARON_EXTRA
+    extra=$L_CHARON_EXTRA; xconns=$L_EXTRA_CONNS; xchildren=$L_EXTRA_CHILDREN
     ikerekey=$(pick "$L_IKE_REKEY" "$IKE_REKEY"); chrekey=$(pick "$L_CHILD_REKEY" "$CHILD_REKEY")
     chlife=$(pick "$L_CHILD_LIFE" "$CHILD_LIFE"); dpdact=$(pick "$L_DPD_ACTION" "$DPD_ACTION")
   else
     ver=$(pick "$R_VERSION" "$VERSION"); ikep=$(pick "$R_IKE_PROP" "$IKE_PROP")
     espp=$(pick "$R_ESP_PROP" "$ESP_PROP"); psk=$(pick "$R_PSK" "$PSK")
     lts=$RIGHT_NET/32; rts=$(pick "$R_REMOTE_TS" "$LEFT_NET/32"); raddrs=$(pick "$R_REMOTE_ADDRS" "$peer")
-    extra=$R_CHARON_EXTRA
+    extra=$R_CHARON_EXTRA; xconns=$R_EXTRA_CONNS; xchildren=$R_EXTRA_CHILDREN
     ikerekey=$(pick "$R_IKE_REKEY" "$IKE_REKEY"); chrekey=$(pick "$R_CHILD_REKEY" "$CHILD_REKEY")
     chlife=$(pick "$R_CHILD_LIFE" "$CHILD_LIFE"); dpdact=$(pick "$R_DPD_ACTION" "$DPD_ACTION")
   fi
@@ -264,11 +276,14 @@ connections {
         dpd_action = $dpdact
         close_action = $CLOSE_ACTION
       }
+$xchildren
     }
   }
+$xconns
 }
 secrets {
   $secrets
+$EXTRA_SECRETS
 }
 EOF
 }

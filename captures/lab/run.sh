@@ -73,9 +73,12 @@ run_one() {
   sleep 0.5
 
   local start=$SECONDS side
+  local child
   for side in $INITIATORS; do
-    swan "$side" --initiate --child net --timeout $((DURATION + 2)) >"$WORK/$side/initiate.out" 2>&1 &
-    INIT_PIDS="$INIT_PIDS $!"
+    for child in $INITIATE_CHILDREN; do
+      swan "$side" --initiate --child "$child" --timeout $((DURATION + 2)) >>"$WORK/$side/initiate.out" 2>&1 &
+      INIT_PIDS="$INIT_PIDS $!"
+    done
   done
   during &
   DURING_PID=$!
@@ -104,9 +107,10 @@ run_one() {
   cp "$WORK/right/charon.log" "$OUT/$SCENARIO.right.log"
   local verified=false vlog="$OUT/$SCENARIO.$VERIFY_SIDE.log"
   if grep -qP -- "$VERIFY_RE" "$vlog"; then verified=true; fi
-  rm -f "$OUT/$SCENARIO.ikev2_decryption_table"
-  python3 "$LAB/keytable.py" "$OUT/$SCENARIO.left.log" > "$WORK/keytable" 2>"$WORK/keytable.err" \
-    && [ -s "$WORK/keytable" ] && cp "$WORK/keytable" "$OUT/$SCENARIO.ikev2_decryption_table"
+  # Wireshark key tables (ikev2/ikev1 tables, esp_sa) from the initiator's log, and
+  # tshark's decrypted decode with them (when tshark and ../shared/oracle are there)
+  python3 "$LAB/keytable.py" "$OUT/$SCENARIO.left.log" "$OUT/$SCENARIO" 2>"$WORK/keytable.err" \
+    && command -v tshark >/dev/null && python3 "$LAB/decrypted_truth.py" "$SCENARIO"
   trim_log "$OUT/$SCENARIO.left.log"
   trim_log "$OUT/$SCENARIO.right.log"
   local linit lresp

@@ -296,7 +296,9 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&
         .max_by_key(|&&s| model.sas[s].last)
         .expect("non-empty")];
     let last_up = matches!(last.state, SaState::Established | SaState::Midstream);
-    let failing = findings.iter().any(|f| f.is_failure());
+    // Warnings (selector overlap, inconsistent proposals, lost liveness checks) leave a tunnel
+    // that is up standing; only an error makes it failed.
+    let failing = findings.iter().any(|f| f.severity == Severity::Error);
     match (ever_up, last_up, failing) {
         (_, true, false) => "up",
         (_, true, true) => {

@@ -144,7 +144,7 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             let mut line = format!("decrypted {ok} of {enc} encrypted IKE messages");
             if bad > 0 {
                 line.push_str(&format!(
-                    "; {bad} failed the integrity check (the key does not match those SAs)"
+                    "; {bad} did not open with the key (integrity check failed, or for IKEv1 no valid payload chain): the key does not match those messages"
                 ));
             }
             out.push_str(&wrap_labeled("keys      ", &line, 2));

@@ -153,7 +153,11 @@ pub fn inner_flows(
         .filter(|(k, _)| t.peers.contains(&k.0) && t.peers.contains(&k.1))
         .map(|(k, (p, b))| (k.0, k.1, k.2, k.3, *p, *b))
         .collect();
-    v.sort_by(|a, b| b.4.cmp(&a.4).then(a.3.cmp(&b.3)));
+    v.sort_by(|a, b| {
+        b.4.cmp(&a.4)
+            .then(a.3.cmp(&b.3))
+            .then((a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
+    });
     v
 }
 

@@ -208,8 +208,18 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         .flat_map(|(_, e)| e.requests.iter())
         .flat_map(|m| notifies_of(ctx.ike(m)))
         .collect();
-    let certain =
-        notes.contains(&notify::AUTHENTICATION_FAILED) || notes.contains(&notify::INVALID_HASH_INFORMATION);
+    // With a key: the key that opens the initiator's message 5 does not open the responder's
+    // answers, so the two ends derived different SKEYID_e from one Diffie-Hellman exchange and
+    // one pair of nonces: their pre-shared keys differ (RFC 2409 section 5.4).
+    let opened = |m: &crate::reconstruct::MsgRef| ctx.ike(m).decrypted.is_some();
+    let key_split = p1.requests.iter().any(|m| ctx.ike(m).encrypted && opened(m))
+        && infos
+            .iter()
+            .flat_map(|(_, e)| e.requests.iter())
+            .any(|m| ctx.ike(m).decryption.as_deref() == Some("wrong_key"));
+    let certain = key_split
+        || notes.contains(&notify::AUTHENTICATION_FAILED)
+        || notes.contains(&notify::INVALID_HASH_INFORMATION);
     let mut f = Finding::new(
         FindingKind::AuthFailure,
         ctx.tunnel_id(sa),
@@ -233,7 +243,10 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     for (_, e) in infos.iter().take(4) {
         let m = &e.requests[0];
         let n = notifies_of(ctx.ike(m));
-        let what = if n.is_empty() {
+        let what = if n.is_empty() && ctx.ike(m).decryption.as_deref() == Some("wrong_key") {
+            "encrypted Informational that the initiator's key does not open (the responder derived another key)"
+                .to_string()
+        } else if n.is_empty() {
             "encrypted Informational (the responder could not read message 5)".to_string()
         } else {
             format!("Informational {}", notify_list(&n))
@@ -250,7 +263,13 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         sa.responder,
         p1.request_retransmits(),
         infos.len(),
-        if certain { "" } else { ": pre-shared key mismatch is the usual cause" }
+        if key_split {
+            ": the initiator's key opens its own message 5 but not the responder's answers, so the two ends derived different keys: the pre-shared keys differ"
+        } else if certain {
+            ""
+        } else {
+            ": pre-shared key mismatch is the usual cause"
+        }
     );
     f.fix = Some(fixes::AUTH.to_string());
     ctx.explained.insert((sa.id, pi));

@@ -291,11 +291,10 @@ fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
     for &c in &t.children {
         let ch = &model.children[c];
         let sa = &model.sas[ch.ike_sa];
-        let is_rekey = matches!(
-            ch.kind,
-            ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa | ExchangeKind::NewChild
-        ) || (ch.kind == ExchangeKind::QuickMode
-            && sa.exchanges_of(ExchangeKind::QuickMode).next().map(|(i, _)| i) != Some(ch.exchange));
+        // A decrypted CREATE_CHILD_SA without N(REKEY_SA) adds a CHILD SA: not a rekey.
+        let is_rekey = matches!(ch.kind, ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa)
+            || (ch.kind == ExchangeKind::QuickMode
+                && sa.exchanges_of(ExchangeKind::QuickMode).next().map(|(i, _)| i) != Some(ch.exchange));
         if is_rekey {
             child.push((ch.time, ch.at));
         }

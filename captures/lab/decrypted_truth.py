@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""tshark's decrypted decode of the project's captures, for tests/decrypt_truth.rs.
+
+Usage: decrypted_truth.py [SCENARIO ...]      (default: every capture with key tables)
+Needs tshark and ../shared/oracle/tshark_truth.py (beside the project). For each
+captures/<scenario>.pcap with key tables beside it (written by keytable.py) it writes
+captures/truth/<scenario>.pcap.truth.decrypted.json in the oracle's format
+"ikescope-tshark-truth/1", made by the oracle's own code with two adjustments, stated in
+the file's "notes":
+  - IKEv1: tshark puts a decrypted IKEv1 body under "isakmp.enc.data" (IKEv2's under
+    "isakmp.enc.contained", the only one the oracle reads); both are read here.
+  - key table rows whose algorithm Wireshark 4.0 cannot use (ESP AES-CCM, AES-XCBC in IKEv2
+    and ESP) are not passed to tshark, so those records carry no "decrypted" object.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+LAB = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.dirname(LAB)
+ORACLE = os.path.join(OUT, "..", "..", "shared", "oracle", "tshark_truth.py")
+TABLES = ("ikev1_decryption_table", "ikev2_decryption_table", "esp_sa")
+WIRESHARK_ESP = ("AES-CBC [RFC3602]", "TripleDES-CBC [RFC2451]", "AES-CTR [RFC3686]",
+                 "AES-GCM with 8 octet ICV [RFC4106]", "AES-GCM with 12 octet ICV [RFC4106]",
+                 "AES-GCM with 16 octet ICV [RFC4106]", "NULL")
+WIRESHARK_AUTH = ("HMAC-SHA-1-96 [RFC2404]", "HMAC-SHA-256-128 [RFC4868]", "HMAC-SHA-384-192 [RFC4868]",
+                  "HMAC-SHA-512-256 [RFC4868]", "HMAC-MD5-96 [RFC2403]", "NULL")
+NOTES = ("made by captures/lab/decrypted_truth.py with the oracle's tshark_truth.py; IKEv1 "
+         "decrypted bodies read from isakmp.enc.data; esp_sa rows with algorithms Wireshark 4.0 "
+         "lacks (ESP AES-CCM, AES-XCBC) not given to tshark")
+
+
+def load_oracle():
+    spec = importlib.util.spec_from_file_location("tshark_truth", ORACLE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    def decrypted_chain(isakmp):
+        for k, v in mod.walk(isakmp):
+            if k in ("isakmp.enc.contained", "isakmp.enc.data") and mod.is_pairs(v):
+                return mod.payload_list(v)
+        return None
+
+    mod.decrypted_chain = decrypted_chain
+    return mod
+
+
+def ikev2_row_ok(line):
+    return "XCBC" not in line
+
+
+def esp_row_ok(line):
+    cols = [c.strip().strip('"') for c in line.split('","')]
+    return len(cols) >= 8 and cols[4] in WIRESHARK_ESP and cols[6] in WIRESHARK_AUTH
+
+
+def main(names):
+    if not os.path.isfile(ORACLE):
+        sys.exit("decrypted_truth: %s is missing" % ORACLE)
+    oracle = load_oracle()
+    if not names:
+        names = sorted(f[:-5] for f in os.listdir(OUT) if f.endswith(".pcap")
+                       and any(os.path.exists(os.path.join(OUT, f[:-5] + "." + t)) for t in TABLES))
+    os.makedirs(os.path.join(OUT, "truth"), exist_ok=True)
+    for name in names:
+        keys = tempfile.mkdtemp(prefix="ikescope-truth-")
+        try:
+            for t in TABLES:
+                src = os.path.join(OUT, name + "." + t)
+                if not os.path.exists(src):
+                    continue
+                lines = [l for l in open(src).read().splitlines() if l.strip()]
+                if t == "esp_sa":
+                    lines = [l for l in lines if esp_row_ok(l)]
+                elif t == "ikev2_decryption_table":
+                    lines = [l for l in lines if ikev2_row_ok(l)]
+                if lines:
+                    with open(os.path.join(keys, t), "w") as f:
+                        f.write("\n".join(lines) + "\n")
+            cap = os.path.join(OUT, name + ".pcap")
+            t = oracle.truth(cap, keys)
+            t["notes"] = NOTES
+            out = os.path.join(OUT, "truth", name + ".pcap.truth.decrypted.json")
+            with open(out, "w") as f:
+                f.write(json.dumps(t, indent=1) + "\n")
+            dec = sum(1 for r in t["records"] if (r.get("ike") or r.get("esp") or {}).get("decrypted"))
+            print("%s: %d records, %d decrypted by tshark" % (out, len(t["records"]), dec), file=sys.stderr)
+        finally:
+            shutil.rmtree(keys)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
