@@ -283,3 +283,61 @@ fn answers_lost_on_the_return_path_are_told_apart() {
     assert!(n[0].summary.contains("lost on the way back"), "{}", n[0].summary);
     assert_eq!(n[0].phase, Some("phase1"));
 }
+
+#[test]
+fn overlap_is_reported_once_however_often_the_tunnels_are_rebuilt() {
+    let mut r = Vec::new();
+    // Two tunnels through 192.0.2.1, each set up five times with the same selectors, among
+    // 2,000 tunnels with disjoint selectors.
+    for round in 0..5u8 {
+        let base = u64::from(round) * 100_000;
+        tunnel(
+            &mut r,
+            base + 1,
+            "192.0.2.1",
+            "198.51.100.1",
+            10 + round * 2,
+            ("10.1.0.0", "10.1.0.255"),
+            ("10.2.0.0", "10.2.255.255"),
+        );
+        tunnel(
+            &mut r,
+            base + 10,
+            "192.0.2.1",
+            "203.0.113.1",
+            11 + round * 2,
+            ("10.1.0.0", "10.1.0.255"),
+            ("10.2.5.0", "10.2.5.255"),
+        );
+    }
+    for i in 0..2000u64 {
+        let peer = format!("198.18.{}.{}", i / 250, i % 250 + 1);
+        let far = (format!("172.16.{}.0", i / 8), format!("172.16.{}.255", i / 8));
+        let near = (format!("10.9.{}.0", i % 250), format!("10.9.{}.255", i % 250));
+        let mut t = Vec::new();
+        tunnel(
+            &mut t,
+            1_000_000 + i * 10,
+            "192.0.2.1",
+            &peer,
+            200,
+            (&near.0, &near.1),
+            (&far.0, &far.1),
+        );
+        // distinct SPIs per tunnel
+        for rec in &mut t {
+            if let Some(ike) = rec.ike.as_deref_mut() {
+                ike.spi_i.0[..8].copy_from_slice(&(i + 1000).to_be_bytes());
+            }
+        }
+        r.extend(t);
+    }
+    let f = findings(r);
+    let o: Vec<_> = f.iter().filter(|f| f.kind.as_str() == "ts_overlap").collect();
+    assert_eq!(
+        o.len(),
+        1,
+        "{:#?}",
+        o.iter().map(|f| &f.summary).collect::<Vec<_>>()
+    );
+}

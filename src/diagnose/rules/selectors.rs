@@ -36,6 +36,9 @@ type Oriented = (usize, Range, Range, IpAddr);
 /// One distinct IKE offer (normalised transforms) and its first request.
 type Offer = (Vec<String>, MsgRef);
 
+/// ts_overlap findings reported per gateway at most (the rest repeat the same lesson).
+const MAX_OVERLAPS_PER_GATEWAY: usize = 100;
+
 /// Run the rules.
 pub fn run(ctx: &mut Ctx<'_>) {
     let pairs = agreed_pairs(ctx);
@@ -176,9 +179,28 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
             .or_default()
             .push((i, p.resp_side, p.init_side, p.initiator));
     }
-    for (gw, list) in by_gateway {
-        for (x, a) in list.iter().enumerate() {
+    for (gw, mut list) in by_gateway {
+        // One entry per distinct (tunnel, selectors): every CHILD SA rekey repeats them.
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|o| seen.insert((pairs[o.0].tunnel, o.1, o.2, o.3)));
+        // Sorted by the gateway-side range's start, the ranges that can overlap `a` follow it
+        // until one starts past its end: a sweep, not every pair.
+        list.sort_by_key(|o| (o.1 .0, o.1 .1));
+        let mut reported = 0;
+        'sweep: for (x, a) in list.iter().enumerate() {
             for b in &list[x + 1..] {
+                if b.1 .0 > a.1 .1 {
+                    break;
+                }
+                if reported >= MAX_OVERLAPS_PER_GATEWAY {
+                    break 'sweep;
+                }
+                // The finding goes to the earlier tunnel (the order the report lists them in).
+                let (a, b) = if pairs[a.0].tunnel <= pairs[b.0].tunnel {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
                 let (pa, pb) = (&pairs[a.0], &pairs[b.0]);
                 // Identical selectors through two tunnels are a redundant (active/standby) pair.
                 let identical = a.1 == b.1 && a.2 == b.2;
@@ -215,6 +237,7 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                     fixes::TS
                 ));
                 ctx.add(f);
+                reported += 1;
             }
         }
     }
