@@ -96,6 +96,10 @@ pub struct Collected {
     pub problems: Vec<ProblemReport>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission).
     seen_digests: rustc_hash::FxHashSet<u64>,
+    /// Answered liveness checks being folded (see [`super::liveness`]).
+    liveness: super::liveness::LivenessFold,
+    /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
+    pub liveness_folded: rustc_hash::FxHashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
 }
 
 /// One malformed-packet report.
@@ -131,9 +135,22 @@ impl Collected {
 }
 
 impl Collected {
+    /// End of input: the liveness checks still held back join the IKE messages, and the folded
+    /// counts are final. Idempotent; [`Collected::merge`] and the model builder call it.
+    pub fn finish(&mut self) {
+        for (k, n) in self.liveness.finish(&mut self.ike) {
+            *self.liveness_folded.entry(k).or_default() += n;
+        }
+    }
+
     /// Fold the collection of another input (processed separately, e.g. on another core) into
     /// this one. Records keep their file index; ESP flows seen in both are summed.
-    pub fn merge(&mut self, other: Collected) {
+    pub fn merge(&mut self, mut other: Collected) {
+        self.finish();
+        other.finish();
+        for (k, n) in std::mem::take(&mut other.liveness_folded) {
+            *self.liveness_folded.entry(k).or_default() += n;
+        }
         for (i, s) in other.stats.into_iter().enumerate() {
             if s != InputStats::default() {
                 self.stats[i] = s;
@@ -192,14 +209,21 @@ impl RecordSink for Collected {
         match record.kind {
             Kind::Ike if record.ike.is_some() => {
                 let mut record = record;
+                let liveness = super::liveness::is_liveness(&record);
+                let mut repeat = false;
                 if let Some(ike) = record.ike.as_deref_mut() {
                     // A bitwise repeat (retransmission) keeps only what reconstruction reads of
                     // it; its payload details are those of the first copy, which is kept whole.
                     if !self.seen_digests.insert(ike.digest) {
+                        repeat = true;
                         ike.slim();
                     }
                 }
-                self.ike.push(record)
+                if liveness {
+                    self.liveness.offer(record, repeat, &mut self.ike);
+                } else {
+                    self.ike.push(record)
+                }
             }
             Kind::Ike => {
                 if let Some(m) = self.undecodable_ike.get_mut(record.file_index) {

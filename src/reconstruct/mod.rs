@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod esp_table;
 pub mod exchanges;
+pub mod liveness;
 pub mod sas;
 pub mod tunnels;
 

@@ -5,6 +5,7 @@ use super::exchanges::{
     auth_response, classify_v2, notifies_of, notify, payload, Exchange, ExchangeKind, MsgRef,
 };
 use crate::record::{Record, Spi8, Timestamp};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -79,6 +80,9 @@ pub struct IkeSa {
     pub rekey_of: Option<usize>,
     /// Indices of all IKE messages of this SA.
     pub messages: Vec<usize>,
+    /// Answered liveness checks not kept as messages (see `reconstruct::liveness`): the first
+    /// and the latest answered check of the SA are among `exchanges`, these were between them.
+    pub liveness_folded: u64,
 }
 
 impl IkeSa {
@@ -113,6 +117,9 @@ fn msg_ref(r: &Record, index: usize, retransmit: bool) -> MsgRef {
 pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: usize) -> Vec<IkeSa> {
     let mut sas: Vec<IkeSa> = Vec::new();
     let mut by_key: HashMap<(u8, Spi8), usize> = HashMap::new();
+    // (SA, message ID, exchange type, requester) → latest exchange: finding the exchange a
+    // message belongs to stays O(1) however many exchanges an SA has (years of DPD).
+    let mut latest: FxHashMap<ExchangeKey, usize> = FxHashMap::default();
     for &i in order {
         let r = &records[i];
         let Some(ike) = r.ike.as_deref() else { continue };
@@ -145,6 +152,7 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
                 established: None,
                 rekey_of: None,
                 messages: Vec::new(),
+                liveness_folded: 0,
             });
             sas.len() - 1
         });
@@ -155,9 +163,9 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
         }
         sa.messages.push(i);
         if version == 2 {
-            place_v2(sa, records, i);
+            place_v2(sa, sa_index, &mut latest, records, i);
         } else {
-            place_v1(sa, records, i);
+            place_v1(sa, sa_index, &mut latest, records, i);
         }
     }
     for sa in &mut sas {
@@ -170,7 +178,16 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
     sas
 }
 
-fn place_v2(sa: &mut IkeSa, records: &[Record], i: usize) {
+/// (SA index, message ID, exchange type, requester; `None` for IKEv1, matched without it).
+type ExchangeKey = (usize, u32, u8, Option<IpAddr>);
+
+fn place_v2(
+    sa: &mut IkeSa,
+    sa_index: usize,
+    latest: &mut FxHashMap<ExchangeKey, usize>,
+    records: &[Record],
+    i: usize,
+) {
     let r = &records[i];
     let ike = r.ike.as_deref().expect("ike record");
     let requester_is_orig_init = if ike.response {
@@ -184,9 +201,8 @@ fn place_v2(sa: &mut IkeSa, records: &[Record], i: usize) {
         (sa.responder, sa.initiator)
     };
     // The latest exchange with the same message id, type and requester.
-    let pos = sa.exchanges.iter().rposition(|e| {
-        e.message_id == ike.message_id && e.exchange_type == ike.exchange && e.requester == requester
-    });
+    let key = (sa_index, ike.message_id, ike.exchange, Some(requester));
+    let pos = latest.get(&key).copied();
     if !ike.response {
         if let Some(p) = pos {
             let e = &sa.exchanges[p];
@@ -205,6 +221,7 @@ fn place_v2(sa: &mut IkeSa, records: &[Record], i: usize) {
             Exchange::new(classify_v2(r), ike.exchange, ike.message_id, requester, responder)
                 .with_request(msg_ref(r, i, false)),
         );
+        latest.insert(key, sa.exchanges.len() - 1);
     } else {
         let p = match pos {
             Some(p) => p,
@@ -216,6 +233,7 @@ fn place_v2(sa: &mut IkeSa, records: &[Record], i: usize) {
                     requester,
                     responder,
                 ));
+                latest.insert(key, sa.exchanges.len() - 1);
                 sa.exchanges.len() - 1
             }
         };
@@ -244,7 +262,13 @@ fn v1_kind(exchange: u8) -> ExchangeKind {
     }
 }
 
-fn place_v1(sa: &mut IkeSa, records: &[Record], i: usize) {
+fn place_v1(
+    sa: &mut IkeSa,
+    sa_index: usize,
+    latest: &mut FxHashMap<ExchangeKey, usize>,
+    records: &[Record],
+    i: usize,
+) {
     let r = &records[i];
     let ike = r.ike.as_deref().expect("ike record");
     let kind = v1_kind(ike.exchange);
@@ -256,10 +280,8 @@ fn place_v1(sa: &mut IkeSa, records: &[Record], i: usize) {
         );
         return;
     }
-    let pos = sa
-        .exchanges
-        .iter()
-        .rposition(|e| e.message_id == ike.message_id && e.exchange_type == ike.exchange);
+    let key = (sa_index, ike.message_id, ike.exchange, None);
+    let pos = latest.get(&key).copied();
     let p = match pos {
         Some(p) => p,
         None => {
@@ -282,6 +304,7 @@ fn place_v1(sa: &mut IkeSa, records: &[Record], i: usize) {
                 requester,
                 responder,
             ));
+            latest.insert(key, sa.exchanges.len() - 1);
             sa.exchanges.len() - 1
         }
     };

@@ -75,6 +75,7 @@ fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
 impl Model {
     /// Build the model from collected data.
     pub fn build(mut data: Collected) -> Model {
+        data.finish();
         // IKE messages in time order (stable: file order, then frame order, for ties).
         let mut order: Vec<usize> = (0..data.ike.len()).collect();
         order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
@@ -102,7 +103,14 @@ impl Model {
         let mut tunnels = Vec::new();
         let mut sas: Vec<IkeSa> = Vec::new();
         for (index, ((a, b), msgs)) in tunnel_of.into_iter().enumerate() {
-            let tunnel_sas = build_sas(&data.ike, &msgs, index, sas.len());
+            let mut tunnel_sas = build_sas(&data.ike, &msgs, index, sas.len());
+            for sa in &mut tunnel_sas {
+                sa.liveness_folded = data
+                    .liveness_folded
+                    .get(&(sa.spi_i, sa.spi_r))
+                    .copied()
+                    .unwrap_or(0);
+            }
             let mut t = Tunnel {
                 index,
                 id: format!("{a}-{b}"),

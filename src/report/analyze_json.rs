@@ -71,6 +71,8 @@ struct SaJson<'a> {
     first: Timestamp,
     initiator: IpAddr,
     last: Timestamp,
+    /// Answered liveness checks counted but not listed in `exchanges`.
+    liveness_folded: u64,
     rekey_of: Option<Spi8>,
     responder: IpAddr,
     spi_i: Spi8,
@@ -94,6 +96,7 @@ fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
         first: sa.first,
         initiator: sa.initiator,
         last: sa.last,
+        liveness_folded: sa.liveness_folded,
         rekey_of: sa.rekey_of.map(|p| model.sas[p].spi_i),
         responder: sa.responder,
         spi_i: sa.spi_i,

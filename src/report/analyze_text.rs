@@ -134,6 +134,13 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
         let _ = writeln!(out, "  reached   {}", state_line(model, t));
+        let folded: u64 = t.sas.iter().map(|&s| model.sas[s].liveness_folded).sum();
+        if folded > 0 {
+            let _ = writeln!(
+                out,
+                "  liveness  {folded} more answered liveness checks (counted, not listed as exchanges)"
+            );
+        }
         let msgs = t
             .sas
             .iter()

@@ -1,0 +1,113 @@
+//! A tunnel that stays up for weeks: 100,000 answered liveness checks (DPD every 10 s), then a
+//! check that goes unanswered. Memory must follow the live state, not the capture: the answered
+//! checks are counted, not kept; the model still knows the SA was alive until the last answer,
+//! and the unanswered check is still the evidence it was.
+
+use ikescope::pipeline::RecordSink;
+use ikescope::reconstruct::{Collected, ExchangeKind, Model};
+use ikescope::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
+use std::net::IpAddr;
+
+const GW: &str = "192.0.2.1";
+const PEER: &str = "198.51.100.1";
+const CHECKS: u32 = 100_000;
+
+/// One IKEv2 message of the SA (SPIs fixed), `secs` after the start.
+fn msg(
+    frame: u64,
+    secs: i64,
+    from_initiator: bool,
+    exchange: u8,
+    mid: u32,
+    response: bool,
+    inner: u8,
+) -> Record {
+    let (src, dst) = if from_initiator { (GW, PEER) } else { (PEER, GW) };
+    let info = IkeInfo {
+        version: 2,
+        exchange,
+        initiator: from_initiator,
+        response,
+        encrypted: exchange != 34,
+        spi_i: Spi8([1; 8]),
+        spi_r: Spi8(if exchange == 34 && !response {
+            [0; 8]
+        } else {
+            [2; 8]
+        }),
+        message_id: mid,
+        length: 80,
+        payloads: vec![if exchange == 34 { 33 } else { 46 }],
+        sk_inner_first: (exchange != 34).then_some(inner),
+        digest: frame,
+        ..IkeInfo::default()
+    };
+    Record {
+        file_index: 0,
+        frame,
+        time: Timestamp(secs * 1_000_000_000 + frame as i64),
+        src: src.parse::<IpAddr>().unwrap(),
+        dst: dst.parse::<IpAddr>().unwrap(),
+        sport: Some(4500),
+        dport: Some(4500),
+        kind: Kind::Ike,
+        truncated: false,
+        ip_fragment_frames: None,
+        ip_length: 108,
+        non_esp_marker: true,
+        ike: Some(Box::new(info)),
+        esp: None,
+        icmp: None,
+        problems: Vec::new(),
+    }
+}
+
+#[test]
+fn weeks_of_dpd_are_counted_not_kept() {
+    let mut c = Collected::new(vec!["long".into()]);
+    let mut frame = 0;
+    let next = |f: &mut u64| {
+        *f += 1;
+        *f
+    };
+    c.record(msg(next(&mut frame), 0, true, 34, 0, false, 0));
+    c.record(msg(next(&mut frame), 0, false, 34, 0, true, 0));
+    c.record(msg(next(&mut frame), 0, true, 35, 1, false, 35)); // IDi first
+    c.record(msg(next(&mut frame), 0, false, 35, 1, true, 36)); // IDr first: up
+                                                                // DPD from the initiator every 10 s, answered at once.
+    for i in 0..CHECKS {
+        let t = 10 + 10 * i64::from(i);
+        let mid = 2 + i;
+        c.record(msg(next(&mut frame), t, true, 37, mid, false, 0));
+        c.record(msg(next(&mut frame), t, false, 37, mid, true, 0));
+    }
+    // Then the peer goes silent: one check sent five times.
+    let t0 = 10 + 10 * i64::from(CHECKS);
+    let last_mid = 2 + CHECKS;
+    for k in 0..5 {
+        let mut r = msg(next(&mut frame), t0 + k, true, 37, last_mid, false, 0);
+        r.ike.as_deref_mut().unwrap().digest = 999_999_999; // bitwise retransmissions
+        c.record(r);
+    }
+    let model = Model::build(c);
+    // Kept: 4 setup messages, the first and latest answered pairs, 5 copies of the last check.
+    assert_eq!(model.data.ike.len(), 4 + 4 + 5);
+    assert_eq!(model.sas.len(), 1);
+    let sa = &model.sas[0];
+    assert_eq!(sa.liveness_folded, u64::from(CHECKS) - 2);
+    let live: Vec<_> = sa
+        .exchanges
+        .iter()
+        .filter(|e| e.kind == ExchangeKind::Liveness)
+        .collect();
+    assert_eq!(live.len(), 3);
+    assert!(!live[1].unanswered(), "the latest answered check is kept");
+    assert_eq!(live[1].message_id, 2 + CHECKS - 1);
+    assert!(live[2].unanswered() && live[2].requests.len() == 5);
+    let findings = ikescope::diagnose::diagnose(&model);
+    let lost: Vec<_> = findings
+        .iter()
+        .filter(|f| f.kind.as_str() == "no_response")
+        .collect();
+    assert_eq!(lost.len(), 1, "{findings:#?}");
+}
