@@ -27,6 +27,9 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
                     return (data, false);
                 }
             };
+            if let Some(k) = &keys {
+                data.hints = k.hints.clone();
+            }
             let bar = progress.bar();
             match process_file(path, i, &opts.ingest, keys, bar, &mut data) {
                 Ok(stats) => {

@@ -81,7 +81,7 @@ pub fn keys_for(
             }
         }
     }
-    Ok((!store.is_empty()).then(|| Arc::new(store)))
+    Ok((!store.is_empty() || !store.hints.is_empty()).then(|| Arc::new(store)))
 }
 
 /// One ESP packet reduced to what flow accounting needs.

@@ -297,3 +297,75 @@ fn connections_offering_different_ike_proposals_are_flagged() {
         .iter()
         .any(|f| f["kind"] == "proposal_inconsistent"));
 }
+
+/// `analyze --keys RESPONDER.log`: the refusing end's daemon log supplies the half of the
+/// negotiation the wire does not carry (its configured proposals or selectors, and every clause
+/// that differs), on the project's captures and on the shared ones.
+#[test]
+fn the_refusing_ends_log_names_its_configuration() {
+    let finding = |dir: &str, name: &str, kind: &str| -> serde_json::Value {
+        let cap = format!("{}/{dir}/{name}.pcap", env!("CARGO_MANIFEST_DIR"));
+        let log = format!("{}/{dir}/{name}.right.log", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&log).exists(), "{log} is missing");
+        let out = bin()
+            .args([
+                "analyze",
+                "--format",
+                "json",
+                "-q",
+                "--no-auto-keys",
+                "--keys",
+                &log,
+                &cap,
+            ])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .unwrap_or_else(|| panic!("{name}: no {kind} finding"))
+            .clone()
+    };
+    let f = finding("captures", "ikev2_p2_proposal_mismatch", "proposal_mismatch");
+    assert_eq!(f["confidence"], "certain");
+    assert_eq!(f["details"]["offered"], serde_json::json!(["aes128-sha256"]));
+    assert_eq!(
+        f["details"]["refuser_configured"],
+        serde_json::json!(["aes256gcm16"])
+    );
+    assert_eq!(
+        f["details"]["disagree_on"],
+        serde_json::json!(["encryption algorithm", "integrity algorithm"])
+    );
+    let f = finding(
+        "../shared/captures",
+        "ikev1_p1_proposal_mismatch",
+        "proposal_mismatch",
+    );
+    assert_eq!(f["phase"], "phase1");
+    // its log: "configured proposals: IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"
+    assert_eq!(
+        f["details"]["refuser_configured"],
+        serde_json::json!(["3des-md5-modp1024"])
+    );
+    assert_eq!(
+        f["details"]["disagree_on"],
+        serde_json::json!(["encryption algorithm", "integrity algorithm", "PRF", "DH group"])
+    );
+    let f = finding("captures", "ikev2_ts_mismatch", "ts_mismatch");
+    assert_eq!(
+        f["details"]["refuser_remote_selectors"],
+        serde_json::json!(["10.9.9.0/24"])
+    );
+    assert_eq!(
+        f["details"]["refuser_local_selectors"],
+        serde_json::json!(["10.2.0.1/32"])
+    );
+    assert!(f["summary"]
+        .as_str()
+        .unwrap()
+        .contains("ikev2_ts_mismatch.right.log:304"));
+}

@@ -4,6 +4,7 @@
 
 pub mod finding;
 pub mod fixes;
+pub mod logged;
 pub mod rules;
 
 pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};

@@ -6,6 +6,7 @@
 
 mod alg;
 mod charon;
+pub mod hints;
 mod tables;
 
 pub use alg::{EncAlg, HashAlg, IntegAlg};
@@ -189,6 +190,8 @@ pub struct KeyStore {
     pub esp: Vec<EspSa>,
     /// The files loaded and their detected formats.
     pub files: Vec<(PathBuf, KeyFileFormat)>,
+    /// Refusals the daemon logs explain (the refusing end's own configuration).
+    pub hints: Vec<hints::ConfigHint>,
 }
 
 /// Wireshark's own names for its key tables.
@@ -229,6 +232,7 @@ impl KeyStore {
                 self.ikev2.extend(parsed.ikev2);
                 self.ikev1.extend(parsed.ikev1);
                 self.esp.extend(parsed.esp);
+                self.hints.extend(hints::parse(path, text));
             }
         }
         self.files.push((path.to_path_buf(), format));

@@ -96,6 +96,8 @@ pub struct Collected {
     pub problems: Vec<ProblemReport>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission).
     seen_digests: rustc_hash::FxHashSet<u64>,
+    /// Refusals explained by daemon logs given as keys (the refusing end's configuration).
+    pub hints: Vec<crate::keys::hints::ConfigHint>,
     /// Answered liveness checks being folded (see [`super::liveness`]).
     liveness: super::liveness::LivenessFold,
     /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
@@ -148,6 +150,11 @@ impl Collected {
     pub fn merge(&mut self, mut other: Collected) {
         self.finish();
         other.finish();
+        for h in std::mem::take(&mut other.hints) {
+            if !self.hints.contains(&h) {
+                self.hints.push(h);
+            }
+        }
         for (k, n) in std::mem::take(&mut other.liveness_folded) {
             *self.liveness_folded.entry(k).or_default() += n;
         }

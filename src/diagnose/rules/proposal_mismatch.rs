@@ -11,7 +11,8 @@
 //! - IKEv1 phase 2: Main Mode completes, Quick Mode message 1 gets no QM2 and the responder sends
 //!   an Informational instead (encrypted: likely; clear N(14): certain).
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
 use crate::report::notify_list;
@@ -59,8 +60,54 @@ fn finish(ctx: &Ctx<'_>, f: &mut Finding, t: &Tunnel, sa: &IkeSa, offered: Vec<S
         f.summary
             .push_str(&format!("; {} proposes {}", sa.responder, wanted.join(", ")));
     }
+    logged_configuration(ctx, f, sa.responder, &offered, protocol_ike);
     f.detail("offered", offered);
     f.detail("responder_proposes", wanted);
+}
+
+/// The refusing end's own configuration, from its daemon log given with `--keys`: what it is
+/// configured for and which transform type found nothing acceptable. A log refusal that names
+/// this very offer makes the finding certain.
+fn logged_configuration(
+    ctx: &Ctx<'_>,
+    f: &mut Finding,
+    refuser: std::net::IpAddr,
+    offered: &[String],
+    ike: bool,
+) {
+    let Some((hint, by_offer)) = logged::proposal_refusal(ctx, offered, ike) else {
+        return;
+    };
+    let ConfigHint::ProposalRefused {
+        protocol,
+        configured,
+        missing,
+        disagree,
+        source,
+        ..
+    } = hint
+    else {
+        return;
+    };
+    // Every clause that differs; charon's own "no acceptable X" when the comparison cannot be
+    // made (an algorithm this table does not know).
+    let missing = if disagree.is_empty() { missing } else { disagree };
+    f.summary.push_str(&format!(
+        "; {refuser}'s log ({}) shows it configured for {protocol} {}{}",
+        logged::source_text(source),
+        configured.join(", "),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!(": the ends disagree on the {}", missing.join(" and "))
+        }
+    ));
+    f.detail("refuser_configured", configured);
+    f.detail("disagree_on", missing);
+    f.detail("refuser_log", logged::source_text(source));
+    if by_offer {
+        f.confidence = Confidence::Certain;
+    }
 }
 
 /// Run the rule.
@@ -455,6 +502,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         if !offered.is_empty() {
             f.detail("offered", &offered);
         }
+        logged_configuration(ctx, &mut f, e.responder, &offered, false);
         f.fix = Some(if certain {
             fixes::IPSEC_CRYPTO.to_string()
         } else {

@@ -5,7 +5,8 @@
 //! N(INVALID-ID-INFORMATION) after phase 1 completed (clear or decrypted). Without keys the
 //! IKEv2 case looks like a phase-2 proposal refusal and is reported there as likely.
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{notifies_of, notify};
 use crate::reconstruct::{ExchangeKind, SaState};
 use crate::report::{notify_list, selectors};
@@ -106,6 +107,23 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     format!("; {ini} proposed {}", offered.join(" "))
                 }
             );
+            if let Some(ConfigHint::SelectorsRefused {
+                local,
+                remote,
+                source,
+                ..
+            }) = logged::selector_refusal(ctx, &offered)
+            {
+                f.summary.push_str(&format!(
+                    "; {resp}'s log ({}) shows it configured for local {} and remote {}",
+                    logged::source_text(source),
+                    local.join(" "),
+                    remote.join(" ")
+                ));
+                f.detail("refuser_local_selectors", local);
+                f.detail("refuser_remote_selectors", remote);
+                f.detail("refuser_log", logged::source_text(source));
+            }
             f.detail("offered_selectors", offered);
             f.fix = Some(fixes::TS.to_string());
             ctx.explained.insert((sa.id, ei));
