@@ -1,9 +1,10 @@
 //! End-to-end decryption of the lab captures made with the less common algorithms: AES-CCM
-//! (`ikev2_ccm_ok`: IKE aes128ccm16, ESP aes128ccm16), AES-XCBC-MAC-96 (`ikev2_xcbc_ok`: IKE and
-//! ESP aes128-aesxcbc) and ESP with Extended Sequence Numbers (`ikev2_esn_ok`: ESP
-//! aes128-sha256-esn). The decode pipeline runs with the charon log's keys, and again with the
+//! (`ikev2_ccm_ok`: IKE aes128ccm16, ESP aes128ccm16) and AES-XCBC-MAC-96 (`ikev2_xcbc_ok`: IKE
+//! and ESP aes128-aesxcbc). The decode pipeline runs with the charon log's keys, and again with the
 //! Wireshark tables written beside each capture: every encrypted IKE message and every ESP packet
 //! opens with its integrity verified, and the tunnel carries the lab's 10.1.0.1 <-> 10.2.0.1 ICMP.
+//! (ESP with Extended Sequence Numbers has no lab capture yet; `src/decrypt/esp.rs` tests it on
+//! packets sealed in the test.)
 
 mod common;
 
