@@ -1,5 +1,6 @@
-//! Replays the committed fuzz corpus (fuzz/corpus/*) through the dissector and the parser entry
-//! points, so inputs found by fuzzing stay regression tests under plain `cargo test`.
+//! Replays the committed fuzz corpus (fuzz/corpus/*) through the dissector, the parser entry
+//! points and the key-file readers, so inputs found by fuzzing stay regression tests under plain
+//! `cargo test`.
 
 use ikescope_parsers::{isakmp, udp_encap};
 
@@ -16,6 +17,17 @@ fn fuzz_corpus_replays_without_panic() {
             }
             let _ = isakmp::parse_header(&data);
             let _ = udp_encap::classify(&data);
+            // the key-file readers (fuzz target key_files) on the same bytes as text
+            let text = String::from_utf8_lossy(&data);
+            for name in [
+                "ikev2_decryption_table",
+                "ikev1_decryption_table",
+                "esp_sa",
+                "charon.log",
+            ] {
+                let _ = ikescope::keys::KeyStore::new().load_str(std::path::Path::new(name), &text);
+            }
+            let _ = ikescope::keys::hints::parse(std::path::Path::new("charon.log"), &text);
             n += 1;
         }
     }
