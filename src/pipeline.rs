@@ -145,6 +145,7 @@ impl DatagramSink for Adapter<'_> {
                         udp_encap: ports.is_some(),
                         length,
                         decrypted: None,
+                        decryption: None,
                     },
                 });
                 return;

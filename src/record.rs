@@ -415,6 +415,35 @@ pub struct DeleteInfo {
     pub spis: Vec<Hex>,
 }
 
+/// What became of an ESP packet an `esp_sa` entry matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EspDecryption {
+    /// Decrypted, ICV verified where the SA has one.
+    Ok,
+    /// The ICV did not verify: the key is not this SA's.
+    IntegrityFailed,
+    /// No ICV to check and the trailer makes no sense: the key is not this SA's.
+    WrongKey,
+    /// The SA's algorithm is not supported.
+    Unsupported,
+    /// Too short for the SA's IV and ICV.
+    Malformed,
+}
+
+impl EspDecryption {
+    /// The JSON spelling (`integrity_failed`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EspDecryption::Ok => "ok",
+            EspDecryption::IntegrityFailed => "integrity_failed",
+            EspDecryption::WrongKey => "wrong_key",
+            EspDecryption::Unsupported => "unsupported",
+            EspDecryption::Malformed => "malformed",
+        }
+    }
+}
+
 /// ESP header fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EspInfo {
@@ -430,6 +459,10 @@ pub struct EspInfo {
     /// The payload decrypted with an `esp_sa` entry (absent without a matching key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decrypted: Option<EspDecrypted>,
+    /// What the matching `esp_sa` entry did: `ok`, `integrity_failed`, `wrong_key`,
+    /// `unsupported`, `malformed`; absent when no entry matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<EspDecryption>,
 }
 
 /// A decrypted ESP packet: the trailer's next header and the inner packet's flow.

@@ -176,6 +176,7 @@ fn stdin_and_gzip_input() {
                 // stdin has no place beside it to find key tables in
                 if let Some(esp) = v.get_mut("esp").and_then(|e| e.as_object_mut()) {
                     esp.remove("decrypted");
+                    esp.remove("decryption");
                 }
                 v
             })
@@ -368,4 +369,71 @@ fn the_refusing_ends_log_names_its_configuration() {
         .as_str()
         .unwrap()
         .contains("ikev2_ts_mismatch.right.log:304"));
+}
+
+/// A wrong ESP key is reported as such, packet by packet in `decode` and per flow in `analyze`,
+/// never as garbage: the esp_sa rows of ikev2_ok with the two directions' keys swapped.
+#[test]
+fn a_wrong_esp_key_fails_the_integrity_check_visibly() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    let rows: Vec<String> = std::fs::read_to_string(format!("{dir}/ikev2_ok.esp_sa"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let cols = |r: &str| r.split("\",\"").map(String::from).collect::<Vec<_>>();
+    let (mut a, mut b) = (cols(&rows[0]), cols(&rows[1]));
+    for i in [5, 7] {
+        std::mem::swap(&mut a[i], &mut b[i]);
+    }
+    let swapped = format!("{}\n{}\n", a.join("\",\""), b.join("\",\""));
+    let keys = write_temp("swapped.esp_sa", swapped.as_bytes());
+    let cap = format!("{dir}/ikev2_ok.pcap");
+    let out = bin()
+        .args(["decode", "--format", "json", "--no-auto-keys", "--keys"])
+        .arg(&keys)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    let (mut failed, mut opened) = (0, 0);
+    for l in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        match v["esp"]["decryption"].as_str() {
+            Some("integrity_failed") => {
+                failed += 1;
+                assert!(v["esp"].get("decrypted").is_none(), "no garbage: {l}");
+            }
+            Some("ok") => opened += 1,
+            _ => {}
+        }
+    }
+    assert_eq!((failed, opened), (10, 0));
+    let out = bin()
+        .args(["analyze", "--format", "json", "-q", "--no-auto-keys", "--keys"])
+        .arg(&keys)
+        .arg(&cap)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flows = doc["tunnels"][0]["esp"].as_array().unwrap();
+    assert_eq!(flows.len(), 2);
+    for f in flows {
+        assert_eq!(
+            (f["key_mismatch"].as_u64(), f["decrypted"].as_u64()),
+            (Some(5), Some(0))
+        );
+    }
+    // and with the right keys (beside the capture) every packet opens
+    let out = bin()
+        .args(["analyze", "--format", "json", "-q", &cap])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in doc["tunnels"][0]["esp"].as_array().unwrap() {
+        assert_eq!(
+            (f["key_mismatch"].as_u64(), f["decrypted"].as_u64()),
+            (Some(0), Some(5))
+        );
+    }
 }

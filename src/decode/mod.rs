@@ -10,7 +10,9 @@ use crate::decrypt::esp::{decrypt_esp, EspOutcome};
 use crate::decrypt::ikev1::{Ikev1Decryptor, Ikev1Outcome};
 use crate::decrypt::ikev2::{decrypt_message, FragKey, Ikev2Reassembler, SkOutcome};
 use crate::keys::KeyStore;
-use crate::record::{EspDecrypted, EspInfo, IcmpInfo, IkeInfo, InnerFlowInfo, Kind, Problem, Record};
+use crate::record::{
+    EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeInfo, InnerFlowInfo, Kind, Problem, Record,
+};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -131,15 +133,17 @@ impl Decoder {
                 rec.kind = Kind::Esp;
                 rec.sport = ports.map(|p| p.0);
                 rec.dport = ports.map(|p| p.1);
+                let (decrypted, decryption) = match self.decryption.as_ref() {
+                    Some(dec) => dec.open_esp(data, d.src, d.dst),
+                    None => (None, None),
+                };
                 rec.esp = Some(EspInfo {
                     spi,
                     seq,
                     udp_encap: ports.is_some(),
                     length,
-                    decrypted: self
-                        .decryption
-                        .as_ref()
-                        .and_then(|dec| dec.open_esp(data, d.src, d.dst)),
+                    decrypted,
+                    decryption,
                 });
             }
             Content::NatKeepalive { sport, dport } => {
@@ -184,24 +188,37 @@ impl Decoder {
 
 impl Decryption {
     /// Decrypt an ESP packet with the `esp_sa` entries, if one matches.
-    fn open_esp(&self, data: &[u8], src: IpAddr, dst: IpAddr) -> Option<EspDecrypted> {
+    fn open_esp(
+        &self,
+        data: &[u8],
+        src: IpAddr,
+        dst: IpAddr,
+    ) -> (Option<EspDecrypted>, Option<EspDecryption>) {
         if self.keys.esp.is_empty() {
-            return None;
+            return (None, None);
         }
+        let failed = |s| (None, Some(s));
         match decrypt_esp(data, src, dst, &self.keys) {
-            EspOutcome::Decrypted(p) => Some(EspDecrypted {
-                next_header: p.next_header,
-                pad_len: p.pad_len,
-                inner: p.inner.map(|f| InnerFlowInfo {
-                    src: f.src,
-                    dst: f.dst,
-                    proto: f.proto,
-                    sport: f.sport,
-                    dport: f.dport,
+            EspOutcome::IntegrityFailed { .. } => failed(EspDecryption::IntegrityFailed),
+            EspOutcome::WrongKey { .. } => failed(EspDecryption::WrongKey),
+            EspOutcome::Unsupported(_) => failed(EspDecryption::Unsupported),
+            EspOutcome::Malformed(_) => failed(EspDecryption::Malformed),
+            EspOutcome::NoKey => (None, None),
+            EspOutcome::Decrypted(p) => (
+                Some(EspDecrypted {
+                    next_header: p.next_header,
+                    pad_len: p.pad_len,
+                    inner: p.inner.map(|f| InnerFlowInfo {
+                        src: f.src,
+                        dst: f.dst,
+                        proto: f.proto,
+                        sport: f.sport,
+                        dport: f.dport,
+                    }),
+                    esn: p.esn,
                 }),
-                esn: p.esn,
-            }),
-            _ => None,
+                Some(EspDecryption::Ok),
+            ),
         }
     }
 

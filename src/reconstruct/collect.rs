@@ -96,6 +96,9 @@ pub struct Collected {
     pub problems: Vec<ProblemReport>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission).
     seen_digests: rustc_hash::FxHashSet<u64>,
+    /// ESP packets an `esp_sa` entry matched, per flow (src, dst, SPI): (opened, key mismatch),
+    /// for at most [`MAX_KEPT_EVENTS`] flows.
+    pub esp_decryption: HashMap<(IpAddr, IpAddr, u32), (u64, u64)>,
     /// Refusals explained by daemon logs given as keys (the refusing end's configuration).
     pub hints: Vec<crate::keys::hints::ConfigHint>,
     /// Answered liveness checks being folded (see [`super::liveness`]).
@@ -150,6 +153,11 @@ impl Collected {
     pub fn merge(&mut self, mut other: Collected) {
         self.finish();
         other.finish();
+        for (k, (ok, bad)) in std::mem::take(&mut other.esp_decryption) {
+            let e = self.esp_decryption.entry(k).or_insert((0, 0));
+            e.0 += ok;
+            e.1 += bad;
+        }
         for h in std::mem::take(&mut other.hints) {
             if !self.hints.contains(&h) {
                 self.hints.push(h);
@@ -245,6 +253,18 @@ impl RecordSink for Collected {
                         let e = self.inner.entry(key).or_insert((0, 0));
                         e.0 += 1;
                         e.1 += u64::from(record.esp.map(|e| e.length).unwrap_or(0));
+                    }
+                }
+                if let Some(status) = record.esp.and_then(|e| e.decryption) {
+                    let key = (record.src, record.dst, record.esp.map(|e| e.spi).unwrap_or(0));
+                    if self.esp_decryption.len() < MAX_KEPT_EVENTS || self.esp_decryption.contains_key(&key) {
+                        let e = self.esp_decryption.entry(key).or_insert((0, 0));
+                        match status {
+                            crate::record::EspDecryption::Ok => e.0 += 1,
+                            crate::record::EspDecryption::IntegrityFailed
+                            | crate::record::EspDecryption::WrongKey => e.1 += 1,
+                            _ => {}
+                        }
                     }
                 }
                 if let Some(esp) = record.esp {

@@ -370,6 +370,7 @@ mod tests {
                 udp_encap: true,
                 length: 100,
                 decrypted: None,
+                decryption: None,
             },
         }
     }

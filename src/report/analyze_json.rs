@@ -172,7 +172,15 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         .iter()
         .filter_map(|k| model.esp.get(k))
         .map(|f| {
+            let (opened, mismatch) = model
+                .data
+                .esp_decryption
+                .get(&(f.src, f.dst, f.spi))
+                .copied()
+                .unwrap_or((0, 0));
             json!({
+                "decrypted": opened,
+                "key_mismatch": mismatch,
                 "spi": format!("{:08x}", f.spi),
                 "src": f.src,
                 "dst": f.dst,

@@ -147,6 +147,20 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             .flat_map(|&s| model.sas[s].messages.iter())
             .filter_map(|&i| model.data.ike[i].ike.as_deref());
         let (enc, ok, bad) = super::decryption_tally(msgs);
+        let (esp_ok, esp_bad) = t
+            .esp
+            .iter()
+            .filter_map(|k| model.data.esp_decryption.get(k))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if esp_bad > 0 {
+            out.push_str(&wrap_labeled(
+                "esp keys  ",
+                &format!(
+                    "{esp_bad} ESP packets failed the integrity check with the esp_sa key of their SPI (the key is not that SA's); {esp_ok} opened"
+                ),
+                2,
+            ));
+        }
         if ok + bad > 0 {
             let mut line = format!("decrypted {ok} of {enc} encrypted IKE messages");
             if bad > 0 {

@@ -21,13 +21,27 @@ pub fn line(file: &str, r: &Record) -> String {
             None => "IKE (undecodable)".to_string(),
         },
         Kind::Esp => match &r.esp {
-            Some(e) => format!(
-                "ESP{} SPI 0x{:08x} seq {} len {}",
-                if e.udp_encap { "-in-UDP" } else { "" },
-                e.spi,
-                e.seq,
-                e.length
-            ),
+            Some(e) => {
+                let opened = match (&e.decrypted, e.decryption) {
+                    (Some(d), _) => format!(
+                        " decrypted: {}{}",
+                        d.inner
+                            .as_ref()
+                            .map(super::inner_flow_text)
+                            .unwrap_or_else(|| format!("next header {}", d.next_header)),
+                        if d.esn { " (ESN)" } else { "" }
+                    ),
+                    (None, Some(s)) => format!(" (decryption: {})", s.as_str()),
+                    (None, None) => String::new(),
+                };
+                format!(
+                    "ESP{} SPI 0x{:08x} seq {} len {}{opened}",
+                    if e.udp_encap { "-in-UDP" } else { "" },
+                    e.spi,
+                    e.seq,
+                    e.length
+                )
+            }
             None => "ESP".into(),
         },
         Kind::NatKeepalive => "NAT-keepalive".into(),
