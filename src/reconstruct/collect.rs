@@ -177,9 +177,19 @@ impl Collected {
         for (i, m) in other.undecodable_ike.into_iter().enumerate() {
             self.undecodable_ike[i] += m;
         }
-        self.ike.extend(other.ike);
-        for (k, f) in other.esp.into_flows() {
-            self.esp.absorb(k, f);
+        // Into an empty collection (the first input) the parts move instead of being copied:
+        // no moment holds two copies of every IKE message.
+        if self.ike.is_empty() {
+            self.ike = other.ike;
+        } else {
+            self.ike.extend(other.ike);
+        }
+        if self.esp.is_empty() {
+            self.esp = other.esp;
+        } else {
+            for (k, f) in other.esp.into_flows() {
+                self.esp.absorb(k, f);
+            }
         }
         for (k, ka) in other.keepalives {
             let e = self.keepalives.entry(k).or_insert(KeepaliveStats {

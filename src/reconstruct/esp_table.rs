@@ -114,9 +114,9 @@ impl EspTable {
         self.used + self.exact.len()
     }
 
-    /// No flow yet.
+    /// No flow yet and no packet waiting in the batch.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len() == 0 && self.batch.is_empty()
     }
 
     #[inline]
