@@ -1,7 +1,8 @@
-//! Robustness of the whole pipeline (ingest → decode → reconstruct → diagnose → reports) on
-//! damaged input: every project capture, with bytes flipped at pseudo-random places (fixed
-//! seed), must be analyzed to a report without a panic. `IKESCOPE_MUTATION_ROUNDS` and
-//! `IKESCOPE_MUTATION_SEED` run a longer or different exploration.
+//! Robustness of the whole pipeline (ingest → decrypt → decode → reconstruct → diagnose →
+//! reports) on damaged input: every project capture, with bytes flipped at pseudo-random places
+//! (fixed seed) and opened with the original's key tables, must be analyzed to a report without
+//! a panic. `IKESCOPE_MUTATION_ROUNDS` and `IKESCOPE_MUTATION_SEED` run a longer or different
+//! exploration.
 
 use ikescope::cli::RunOptions;
 use ikescope::diagnose::diagnose;
@@ -46,8 +47,14 @@ fn mutated_captures_are_analyzed_without_panic() {
                 cap.file_stem().unwrap().to_string_lossy()
             ));
             std::fs::write(&path, &bytes).unwrap();
+            // The original's key tables, so the decryptors meet the damaged bytes too.
+            let keys = ikescope::keys::KeyStore::discover_beside(cap)
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
             let opts = RunOptions {
                 files: vec![path.to_string_lossy().into_owned()],
+                keys,
                 quiet: true,
                 ..Default::default()
             };
