@@ -143,7 +143,7 @@ pub struct Record {
     pub esp: Option<EspInfo>,
     /// ICMP details (kind `icmp_error`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub icmp: Option<IcmpInfo>,
+    pub icmp: Option<Box<IcmpInfo>>,
     /// Problems found while decoding this packet (malformed fields), each with its byte offset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,

@@ -159,13 +159,13 @@ impl Decoder {
                 quoted,
             } => {
                 rec.kind = Kind::IcmpError;
-                rec.icmp = Some(IcmpInfo {
+                rec.icmp = Some(Box::new(IcmpInfo {
                     version,
                     icmp_type,
                     code,
                     mtu,
                     quoted: quoted.to_record(),
-                });
+                }));
             }
         }
         rec
