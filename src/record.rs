@@ -201,7 +201,7 @@ pub struct IkeInfo {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifies: Vec<NotifyInfo>,
     /// Proposals of every top-level SA payload.
-    pub proposals: Vec<Proposal>,
+    pub proposals: std::sync::Arc<[Proposal]>,
     /// Vendor ID payloads, in order.
     pub vendor_ids: Vec<Hex>,
     /// Names of recognised vendor IDs (same order, `null` where unknown).
@@ -241,7 +241,7 @@ impl IkeInfo {
     /// decrypted contents) of a message whose identical first copy is kept; header fields,
     /// payload and notify type lists, fragment info and the decryption status stay.
     pub fn slim(&mut self) {
-        self.proposals = Vec::new();
+        self.proposals = std::sync::Arc::default();
         self.notifies = Vec::new();
         self.vendor_ids = Vec::new();
         self.vendor_names = Vec::new();
@@ -264,7 +264,7 @@ pub struct InnerInfo {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifies: Vec<NotifyInfo>,
     /// Proposals of inner SA payloads.
-    pub proposals: Vec<Proposal>,
+    pub proposals: std::sync::Arc<[Proposal]>,
     /// Vendor IDs.
     pub vendor_ids: Vec<Hex>,
     /// DH group of the first inner KE payload.
@@ -317,7 +317,7 @@ pub struct NotifyInfo {
 }
 
 /// One proposal of an SA payload.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Proposal {
     /// Proposal number.
     pub number: u8,
@@ -332,7 +332,7 @@ pub struct Proposal {
 }
 
 /// One transform of a proposal.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Transform {
     /// IKEv2 transform type; IKEv1 transform number.
     #[serde(rename = "type")]
@@ -346,7 +346,7 @@ pub struct Transform {
 }
 
 /// A data attribute (TV or TLV).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Attribute {
     /// Attribute type with the AF bit cleared.
     #[serde(rename = "type")]
@@ -358,7 +358,7 @@ pub struct Attribute {
 }
 
 /// Value of an attribute.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum AttrValue {
     /// TV value.

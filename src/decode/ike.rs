@@ -68,6 +68,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
         info: &mut info,
         problems: &mut problems,
         version: header.major_version,
+        proposals: Vec::new(),
     };
     let mut chain = PayloadIter::new(header.next_payload, body, HEADER_LEN, header.major_version);
     while let Some(item) = chain.next() {
@@ -85,6 +86,8 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
             }
         }
     }
+    let proposals = std::mem::take(&mut d.proposals);
+    info.proposals = proposals.into();
     Some((info, problems))
 }
 
@@ -101,6 +104,7 @@ pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, V
         info: &mut info,
         problems: &mut problems,
         version,
+        proposals: Vec::new(),
     };
     for item in PayloadIter::new(first_payload, body, 0, version) {
         match item {
@@ -108,6 +112,8 @@ pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, V
             Err(e) => d.problem(e),
         }
     }
+    let proposals = std::mem::take(&mut d.proposals);
+    info.proposals = proposals.into();
     (info, problems)
 }
 
@@ -151,6 +157,8 @@ struct Dissector<'i> {
     info: &'i mut IkeInfo,
     problems: &'i mut Vec<Problem>,
     version: u8,
+    /// Proposals of the SA payloads, moved into `info` when the chain is done.
+    proposals: Vec<Proposal>,
 }
 
 impl Dissector<'_> {
@@ -331,7 +339,7 @@ impl Dissector<'_> {
                 attributes,
             });
         }
-        self.info.proposals.push(out);
+        self.proposals.push(out);
     }
 
     fn proposal_v2(&mut self, prop: &ikev2::Proposal<'_>) {
@@ -364,7 +372,7 @@ impl Dissector<'_> {
                 .iter()
                 .map(|t| (u8::try_from(t.kind).unwrap_or(u8::MAX), t.id, t.key_length)),
         ));
-        self.info.proposals.push(out);
+        self.proposals.push(out);
     }
 }
 

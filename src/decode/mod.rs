@@ -34,7 +34,14 @@ pub struct Decoder {
     /// IKEv1 initiator cookie → (address, port) of the side that sent its first message.
     v1_first_sender: HashMap<[u8; 8], (IpAddr, u16)>,
     decryption: Option<Decryption>,
+    /// Proposal lists seen so far, shared: a gateway's offers repeat in every IKE_SA_INIT and
+    /// Main Mode message, so kept messages hold one copy of each (at most
+    /// [`MAX_SHARED_PROPOSALS`] lists, then it starts over).
+    shared_proposals: std::collections::HashSet<Arc<[crate::record::Proposal]>>,
 }
+
+/// Distinct proposal lists shared at a time.
+const MAX_SHARED_PROPOSALS: usize = 4096;
 
 impl std::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,6 +73,21 @@ impl Decoder {
             decryption,
             ..Default::default()
         }
+    }
+
+    /// The shared copy of a proposal list equal to `p` (`p` itself the first time).
+    fn share(&mut self, p: Arc<[crate::record::Proposal]>) -> Arc<[crate::record::Proposal]> {
+        if p.is_empty() {
+            return p;
+        }
+        if let Some(same) = self.shared_proposals.get(&*p) {
+            return same.clone();
+        }
+        if self.shared_proposals.len() >= MAX_SHARED_PROPOSALS {
+            self.shared_proposals.clear();
+        }
+        self.shared_proposals.insert(p.clone());
+        p
     }
 
     /// True when ESP packets may be decrypted (an `esp_sa` key is loaded).
@@ -111,6 +133,7 @@ impl Decoder {
                         if let Some(dec) = &mut self.decryption {
                             dec.open(data, &mut info);
                         }
+                        info.proposals = self.share(std::mem::take(&mut info.proposals));
                         rec.ike = Some(Box::new(info));
                         rec.problems = problems;
                     }

@@ -190,7 +190,7 @@ fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
         }
         for e in &sa.exchanges {
             for m in e.requests.iter().take(1) {
-                for p in &ctx.ike(m).proposals {
+                for p in ctx.ike(m).proposals.iter() {
                     for tr in &p.transforms {
                         // Life type then life duration: phase 1 attributes 11/12, IPsec 1/2.
                         let (type_attr, key) = if p.protocol == 1 { (11, 12) } else { (1, 2) };
