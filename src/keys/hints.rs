@@ -160,8 +160,10 @@ pub fn proposal_keywords(proposal: &str) -> (String, String) {
     (proto, words)
 }
 
-/// The transform types on which two lists of charon proposals share no value.
+/// The transform types on which two lists of charon proposals share no value (a DH group in a
+/// CHILD SA proposal is its PFS group).
 fn disagreement(received: &str, configured: &str) -> Vec<String> {
+    let child = !received.trim_start().starts_with("IKE:");
     let values = |list: &str| -> Option<Vec<(u8, u16, Option<u16>)>> {
         let mut all = Vec::new();
         for p in list.split(", ") {
@@ -177,7 +179,7 @@ fn disagreement(received: &str, configured: &str) -> Vec<String> {
         (1, "encryption algorithm"),
         (3, "integrity algorithm"),
         (2, "PRF"),
-        (4, "DH group"),
+        (4, if child { "PFS group" } else { "DH group" }),
         (5, "extended sequence numbers"),
     ] {
         let rv: Vec<_> = r.iter().filter(|t| t.0 == ty).collect();
@@ -353,6 +355,14 @@ mod tests {
             ["DH group"]
         );
         assert!(disagreement("ESP:FOO/NO_EXT_SEQ", "ESP:AES_CBC_128/NO_EXT_SEQ").is_empty());
+        // PFS on one end only
+        assert_eq!(
+            disagreement(
+                "ESP:AES_CBC_128/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ",
+                "ESP:AES_CBC_128/HMAC_SHA2_256_128/NO_EXT_SEQ"
+            ),
+            ["PFS group"]
+        );
     }
 
     #[test]
