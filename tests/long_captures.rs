@@ -111,3 +111,29 @@ fn weeks_of_dpd_are_counted_not_kept() {
         .collect();
     assert_eq!(lost.len(), 1, "{findings:#?}");
 }
+
+/// A gateway repeats its offer in every IKE_SA_INIT: the decoded messages share one copy of
+/// the proposal list (captures/dpd_flap.pcap rebuilds its IKE SA several times).
+#[test]
+fn repeated_offers_are_stored_once() {
+    struct Gather(Vec<Record>);
+    impl RecordSink for Gather {
+        fn record(&mut self, r: Record) {
+            self.0.push(r);
+        }
+        fn event(&mut self, _: usize, _: &ikescope::capture::IngestEvent) {}
+    }
+    let cap = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/dpd_flap.pcap");
+    let mut g = Gather(Vec::new());
+    ikescope::pipeline::process_file(cap, 0, &Default::default(), None, None, &mut g).unwrap();
+    let offers: Vec<_> =
+        g.0.iter()
+            .filter_map(|r| r.ike.as_deref())
+            .filter(|i| i.exchange == 34 && !i.response && !i.proposals.is_empty())
+            .collect();
+    let spis: std::collections::HashSet<_> = offers.iter().map(|i| i.spi_i).collect();
+    assert!(spis.len() >= 3, "expected several IKE SAs, found {}", spis.len());
+    for o in &offers[1..] {
+        assert!(std::sync::Arc::ptr_eq(&o.proposals, &offers[0].proposals));
+    }
+}
