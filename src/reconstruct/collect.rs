@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Cap on ICMP errors and incomplete reassemblies kept as evidence.
-const MAX_KEPT_EVENTS: usize = 10_000;
+pub const MAX_KEPT_EVENTS: usize = 10_000;
 
 /// Where a packet is in the inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
