@@ -7,7 +7,8 @@ use crate::record::{InnerFlowInfo, Kind, Record, Timestamp};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// Cap on ICMP errors and incomplete reassemblies kept as evidence.
+/// Cap on what is kept as evidence: ICMP errors, incomplete reassemblies, malformed-packet
+/// reports, flows inside ESP and ESP decryption tallies.
 pub const MAX_KEPT_EVENTS: usize = 10_000;
 
 /// Where a packet is in the inputs.
