@@ -74,19 +74,41 @@ pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
             );
         }
     }
-    let findings = diagnose(&model);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if json {
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-        crate::report::analyze_json::write_document(&model, &findings, &mut buffered)?;
-        buffered.flush()?;
-    } else {
-        let color =
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        out.write_all(crate::report::analyze_text::render(&model, &findings, color).as_bytes())?;
+    let mut findings = diagnose(&model);
+    // --peer / --failing: the tunnels to report, and only their findings (cross-tunnel findings
+    // such as ts_overlap were made on all of them first).
+    let shown = crate::report::selected_tunnels(&model, &findings, opts);
+    if let Some(keep) = &shown {
+        let ids: std::collections::HashSet<&str> = model
+            .tunnels
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(t, _)| t.id.as_str())
+            .collect();
+        findings.retain(|f| ids.contains(f.tunnel.as_str()));
     }
-    out.flush()?;
+    let keep = shown.as_deref();
+    let write = || -> std::io::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        if json {
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            crate::report::analyze_json::write_selected(&model, &findings, keep, &mut buffered)?;
+            buffered.flush()?;
+        } else {
+            let color =
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let text = crate::report::analyze_text::render_selected(&model, &findings, keep, color);
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()
+    };
+    // A reader that stops early (`| head`) is not an error.
+    match write() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
     if !all_read {
         return Ok(EXIT_UNREADABLE);
     }

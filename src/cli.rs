@@ -21,6 +21,25 @@ pub struct RunOptions {
     pub auto_keys: bool,
     /// Quiet stderr.
     pub quiet: bool,
+    /// Only tunnels (analyze) or packets (decode) with an outer address in one of these networks;
+    /// empty = all.
+    pub peers: Vec<ipnet::IpNet>,
+    /// analyze: report only tunnels with an error or warning finding.
+    pub failing_only: bool,
+}
+
+impl RunOptions {
+    /// True when `addr` passes `--peer` (always, without `--peer`).
+    pub fn peer_selected(&self, addr: std::net::IpAddr) -> bool {
+        self.peers.is_empty() || self.peers.iter().any(|n| n.contains(&addr))
+    }
+}
+
+/// `198.51.100.1` or `198.51.100.0/24` (for `--peer`).
+pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an IP address nor a network (a.b.c.d/len)"))
 }
 
 struct DecodePrinter<'a, W: Write> {
@@ -28,6 +47,7 @@ struct DecodePrinter<'a, W: Write> {
     files: &'a [String],
     json: bool,
     quiet: bool,
+    opts: &'a RunOptions,
     error: Option<io::Error>,
 }
 
@@ -41,6 +61,9 @@ struct JsonLine<'a> {
 impl<W: Write> RecordSink for DecodePrinter<'_, W> {
     fn record(&mut self, record: Record) {
         if self.error.is_some() {
+            return;
+        }
+        if !self.opts.peer_selected(record.src) && !self.opts.peer_selected(record.dst) {
             return;
         }
         let file = &self.files[record.file_index];
@@ -77,6 +100,7 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         files: &opts.files,
         json,
         quiet: opts.quiet,
+        opts,
         error: None,
     };
     if let Err(e) = crate::pipeline::check_key_files(&opts.keys) {

@@ -37,6 +37,19 @@ struct CommonArgs {
     /// No progress bar or warnings on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Only tunnels (analyze) or packets (decode) to or from this address or network, e.g.
+    /// 198.51.100.7 or 198.51.100.0/24 (repeatable).
+    #[arg(long = "peer", value_name = "ADDR[/LEN]", value_parser = ikescope::cli::parse_net)]
+    peers: Vec<ipnet::IpNet>,
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Report only tunnels with an error or warning finding; the others are counted.
+    #[arg(long)]
+    failing: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,14 +58,18 @@ enum Command {
     Decode(CommonArgs),
     /// Reconstruct exchanges, SAs and tunnels and report failures with evidence.
     /// Exit status: 0 no error/warning finding, 1 at least one, 2 an input could not be read.
-    Analyze(CommonArgs),
+    Analyze(AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(a) => ikescope::cli::decode(&options(&a), a.format == Format::Json),
-        Command::Analyze(a) => ikescope::cli::analyze(&options(&a), a.format == Format::Json),
+        Command::Analyze(a) => {
+            let mut opts = options(&a.common);
+            opts.failing_only = a.failing;
+            ikescope::cli::analyze(&opts, a.common.format == Format::Json)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -72,5 +89,7 @@ fn options(a: &CommonArgs) -> ikescope::cli::RunOptions {
         keys: a.keys.clone(),
         auto_keys: !a.no_auto_keys,
         quiet: a.quiet,
+        peers: a.peers.clone(),
+        failing_only: false,
     }
 }

@@ -437,3 +437,67 @@ fn a_wrong_esp_key_fails_the_integrity_check_visibly() {
         );
     }
 }
+
+/// `--peer` (decode, analyze) and `--failing` (analyze) narrow a gateway capture to what the
+/// engineer asks about; cross-tunnel findings are made on all tunnels first, and the exit status
+/// follows what is shown.
+#[test]
+fn peer_and_failing_select_tunnels() {
+    let cap = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/captures/multi_tunnel_ts_overlap.pcap"
+    );
+    let analyze = |extra: &[&str]| {
+        let out = bin()
+            .args(["analyze", "--format", "json", "-q"])
+            .args(extra)
+            .arg(cap)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<String> = doc["tunnels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        let kinds: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), ids, kinds)
+    };
+    let (code, ids, kinds) = analyze(&[]);
+    assert_eq!((code, ids.len()), (Some(1), 2));
+    assert!(kinds.contains(&"ts_overlap".to_string()));
+    // the quiet tunnel alone: its overlap partner's finding is not shown, exit 0
+    let (code, ids, kinds) = analyze(&["--peer", "198.51.100.2"]);
+    assert_eq!((code, ids), (Some(0), vec!["192.0.2.1-198.51.100.2".to_string()]));
+    assert!(kinds.iter().all(|k| k != "ts_overlap"), "{kinds:?}");
+    // a network selects both
+    let (_, ids, _) = analyze(&["--peer", "198.51.100.0/24"]);
+    assert_eq!(ids.len(), 2);
+    // --failing keeps the tunnel with warnings, found on all tunnels
+    let (code, ids, kinds) = analyze(&["--failing"]);
+    assert_eq!((code, ids), (Some(1), vec!["192.0.2.1-198.51.100.1".to_string()]));
+    assert!(kinds.contains(&"ts_overlap".to_string()) && kinds.contains(&"ts_reserved_range".to_string()));
+    // decode --peer: only that peer's packets (IKE_SA_INIT, IKE_AUTH, INFORMATIONAL pairs)
+    let out = bin()
+        .args(["decode", "-q", "--peer", "198.51.100.2", cap])
+        .output()
+        .unwrap();
+    let lines: Vec<_> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines.iter().all(|l| l.contains("198.51.100.2")));
+    // a bad --peer is a usage error
+    let out = bin()
+        .args(["analyze", "--peer", "nonsense", cap])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

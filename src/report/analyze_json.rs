@@ -272,7 +272,17 @@ fn write_element<W: Write>(out: &mut W, v: &impl serde::Serialize, first: bool) 
 /// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time: the
 /// top-level keys one per line, each input, tunnel, finding and problem as one compact line. The
 /// output parses to the same value as [`document`].
-pub fn write_document<W: Write>(model: &Model, findings: &[Finding], mut out: W) -> io::Result<()> {
+pub fn write_document<W: Write>(model: &Model, findings: &[Finding], out: W) -> io::Result<()> {
+    write_selected(model, findings, None, out)
+}
+
+/// [`write_document`] for the tunnels `keep` marks (all when `None`).
+pub fn write_selected<W: Write>(
+    model: &Model,
+    findings: &[Finding],
+    keep: Option<&[bool]>,
+    mut out: W,
+) -> io::Result<()> {
     let grouped = by_tunnel(findings);
     let inputs = inputs_value(model);
     let problems = problems_value(model);
@@ -288,9 +298,14 @@ pub fn write_document<W: Write>(model: &Model, findings: &[Finding], mut out: W)
         write_element(&mut out, v, i == 0)?;
     }
     out.write_all(b"\n  ],\n  \"tunnels\": [")?;
+    let mut first = true;
     for (i, t) in model.tunnels.iter().enumerate() {
+        if keep.is_some_and(|k| !k[i]) {
+            continue;
+        }
         let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        write_element(&mut out, &tunnel_value(model, t, tf), i == 0)?;
+        write_element(&mut out, &tunnel_value(model, t, tf), first)?;
+        first = false;
     }
     out.write_all(b"\n  ],\n  \"findings\": [")?;
     for (i, f) in findings.iter().enumerate() {

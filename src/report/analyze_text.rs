@@ -78,6 +78,11 @@ fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
 
 /// Render the report.
 pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
+    render_selected(model, findings, None, color)
+}
+
+/// [`render`] for the tunnels `keep` marks (all when `None`); the header counts all of them.
+pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]>, color: bool) -> String {
     let grouped = by_tunnel(findings);
     let st = Style { color };
     let mut out = String::new();
@@ -87,10 +92,19 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
         "{} input(s), {} packets: {} IKE messages, {} ESP packets; {} tunnel(s)",
         model.data.files.len(),
         packets,
-        model.data.ike.len(),
+        // kept messages, and the two of every folded liveness check
+        model.data.ike.len() as u64 + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>(),
         model.esp.values().map(|f| f.packets).sum::<u64>(),
         model.tunnels.len()
     );
+    if let Some(keep) = keep {
+        let _ = writeln!(
+            out,
+            "{} of {} tunnel(s) shown (--peer / --failing)",
+            keep.iter().filter(|k| **k).count(),
+            model.tunnels.len()
+        );
+    }
     let malformed: u64 = model.data.malformed.iter().sum();
     if malformed > 0 {
         let _ = writeln!(
@@ -98,7 +112,10 @@ pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
             "{malformed} malformed packet(s); details on stderr (or in --format json)"
         );
     }
-    for t in &model.tunnels {
+    for (ti, t) in model.tunnels.iter().enumerate() {
+        if keep.is_some_and(|k| !k[ti]) {
+            continue;
+        }
         let tf: &[&Finding] = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let state = tunnel_state(model, t, tf);
         let state_col = match state {
