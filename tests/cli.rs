@@ -8,6 +8,22 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ikescope"))
 }
 
+/// `ikescope analyze --format json -q ARGS...`: exit status and the parsed document.
+fn analyze_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Option<i32>, serde_json::Value) {
+    let out = bin()
+        .args(["analyze", "--format", "json", "-q"])
+        .args(args)
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "analyze {:?}: {e}",
+            args.iter().map(|a| a.as_ref().to_owned()).collect::<Vec<_>>()
+        )
+    });
+    (out.status.code(), doc)
+}
+
 /// A classic pcap (Ethernet) holding the given UDP payloads 192.0.2.1:500 -> 198.51.100.1:500.
 fn pcap_with_udp(payloads: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -193,20 +209,10 @@ fn stdin_and_gzip_input() {
 
 #[test]
 fn analyze_json_contract_keys() {
-    let out = bin()
-        .args([
-            "analyze",
-            "--format",
-            "json",
-            "-q",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/captures/ikev2_p1_proposal_mismatch.pcap"
-            ),
-        ])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = analyze_json(&[concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/captures/ikev2_p1_proposal_mismatch.pcap"
+    )]);
     for k in ["file", "packets", "ike_packets", "esp_packets", "malformed"] {
         assert!(doc["inputs"][0].get(k).is_some(), "inputs[].{k}");
     }
@@ -268,11 +274,7 @@ fn connections_offering_different_ike_proposals_are_flagged() {
         env!("CARGO_MANIFEST_DIR"),
         "/captures/ikev1_p2_proposal_mismatch.pcap"
     );
-    let out = bin()
-        .args(["analyze", "--format", "json", "-q", shared, own])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = analyze_json(&[shared, own]);
     let f = doc["findings"]
         .as_array()
         .unwrap()
@@ -287,11 +289,7 @@ fn connections_offering_different_ike_proposals_are_flagged() {
         "{summary}"
     );
     // Each capture alone is consistent.
-    let alone = bin()
-        .args(["analyze", "--format", "json", "-q", shared])
-        .output()
-        .unwrap();
-    let alone: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    let (_, alone) = analyze_json(&[shared]);
     assert!(!alone["findings"]
         .as_array()
         .unwrap()
@@ -308,20 +306,7 @@ fn the_refusing_ends_log_names_its_configuration() {
         let cap = format!("{}/{dir}/{name}.pcap", env!("CARGO_MANIFEST_DIR"));
         let log = format!("{}/{dir}/{name}.right.log", env!("CARGO_MANIFEST_DIR"));
         assert!(std::path::Path::new(&log).exists(), "{log} is missing");
-        let out = bin()
-            .args([
-                "analyze",
-                "--format",
-                "json",
-                "-q",
-                "--no-auto-keys",
-                "--keys",
-                &log,
-                &cap,
-            ])
-            .output()
-            .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, doc) = analyze_json(&["--no-auto-keys", "--keys", &log, &cap]);
         doc["findings"]
             .as_array()
             .unwrap()
@@ -409,13 +394,8 @@ fn a_wrong_esp_key_fails_the_integrity_check_visibly() {
         }
     }
     assert_eq!((failed, opened), (10, 0));
-    let out = bin()
-        .args(["analyze", "--format", "json", "-q", "--no-auto-keys", "--keys"])
-        .arg(&keys)
-        .arg(&cap)
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = keys.to_string_lossy().into_owned();
+    let (_, doc) = analyze_json(&["--no-auto-keys", "--keys", &keys, &cap]);
     let flows = doc["tunnels"][0]["esp"].as_array().unwrap();
     assert_eq!(flows.len(), 2);
     for f in flows {
@@ -425,11 +405,7 @@ fn a_wrong_esp_key_fails_the_integrity_check_visibly() {
         );
     }
     // and with the right keys (beside the capture) every packet opens
-    let out = bin()
-        .args(["analyze", "--format", "json", "-q", &cap])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = analyze_json(&[&cap]);
     for f in doc["tunnels"][0]["esp"].as_array().unwrap() {
         assert_eq!(
             (f["key_mismatch"].as_u64(), f["decrypted"].as_u64()),
@@ -448,13 +424,9 @@ fn peer_and_failing_select_tunnels() {
         "/captures/multi_tunnel_ts_overlap.pcap"
     );
     let analyze = |extra: &[&str]| {
-        let out = bin()
-            .args(["analyze", "--format", "json", "-q"])
-            .args(extra)
-            .arg(cap)
-            .output()
-            .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut args = extra.to_vec();
+        args.push(cap);
+        let (code, doc) = analyze_json(&args);
         let ids: Vec<String> = doc["tunnels"]
             .as_array()
             .unwrap()
@@ -467,7 +439,7 @@ fn peer_and_failing_select_tunnels() {
             .iter()
             .map(|f| f["kind"].as_str().unwrap().to_string())
             .collect();
-        (out.status.code(), ids, kinds)
+        (code, ids, kinds)
     };
     let (code, ids, kinds) = analyze(&[]);
     assert_eq!((code, ids.len()), (Some(1), 2));
