@@ -451,6 +451,12 @@ fn peer_and_failing_select_tunnels() {
     // a network selects both
     let (_, ids, _) = analyze(&["--peer", "198.51.100.0/24"]);
     assert_eq!(ids.len(), 2);
+    let (_, doc) = analyze_json(&["--failing", cap]);
+    assert_eq!(
+        doc["selection"],
+        serde_json::json!({"tunnels_total": 2, "tunnels_shown": 1})
+    );
+    assert!(analyze_json(&[cap]).1.get("selection").is_none());
     // --failing keeps the tunnel with warnings, found on all tunnels
     let (code, ids, kinds) = analyze(&["--failing"]);
     assert_eq!((code, ids), (Some(1), vec!["192.0.2.1-198.51.100.1".to_string()]));

@@ -323,5 +323,11 @@ pub fn write_selected<W: Write>(
     }
     out.write_all(b"\n  ],\n  \"summary\": ")?;
     serde_json::to_writer(&mut out, &summary_value(findings)).map_err(io::Error::from)?;
+    if let Some(keep) = keep {
+        // --peer / --failing: how many tunnels the capture has and how many are listed
+        out.write_all(b",\n  \"selection\": ")?;
+        let v = json!({"tunnels_total": keep.len(), "tunnels_shown": keep.iter().filter(|k| **k).count()});
+        serde_json::to_writer(&mut out, &v).map_err(io::Error::from)?;
+    }
     out.write_all(b"\n}\n")
 }
