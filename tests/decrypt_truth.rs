@@ -310,3 +310,65 @@ fn own_captures_decrypt_like_tshark() {
         "decrypted beyond tshark: {beyond:?}"
     );
 }
+
+/// The IKEv2 traffic selectors (TSi then TSr) of every message tshark decrypted in the project's
+/// captures, from a `tshark -T fields` pass with the same key tables
+/// (`traffic_selectors` in captures/truth/, made by captures/lab/decrypted_truth.py).
+#[test]
+fn own_captures_traffic_selectors_agree_with_tshark() {
+    let dir = common::captures_dir().join("truth");
+    let mut truths = Vec::new();
+    files(&dir, &mut truths);
+    truths.sort();
+    let (mut frames, mut selectors) = (0, 0);
+    let mut failures = Vec::new();
+    for tf in &truths {
+        let name = tf
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".truth.decrypted.json", "");
+        let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
+        let Some(want) = truth["traffic_selectors"].as_object() else {
+            panic!("{name}: no traffic_selectors in its truth file (remake it with decrypted_truth.py)");
+        };
+        if want.is_empty() {
+            continue;
+        }
+        let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
+        let keys = keys_for(&cap, &[], true, true).unwrap();
+        let mut g = Gather(Vec::new());
+        process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
+        for (frame, rows) in want {
+            let frame: u64 = frame.parse().unwrap();
+            frames += 1;
+            let want: Vec<Value> = rows.as_array().unwrap().clone();
+            let got: Vec<Value> =
+                g.0.iter()
+                    .filter(|r| r.frame == frame)
+                    .filter_map(|r| r.ike.as_deref())
+                    .filter_map(|i| i.decrypted.as_deref())
+                    .flat_map(|d| d.traffic_selectors.iter())
+                    .map(|t| {
+                        json!([
+                            t.start.to_string(),
+                            t.end.to_string(),
+                            t.protocol,
+                            t.start_port,
+                            t.end_port
+                        ])
+                    })
+                    .collect();
+            selectors += want.len();
+            if got != want {
+                failures.push(format!("{name}:{frame}: tshark {want:?} ikescope {got:?}"));
+            }
+        }
+    }
+    eprintln!("traffic selectors: {frames} messages, {selectors} selectors compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        frames >= 30 && selectors >= 60,
+        "too few compared: {frames} messages"
+    );
+}

@@ -9,6 +9,8 @@ captures/truth/<scenario>.pcap.truth.decrypted.json in the oracle's format
 the file's "notes":
   - IKEv1: tshark puts a decrypted IKEv1 body under "isakmp.enc.data" (IKEv2's under
     "isakmp.enc.contained", the only one the oracle reads); both are read here.
+  - "traffic_selectors" (an added key): the IKEv2 TSi/TSr tshark decrypted, per frame, from a
+    second `tshark -T fields` pass with the same key tables.
   - key table rows whose algorithm Wireshark 4.0 cannot use (ESP AES-CCM, AES-XCBC in IKEv2
     and ESP) are not passed to tshark, so those records carry no "decrypted" object.
 """
@@ -16,6 +18,7 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -28,7 +31,8 @@ WIRESHARK_ESP = ("AES-CBC [RFC3602]", "TripleDES-CBC [RFC2451]", "AES-CTR [RFC36
                  "AES-GCM with 16 octet ICV [RFC4106]", "NULL")
 WIRESHARK_AUTH = ("HMAC-SHA-1-96 [RFC2404]", "HMAC-SHA-256-128 [RFC4868]", "HMAC-SHA-384-192 [RFC4868]",
                   "HMAC-SHA-512-256 [RFC4868]", "HMAC-MD5-96 [RFC2403]", "NULL")
-NOTES = ("made by captures/lab/decrypted_truth.py with the oracle's tshark_truth.py; IKEv1 "
+NOTES = ("made by captures/lab/decrypted_truth.py with the oracle's tshark_truth.py; traffic "
+         "selectors added from tshark -T fields; IKEv1 "
          "decrypted bodies read from isakmp.enc.data; esp_sa rows with algorithms Wireshark 4.0 "
          "lacks (ESP AES-CCM, AES-XCBC) not given to tshark")
 
@@ -50,6 +54,34 @@ def load_oracle():
 
 def ikev2_row_ok(line):
     return "XCBC" not in line
+
+
+TS_FIELDS = ("isakmp.ts.start_ipv4", "isakmp.ts.end_ipv4", "isakmp.ts.start_ipv6",
+             "isakmp.ts.end_ipv6", "isakmp.ts.protoid", "isakmp.ts.start_port", "isakmp.ts.end_port")
+
+
+def selectors(oracle, cap, keys):
+    """IKEv2 traffic selectors tshark decrypted, per frame: {"frame": [[start, end, proto,
+    start_port, end_port], ...]} in payload order (TSi then TSr)."""
+    extra, _ = oracle.uat_args(keys)
+    cmd = ["tshark", "-n", "-r", cap] + extra + ["-Y", "isakmp.ts.protoid", "-T", "fields",
+                                                  "-E", "separator=/t", "-E", "occurrence=a",
+                                                  "-E", "aggregator=,", "-e", "frame.number"]
+    for f in TS_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    result = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) != 1 + len(TS_FIELDS):
+            continue
+        v4s, v4e, v6s, v6e, proto, sp, ep = [c.split(",") if c else [] for c in cols[1:]]
+        starts, ends = v4s + v6s, v4e + v6e
+        rows = []
+        for i in range(min(len(starts), len(ends), len(proto), len(sp), len(ep))):
+            rows.append([starts[i], ends[i], int(proto[i]), int(sp[i]), int(ep[i])])
+        result[cols[0]] = rows
+    return result
 
 
 def esp_row_ok(line):
@@ -83,6 +115,7 @@ def main(names):
             cap = os.path.join(OUT, name + ".pcap")
             t = oracle.truth(cap, keys)
             t["notes"] = NOTES
+            t["traffic_selectors"] = selectors(oracle, cap, keys)
             out = os.path.join(OUT, "truth", name + ".pcap.truth.decrypted.json")
             with open(out, "w") as f:
                 f.write(json.dumps(t, indent=1) + "\n")
