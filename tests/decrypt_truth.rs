@@ -372,3 +372,73 @@ fn own_captures_traffic_selectors_agree_with_tshark() {
         "too few compared: {frames} messages"
     );
 }
+
+/// The identification payloads (IKEv2 IDi/IDr, IKEv1 phase-1 IDs and Quick Mode proxy IDs, in
+/// clear or decrypted) of every message of the project's captures: ID types in order and the
+/// addresses of the address IDs (`ids` in captures/truth/). The frames where tshark decrypted
+/// with the wrong key or IV (TSHARK_WRONG_OWN) are left out.
+#[test]
+fn own_captures_identities_agree_with_tshark() {
+    let dir = common::captures_dir().join("truth");
+    let mut truths = Vec::new();
+    files(&dir, &mut truths);
+    truths.sort();
+    let (mut frames, mut v1) = (0, 0);
+    let mut failures = Vec::new();
+    for tf in &truths {
+        let name = tf
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".truth.decrypted.json", "");
+        let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
+        let Some(want) = truth["ids"].as_object() else {
+            panic!("{name}: no ids in its truth file (remake it with decrypted_truth.py)");
+        };
+        if want.is_empty() {
+            continue;
+        }
+        let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
+        let keys = keys_for(&cap, &[], true, true).unwrap();
+        let mut g = Gather(Vec::new());
+        process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
+        for (frame, w) in want {
+            let frame: u64 = frame.parse().unwrap();
+            if TSHARK_WRONG_OWN.iter().any(|(c, f, _)| *c == name && *f == frame) {
+                continue;
+            }
+            frames += 1;
+            let ike =
+                g.0.iter()
+                    .filter(|r| r.frame == frame)
+                    .find_map(|r| r.ike.as_deref());
+            // clear IDs (IKEv1 Aggressive Mode) and decrypted ones, in that order
+            let ids: Vec<_> = ike
+                .map(|i| {
+                    let inner = i.decrypted.as_deref().map(|d| d.ids.as_slice()).unwrap_or(&[]);
+                    i.ids.iter().chain(inner).cloned().collect()
+                })
+                .unwrap_or_default();
+            if ike.map(|i| i.version) == Some(1) {
+                v1 += 1;
+            }
+            let types: Vec<u64> = ids.iter().map(|i| u64::from(i.id_type)).collect();
+            let addrs = |t: u8| -> Vec<String> {
+                ids.iter()
+                    .filter(|i| i.id_type == t)
+                    .map(|i| i.value.clone())
+                    .collect()
+            };
+            let got = json!({"types": types, "ipv4": addrs(1), "ipv6": addrs(5)});
+            if &got != w {
+                failures.push(format!("{name}:{frame}: tshark {w} ikescope {got}"));
+            }
+        }
+    }
+    eprintln!("identities: {frames} messages ({v1} IKEv1) compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        frames >= 30 && v1 >= 8,
+        "too few compared: {frames} messages, {v1} IKEv1"
+    );
+}

@@ -9,8 +9,9 @@ captures/truth/<scenario>.pcap.truth.decrypted.json in the oracle's format
 the file's "notes":
   - IKEv1: tshark puts a decrypted IKEv1 body under "isakmp.enc.data" (IKEv2's under
     "isakmp.enc.contained", the only one the oracle reads); both are read here.
-  - "traffic_selectors" (an added key): the IKEv2 TSi/TSr tshark decrypted, per frame, from a
-    second `tshark -T fields` pass with the same key tables.
+  - "traffic_selectors" and "ids" (added keys): the IKEv2 TSi/TSr and the identification
+    payloads (IKEv2 IDi/IDr, IKEv1 phase-1 IDs and Quick Mode proxy IDs) tshark decrypted, per
+    frame, from `tshark -T fields` passes with the same key tables.
   - key table rows whose algorithm Wireshark 4.0 cannot use (ESP AES-CCM, AES-XCBC in IKEv2
     and ESP) are not passed to tshark, so those records carry no "decrypted" object.
 """
@@ -32,7 +33,7 @@ WIRESHARK_ESP = ("AES-CBC [RFC3602]", "TripleDES-CBC [RFC2451]", "AES-CTR [RFC36
 WIRESHARK_AUTH = ("HMAC-SHA-1-96 [RFC2404]", "HMAC-SHA-256-128 [RFC4868]", "HMAC-SHA-384-192 [RFC4868]",
                   "HMAC-SHA-512-256 [RFC4868]", "HMAC-MD5-96 [RFC2403]", "NULL")
 NOTES = ("made by captures/lab/decrypted_truth.py with the oracle's tshark_truth.py; traffic "
-         "selectors added from tshark -T fields; IKEv1 "
+         "selectors and IDs added from tshark -T fields; IKEv1 "
          "decrypted bodies read from isakmp.enc.data; esp_sa rows with algorithms Wireshark 4.0 "
          "lacks (ESP AES-CCM, AES-XCBC) not given to tshark")
 
@@ -84,6 +85,27 @@ def selectors(oracle, cap, keys):
     return result
 
 
+def identities(oracle, cap, keys):
+    """Identification payloads tshark decrypted, per frame: {"frame": {"types": [..],
+    "ipv4": [..], "ipv6": [..]}} (ID types in payload order, and the address values of the
+    ID_IPV4_ADDR / ID_IPV6_ADDR ones)."""
+    extra, _ = oracle.uat_args(keys)
+    cmd = ["tshark", "-n", "-r", cap] + extra + ["-Y", "isakmp.id.type", "-T", "fields",
+                                                  "-E", "separator=/t", "-E", "occurrence=a",
+                                                  "-E", "aggregator=,", "-e", "frame.number",
+                                                  "-e", "isakmp.id.type", "-e", "isakmp.id.data.ipv4_addr",
+                                                  "-e", "isakmp.id.data.ipv6_addr"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    result = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) != 4:
+            continue
+        types, v4, v6 = [c.split(",") if c else [] for c in cols[1:]]
+        result[cols[0]] = {"types": [int(x) for x in types], "ipv4": v4, "ipv6": v6}
+    return result
+
+
 def esp_row_ok(line):
     cols = [c.strip().strip('"') for c in line.split('","')]
     return len(cols) >= 8 and cols[4] in WIRESHARK_ESP and cols[6] in WIRESHARK_AUTH
@@ -116,6 +138,7 @@ def main(names):
             t = oracle.truth(cap, keys)
             t["notes"] = NOTES
             t["traffic_selectors"] = selectors(oracle, cap, keys)
+            t["ids"] = identities(oracle, cap, keys)
             out = os.path.join(OUT, "truth", name + ".pcap.truth.decrypted.json")
             with open(out, "w") as f:
                 f.write(json.dumps(t, indent=1) + "\n")
