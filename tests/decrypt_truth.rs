@@ -58,6 +58,32 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Each captures/truth/*.truth.decrypted.json (made by captures/lab/decrypted_truth.py), in name
+/// order: the capture's file name, the truth, and ikescope's records of that capture decoded with
+/// the key tables beside it.
+fn own_truths() -> Vec<(String, Value, Vec<Record>)> {
+    let mut paths = Vec::new();
+    files(&common::captures_dir().join("truth"), &mut paths);
+    paths.sort();
+    paths
+        .iter()
+        .map(|tf| {
+            let name = tf
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .replace(".truth.decrypted.json", "");
+            let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
+            let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
+            let keys = keys_for(&cap, &[], true, true).unwrap();
+            assert!(keys.is_some(), "{cap}: no key table found beside it");
+            let mut g = Gather(Vec::new());
+            process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
+            (name, truth, g.0)
+        })
+        .collect()
+}
+
 #[test]
 fn decrypted_payloads_agree_with_tshark() {
     let shared = common::shared_dir();
@@ -163,10 +189,7 @@ const TSHARK_WRONG_OWN: &[(&str, u64, OwnExpect)] = &[
 /// ikescope decrypts beyond tshark are only those of algorithms Wireshark 4.0 lacks.
 #[test]
 fn own_captures_decrypt_like_tshark() {
-    let dir = common::captures_dir().join("truth");
-    let mut truths = Vec::new();
-    files(&dir, &mut truths);
-    truths.sort();
+    let truths = own_truths();
     assert!(
         truths.len() >= 20,
         "expected captures/truth/*.truth.decrypted.json, found {}",
@@ -175,20 +198,10 @@ fn own_captures_decrypt_like_tshark() {
     let (mut ike_total, mut ike_ok, mut esp_total, mut esp_ok, mut v1_ok) = (0, 0, 0, 0, 0);
     let mut beyond = BTreeMap::<String, usize>::new();
     let mut failures = Vec::new();
-    for tf in &truths {
-        let name = tf
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace(".truth.decrypted.json", "");
-        let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let keys = keys_for(&cap, &[], true, true).unwrap();
-        assert!(keys.is_some(), "{cap}: no key table found beside it");
-        let mut g = Gather(Vec::new());
-        process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
+    for (name, truth, records) in &truths {
+        let name = name.as_str();
         let mut got: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
-        for r in &g.0 {
+        for r in records {
             got.entry(r.frame).or_default().push(r);
         }
         let mut tshark_frames = std::collections::BTreeSet::new();
@@ -270,7 +283,7 @@ fn own_captures_decrypt_like_tshark() {
         }
         // What ikescope decrypts and tshark did not: only algorithms Wireshark 4.0 lacks (and
         // empty INFORMATIONAL bodies, whose empty chain the truth format cannot show).
-        for r in &g.0 {
+        for r in records {
             let ours = r
                 .ike
                 .as_deref()
@@ -278,7 +291,7 @@ fn own_captures_decrypt_like_tshark() {
                 .is_some_and(|d| !d.payloads.is_empty())
                 || r.esp.as_ref().is_some_and(|e| e.decrypted.is_some());
             if ours && !tshark_frames.contains(&r.frame) {
-                *beyond.entry(name.clone()).or_default() += 1;
+                *beyond.entry(name.to_string()).or_default() += 1;
             }
         }
     }
@@ -316,49 +329,35 @@ fn own_captures_decrypt_like_tshark() {
 /// (`traffic_selectors` in captures/truth/, made by captures/lab/decrypted_truth.py).
 #[test]
 fn own_captures_traffic_selectors_agree_with_tshark() {
-    let dir = common::captures_dir().join("truth");
-    let mut truths = Vec::new();
-    files(&dir, &mut truths);
-    truths.sort();
     let (mut frames, mut selectors) = (0, 0);
     let mut failures = Vec::new();
-    for tf in &truths {
-        let name = tf
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace(".truth.decrypted.json", "");
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
+    for (name, truth, records) in &own_truths() {
         let Some(want) = truth["traffic_selectors"].as_object() else {
             panic!("{name}: no traffic_selectors in its truth file (remake it with decrypted_truth.py)");
         };
         if want.is_empty() {
             continue;
         }
-        let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
-        let keys = keys_for(&cap, &[], true, true).unwrap();
-        let mut g = Gather(Vec::new());
-        process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
         for (frame, rows) in want {
             let frame: u64 = frame.parse().unwrap();
             frames += 1;
             let want: Vec<Value> = rows.as_array().unwrap().clone();
-            let got: Vec<Value> =
-                g.0.iter()
-                    .filter(|r| r.frame == frame)
-                    .filter_map(|r| r.ike.as_deref())
-                    .filter_map(|i| i.decrypted.as_deref())
-                    .flat_map(|d| d.traffic_selectors.iter())
-                    .map(|t| {
-                        json!([
-                            t.start.to_string(),
-                            t.end.to_string(),
-                            t.protocol,
-                            t.start_port,
-                            t.end_port
-                        ])
-                    })
-                    .collect();
+            let got: Vec<Value> = records
+                .iter()
+                .filter(|r| r.frame == frame)
+                .filter_map(|r| r.ike.as_deref())
+                .filter_map(|i| i.decrypted.as_deref())
+                .flat_map(|d| d.traffic_selectors.iter())
+                .map(|t| {
+                    json!([
+                        t.start.to_string(),
+                        t.end.to_string(),
+                        t.protocol,
+                        t.start_port,
+                        t.end_port
+                    ])
+                })
+                .collect();
             selectors += want.len();
             if got != want {
                 failures.push(format!("{name}:{frame}: tshark {want:?} ikescope {got:?}"));
@@ -379,39 +378,25 @@ fn own_captures_traffic_selectors_agree_with_tshark() {
 /// with the wrong key or IV (TSHARK_WRONG_OWN) are left out.
 #[test]
 fn own_captures_identities_agree_with_tshark() {
-    let dir = common::captures_dir().join("truth");
-    let mut truths = Vec::new();
-    files(&dir, &mut truths);
-    truths.sort();
     let (mut frames, mut v1) = (0, 0);
     let mut failures = Vec::new();
-    for tf in &truths {
-        let name = tf
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace(".truth.decrypted.json", "");
-        let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
+    for (name, truth, records) in &own_truths() {
         let Some(want) = truth["ids"].as_object() else {
             panic!("{name}: no ids in its truth file (remake it with decrypted_truth.py)");
         };
         if want.is_empty() {
             continue;
         }
-        let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
-        let keys = keys_for(&cap, &[], true, true).unwrap();
-        let mut g = Gather(Vec::new());
-        process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
         for (frame, w) in want {
             let frame: u64 = frame.parse().unwrap();
-            if TSHARK_WRONG_OWN.iter().any(|(c, f, _)| *c == name && *f == frame) {
+            if TSHARK_WRONG_OWN.iter().any(|(c, f, _)| c == name && *f == frame) {
                 continue;
             }
             frames += 1;
-            let ike =
-                g.0.iter()
-                    .filter(|r| r.frame == frame)
-                    .find_map(|r| r.ike.as_deref());
+            let ike = records
+                .iter()
+                .filter(|r| r.frame == frame)
+                .find_map(|r| r.ike.as_deref());
             // clear IDs (IKEv1 Aggressive Mode) and decrypted ones, in that order
             let ids: Vec<_> = ike
                 .map(|i| {
