@@ -263,10 +263,17 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
     })
 }
 
-/// Write one element of an array on a line of its own (compact JSON).
-fn write_element<W: Write>(out: &mut W, v: &impl serde::Serialize, first: bool) -> io::Result<()> {
-    out.write_all(if first { b"\n    " } else { b",\n    " })?;
-    serde_json::to_writer(&mut *out, v).map_err(io::Error::from)
+/// Write the elements of an array one per line (compact JSON), between `[` and `]` already
+/// written by the caller.
+fn write_elements<W: Write, T: serde::Serialize>(
+    out: &mut W,
+    items: impl IntoIterator<Item = T>,
+) -> io::Result<()> {
+    for (i, v) in items.into_iter().enumerate() {
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut *out, &v).map_err(io::Error::from)?;
+    }
+    Ok(())
 }
 
 /// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time: the
@@ -288,39 +295,22 @@ pub fn write_selected<W: Write>(
     let problems = problems_value(model);
     let empty: &[Value] = &[];
     out.write_all(b"{\n  \"inputs\": [")?;
-    for (i, v) in inputs
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(empty)
-        .iter()
-        .enumerate()
-    {
-        write_element(&mut out, v, i == 0)?;
-    }
+    write_elements(&mut out, inputs.as_array().map(Vec::as_slice).unwrap_or(empty))?;
     out.write_all(b"\n  ],\n  \"tunnels\": [")?;
-    let mut first = true;
-    for (i, t) in model.tunnels.iter().enumerate() {
-        if keep.is_some_and(|k| !k[i]) {
-            continue;
-        }
-        let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        write_element(&mut out, &tunnel_value(model, t, tf), first)?;
-        first = false;
-    }
-    out.write_all(b"\n  ],\n  \"findings\": [")?;
-    for (i, f) in findings.iter().enumerate() {
-        write_element(&mut out, f, i == 0)?;
-    }
-    out.write_all(b"\n  ],\n  \"problems\": [")?;
-    for (i, v) in problems
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(empty)
+    let shown = model
+        .tunnels
         .iter()
         .enumerate()
-    {
-        write_element(&mut out, v, i == 0)?;
-    }
+        .filter(|(i, _)| keep.is_none_or(|k| k[*i]))
+        .map(|(_, t)| {
+            let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            tunnel_value(model, t, tf)
+        });
+    write_elements(&mut out, shown)?;
+    out.write_all(b"\n  ],\n  \"findings\": [")?;
+    write_elements(&mut out, findings)?;
+    out.write_all(b"\n  ],\n  \"problems\": [")?;
+    write_elements(&mut out, problems.as_array().map(Vec::as_slice).unwrap_or(empty))?;
     out.write_all(b"\n  ],\n  \"summary\": ")?;
     serde_json::to_writer(&mut out, &summary_value(findings)).map_err(io::Error::from)?;
     if let Some(keep) = keep {
