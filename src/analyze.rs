@@ -2,7 +2,8 @@
 
 use crate::cli::{RunOptions, EXIT_UNREADABLE};
 use crate::diagnose::diagnose;
-use crate::pipeline::{keys_for, process_file, Progress};
+use crate::keys::KeyStore;
+use crate::pipeline::{keys_for, load_key_files, process_file, Progress};
 use crate::reconstruct::{Collected, Model};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -11,8 +12,19 @@ use std::io::{IsTerminal, Write};
 pub const EXIT_FINDINGS: u8 = 1;
 
 /// Read and reconstruct the inputs: each input on its own core (rayon), merged into one model.
-/// Returns the model and whether every input could be read.
+/// Returns the model and whether every input (and every `--keys` file) could be read.
 pub fn build_model(opts: &RunOptions) -> (Model, bool) {
+    match load_key_files(&opts.keys) {
+        Ok(keys) => build_model_with(opts, &keys),
+        Err(e) => {
+            eprintln!("ikescope: {e}");
+            (Model::build(Collected::new(opts.files.clone())), false)
+        }
+    }
+}
+
+/// [`build_model`] with the `--keys` files already loaded.
+pub fn build_model_with(opts: &RunOptions, explicit: &KeyStore) -> (Model, bool) {
     let progress = Progress::new(opts);
     let parts: Vec<(Collected, bool)> = opts
         .files
@@ -20,15 +32,10 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
         .enumerate()
         .map(|(i, path)| {
             let mut data = Collected::new(opts.files.clone());
-            let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
-                Ok(k) => k,
-                Err(e) => {
-                    eprintln!("ikescope: {e}");
-                    return (data, false);
-                }
-            };
+            let keys = keys_for(path, explicit, opts.auto_keys, opts.quiet);
+            // Refusals from a log found beside this capture (those of --keys are added once below).
             if let Some(k) = &keys {
-                data.hints = k.hints.clone();
+                data.hints = k.hints.get(explicit.hints.len()..).unwrap_or(&[]).to_vec();
             }
             let bar = progress.bar();
             match process_file(path, i, &opts.ingest, keys, bar, &mut data) {
@@ -45,6 +52,7 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
         .collect();
     progress.finish();
     let mut all = Collected::new(opts.files.clone());
+    all.hints = explicit.hints.clone();
     let mut all_read = true;
     for (part, ok) in parts {
         all_read &= ok;
@@ -55,11 +63,14 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 
 /// Run `analyze` and return the exit status.
 pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
-    if let Err(e) = crate::pipeline::check_key_files(&opts.keys) {
-        eprintln!("ikescope: {e}");
-        return Ok(EXIT_UNREADABLE);
-    }
-    let (model, all_read) = build_model(opts);
+    let explicit = match load_key_files(&opts.keys) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("ikescope: {e}");
+            return Ok(EXIT_UNREADABLE);
+        }
+    };
+    let (model, all_read) = build_model_with(opts, &explicit);
     if !opts.quiet {
         for p in &model.data.problems {
             let file = model

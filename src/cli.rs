@@ -103,21 +103,17 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         opts,
         error: None,
     };
-    if let Err(e) = crate::pipeline::check_key_files(&opts.keys) {
-        eprintln!("ikescope: {e}");
-        return Ok(EXIT_UNREADABLE);
-    }
+    let explicit = match crate::pipeline::load_key_files(&opts.keys) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("ikescope: {e}");
+            return Ok(EXIT_UNREADABLE);
+        }
+    };
     let mut status = 0;
     let progress = crate::pipeline::Progress::new(opts);
     for (i, path) in opts.files.iter().enumerate() {
-        let keys = match keys_for(path, &opts.keys, opts.auto_keys, opts.quiet) {
-            Ok(k) => k,
-            Err(e) => {
-                eprintln!("ikescope: {e}");
-                status = EXIT_UNREADABLE;
-                continue;
-            }
-        };
+        let keys = keys_for(path, &explicit, opts.auto_keys, opts.quiet);
         if let Err(e) = process_file(path, i, &opts.ingest, keys, progress.bar(), &mut printer) {
             eprintln!("ikescope: {path}: {e}");
             status = EXIT_UNREADABLE;

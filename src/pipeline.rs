@@ -39,32 +39,23 @@ impl Progress {
     }
 }
 
-/// Load every `--keys` file once, to fail early (before any input is read) on a bad one.
-pub fn check_key_files(explicit: &[String]) -> Result<(), String> {
+/// Load the `--keys` files, once for all inputs and before any input is read: a file that
+/// cannot be read or parsed is an error.
+pub fn load_key_files(explicit: &[String]) -> Result<KeyStore, String> {
     let mut store = KeyStore::new();
     for k in explicit {
         store
             .load_path(Path::new(k))
             .map_err(|e| format!("--keys {k}: {e}"))?;
     }
-    Ok(())
+    Ok(store)
 }
 
-/// The keys for one input: the `--keys` files plus (when `auto`) the key tables found beside
-/// the capture. Unreadable auto-discovered tables are reported as warnings and skipped; an
-/// unreadable `--keys` file is an error.
-pub fn keys_for(
-    path: &str,
-    explicit: &[String],
-    auto: bool,
-    quiet: bool,
-) -> Result<Option<Arc<KeyStore>>, String> {
-    let mut store = KeyStore::new();
-    for k in explicit {
-        store
-            .load_path(Path::new(k))
-            .map_err(|e| format!("--keys {k}: {e}"))?;
-    }
+/// The keys for one input: the `--keys` files (loaded by [`load_key_files`]) plus (when `auto`)
+/// the key tables found beside the capture. Unreadable auto-discovered tables are reported as
+/// warnings and skipped.
+pub fn keys_for(path: &str, explicit: &KeyStore, auto: bool, quiet: bool) -> Option<Arc<KeyStore>> {
+    let mut store = explicit.clone();
     if auto && path != "-" {
         for found in KeyStore::discover_beside(Path::new(path)) {
             match store.load_path(&found) {
@@ -81,7 +72,7 @@ pub fn keys_for(
             }
         }
     }
-    Ok((!store.is_empty() || !store.hints.is_empty()).then(|| Arc::new(store)))
+    (!store.is_empty() || !store.hints.is_empty()).then(|| Arc::new(store))
 }
 
 /// One ESP packet reduced to what flow accounting needs.

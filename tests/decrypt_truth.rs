@@ -7,6 +7,7 @@
 mod common;
 
 use ikescope::capture::IngestEvent;
+use ikescope::keys::KeyStore;
 use ikescope::pipeline::{keys_for, process_file, RecordSink};
 use ikescope::record::Record;
 use serde_json::{json, Value};
@@ -75,7 +76,7 @@ fn own_truths() -> Vec<(String, Value, Vec<Record>)> {
                 .replace(".truth.decrypted.json", "");
             let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
             let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
-            let keys = keys_for(&cap, &[], true, true).unwrap();
+            let keys = keys_for(&cap, &KeyStore::new(), true, true);
             assert!(keys.is_some(), "{cap}: no key table found beside it");
             let mut g = Gather(Vec::new());
             process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
@@ -103,7 +104,7 @@ fn decrypted_payloads_agree_with_tshark() {
             .trim_end_matches(".truth.decrypted.json")
             .to_string();
         let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let keys = keys_for(&cap, &[], true, true).unwrap();
+        let keys = keys_for(&cap, &KeyStore::new(), true, true);
         assert!(keys.is_some(), "{cap}: no key table found beside it");
         let mut g = Gather(Vec::new());
         process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
