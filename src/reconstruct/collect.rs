@@ -66,6 +66,15 @@ pub struct KeepaliveStats {
     pub first_frame: FrameRef,
 }
 
+/// The counters of `key`, made on first use while the map holds fewer than
+/// [`MAX_KEPT_EVENTS`] keys; `None` for a new key past that bound.
+fn bounded_entry<K: std::hash::Hash + Eq, V: Default>(map: &mut HashMap<K, V>, key: K) -> Option<&mut V> {
+    if map.len() >= MAX_KEPT_EVENTS && !map.contains_key(&key) {
+        return None;
+    }
+    Some(map.entry(key).or_default())
+}
+
 /// An ESP flow's key: (source, destination, SPI).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EspKey(pub IpAddr, pub IpAddr, pub u32);
@@ -257,19 +266,17 @@ impl RecordSink for Collected {
                 }
             }
             Kind::Esp => {
-                if let Some(inner) = record.esp.and_then(|e| e.decrypted).and_then(|d| d.inner) {
-                    let spi = record.esp.map(|e| e.spi).unwrap_or(0);
-                    let key = (record.src, record.dst, spi, inner);
-                    if self.inner.len() < MAX_KEPT_EVENTS || self.inner.contains_key(&key) {
-                        let e = self.inner.entry(key).or_insert((0, 0));
+                let Some(esp) = record.esp else { return };
+                let flow = (record.src, record.dst, esp.spi);
+                if let Some(inner) = esp.decrypted.and_then(|d| d.inner) {
+                    let key = (flow.0, flow.1, flow.2, inner);
+                    if let Some(e) = bounded_entry(&mut self.inner, key) {
                         e.0 += 1;
-                        e.1 += u64::from(record.esp.map(|e| e.length).unwrap_or(0));
+                        e.1 += u64::from(esp.length);
                     }
                 }
-                if let Some(status) = record.esp.and_then(|e| e.decryption) {
-                    let key = (record.src, record.dst, record.esp.map(|e| e.spi).unwrap_or(0));
-                    if self.esp_decryption.len() < MAX_KEPT_EVENTS || self.esp_decryption.contains_key(&key) {
-                        let e = self.esp_decryption.entry(key).or_insert((0, 0));
+                if let Some(status) = esp.decryption {
+                    if let Some(e) = bounded_entry(&mut self.esp_decryption, flow) {
                         match status {
                             crate::record::EspDecryption::Ok => e.0 += 1,
                             crate::record::EspDecryption::IntegrityFailed
@@ -278,16 +285,14 @@ impl RecordSink for Collected {
                         }
                     }
                 }
-                if let Some(esp) = record.esp {
-                    self.add_esp(&EspSample {
-                        file_index: record.file_index,
-                        frame: record.frame,
-                        time: record.time,
-                        src: record.src,
-                        dst: record.dst,
-                        esp,
-                    })
-                }
+                self.add_esp(&EspSample {
+                    file_index: record.file_index,
+                    frame: record.frame,
+                    time: record.time,
+                    src: record.src,
+                    dst: record.dst,
+                    esp,
+                })
             }
             Kind::NatKeepalive => {
                 let at = FrameRef {
