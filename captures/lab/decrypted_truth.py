@@ -59,51 +59,42 @@ def ikev2_row_ok(line):
 
 TS_FIELDS = ("isakmp.ts.start_ipv4", "isakmp.ts.end_ipv4", "isakmp.ts.start_ipv6",
              "isakmp.ts.end_ipv6", "isakmp.ts.protoid", "isakmp.ts.start_port", "isakmp.ts.end_port")
+ID_FIELDS = ("isakmp.id.type", "isakmp.id.data.ipv4_addr", "isakmp.id.data.ipv6_addr")
+
+
+def tshark_fields(oracle, cap, keys, display_filter, fields):
+    """(frame, [values of each field, all occurrences]) per frame matching the filter, decoded
+    with the key tables in `keys`."""
+    extra, _ = oracle.uat_args(keys)
+    cmd = ["tshark", "-n", "-r", cap] + extra + ["-Y", display_filter, "-T", "fields",
+                                                  "-E", "separator=/t", "-E", "occurrence=a",
+                                                  "-E", "aggregator=,", "-e", "frame.number"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) == 1 + len(fields):
+            yield cols[0], [c.split(",") if c else [] for c in cols[1:]]
 
 
 def selectors(oracle, cap, keys):
     """IKEv2 traffic selectors tshark decrypted, per frame: {"frame": [[start, end, proto,
     start_port, end_port], ...]} in payload order (TSi then TSr)."""
-    extra, _ = oracle.uat_args(keys)
-    cmd = ["tshark", "-n", "-r", cap] + extra + ["-Y", "isakmp.ts.protoid", "-T", "fields",
-                                                  "-E", "separator=/t", "-E", "occurrence=a",
-                                                  "-E", "aggregator=,", "-e", "frame.number"]
-    for f in TS_FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
     result = {}
-    for line in out.splitlines():
-        cols = line.split("\t")
-        if len(cols) != 1 + len(TS_FIELDS):
-            continue
-        v4s, v4e, v6s, v6e, proto, sp, ep = [c.split(",") if c else [] for c in cols[1:]]
+    for frame, (v4s, v4e, v6s, v6e, proto, sp, ep) in tshark_fields(oracle, cap, keys, "isakmp.ts.protoid", TS_FIELDS):
         starts, ends = v4s + v6s, v4e + v6e
-        rows = []
-        for i in range(min(len(starts), len(ends), len(proto), len(sp), len(ep))):
-            rows.append([starts[i], ends[i], int(proto[i]), int(sp[i]), int(ep[i])])
-        result[cols[0]] = rows
+        n = min(len(starts), len(ends), len(proto), len(sp), len(ep))
+        result[frame] = [[starts[i], ends[i], int(proto[i]), int(sp[i]), int(ep[i])] for i in range(n)]
     return result
 
 
 def identities(oracle, cap, keys):
-    """Identification payloads tshark decrypted, per frame: {"frame": {"types": [..],
+    """Identification payloads tshark decoded, per frame: {"frame": {"types": [..],
     "ipv4": [..], "ipv6": [..]}} (ID types in payload order, and the address values of the
     ID_IPV4_ADDR / ID_IPV6_ADDR ones)."""
-    extra, _ = oracle.uat_args(keys)
-    cmd = ["tshark", "-n", "-r", cap] + extra + ["-Y", "isakmp.id.type", "-T", "fields",
-                                                  "-E", "separator=/t", "-E", "occurrence=a",
-                                                  "-E", "aggregator=,", "-e", "frame.number",
-                                                  "-e", "isakmp.id.type", "-e", "isakmp.id.data.ipv4_addr",
-                                                  "-e", "isakmp.id.data.ipv6_addr"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    result = {}
-    for line in out.splitlines():
-        cols = line.split("\t")
-        if len(cols) != 4:
-            continue
-        types, v4, v6 = [c.split(",") if c else [] for c in cols[1:]]
-        result[cols[0]] = {"types": [int(x) for x in types], "ipv4": v4, "ipv6": v6}
-    return result
+    return {frame: {"types": [int(x) for x in types], "ipv4": v4, "ipv6": v6}
+            for frame, (types, v4, v6) in tshark_fields(oracle, cap, keys, "isakmp.id.type", ID_FIELDS)}
 
 
 def esp_row_ok(line):
