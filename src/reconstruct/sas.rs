@@ -181,6 +181,18 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
 /// (SA index, message ID, exchange type, requester; `None` for IKEv1, matched without it).
 type ExchangeKey = (usize, u32, u8, Option<IpAddr>);
 
+/// Append an exchange to the SA and make it the latest one for `key`; returns its index.
+fn push_exchange(
+    sa: &mut IkeSa,
+    latest: &mut FxHashMap<ExchangeKey, usize>,
+    key: ExchangeKey,
+    e: Exchange,
+) -> usize {
+    sa.exchanges.push(e);
+    latest.insert(key, sa.exchanges.len() - 1);
+    sa.exchanges.len() - 1
+}
+
 fn place_v2(
     sa: &mut IkeSa,
     sa_index: usize,
@@ -217,24 +229,15 @@ fn place_v2(
                 return;
             }
         }
-        sa.exchanges.push(
-            Exchange::new(classify_v2(r), ike.exchange, ike.message_id, requester, responder)
-                .with_request(msg_ref(r, i, false)),
-        );
-        latest.insert(key, sa.exchanges.len() - 1);
+        let e = Exchange::new(classify_v2(r), ike.exchange, ike.message_id, requester, responder)
+            .with_request(msg_ref(r, i, false));
+        push_exchange(sa, latest, key, e);
     } else {
         let p = match pos {
             Some(p) => p,
             None => {
-                sa.exchanges.push(Exchange::new(
-                    classify_v2(r),
-                    ike.exchange,
-                    ike.message_id,
-                    requester,
-                    responder,
-                ));
-                latest.insert(key, sa.exchanges.len() - 1);
-                sa.exchanges.len() - 1
+                let e = Exchange::new(classify_v2(r), ike.exchange, ike.message_id, requester, responder);
+                push_exchange(sa, latest, key, e)
             }
         };
         let e = &mut sa.exchanges[p];
@@ -297,15 +300,8 @@ fn place_v1(
             } else {
                 sa.initiator
             };
-            sa.exchanges.push(Exchange::new(
-                kind,
-                ike.exchange,
-                ike.message_id,
-                requester,
-                responder,
-            ));
-            latest.insert(key, sa.exchanges.len() - 1);
-            sa.exchanges.len() - 1
+            let e = Exchange::new(kind, ike.exchange, ike.message_id, requester, responder);
+            push_exchange(sa, latest, key, e)
         }
     };
     let e = &mut sa.exchanges[p];
