@@ -74,20 +74,42 @@ fn esp_key(path: &Path, line: usize, field: &str, s: &str) -> Result<Secret, Key
     }
 }
 
+/// A row must have exactly one field per name; the error lists them.
+fn field_count(path: &Path, line: usize, f: &[String], names: &[&str]) -> Result<(), KeyError> {
+    if f.len() == names.len() {
+        return Ok(());
+    }
+    Err(bad(
+        path,
+        line,
+        format!(
+            "expected {} fields ({}), found {}",
+            names.len(),
+            names.join(", "),
+            f.len()
+        ),
+    ))
+}
+
 /// Parse an `ikev2_decryption_table`.
 pub(crate) fn parse_ikev2(path: &Path, text: &str) -> Result<Vec<Ikev2Keys>, KeyError> {
     let mut out = Vec::new();
     for (line, f) in rows(text) {
-        if f.len() != 8 {
-            return Err(bad(
-                path,
-                line,
-                format!(
-                    "expected 8 fields (SPIi, SPIr, SK_ei, SK_er, encryption, SK_ai, SK_ar, integrity), found {}",
-                    f.len()
-                ),
-            ));
-        }
+        field_count(
+            path,
+            line,
+            &f,
+            &[
+                "SPIi",
+                "SPIr",
+                "SK_ei",
+                "SK_er",
+                "encryption",
+                "SK_ai",
+                "SK_ar",
+                "integrity",
+            ],
+        )?;
         let enc = EncAlg::parse(&f[4]);
         let integ = IntegAlg::parse(&f[7]);
         out.push(Ikev2Keys {
@@ -113,16 +135,7 @@ pub(crate) fn parse_ikev2(path: &Path, text: &str) -> Result<Vec<Ikev2Keys>, Key
 pub(crate) fn parse_ikev1(path: &Path, text: &str) -> Result<Vec<Ikev1Key>, KeyError> {
     let mut out = Vec::new();
     for (line, f) in rows(text) {
-        if f.len() != 2 {
-            return Err(bad(
-                path,
-                line,
-                format!(
-                    "expected 2 fields (initiator cookie, encryption key), found {}",
-                    f.len()
-                ),
-            ));
-        }
+        field_count(path, line, &f, &["initiator cookie", "encryption key"])?;
         out.push(Ikev1Key {
             icookie: Some(spi8(path, line, "initiator cookie", &f[0])?),
             cookie_certain: true,
@@ -149,16 +162,21 @@ fn addr(path: &Path, line: usize, field: &str, s: &str) -> Result<Option<IpAddr>
 pub(crate) fn parse_esp(path: &Path, text: &str) -> Result<Vec<EspSa>, KeyError> {
     let mut out = Vec::new();
     for (line, f) in rows(text) {
-        if f.len() != 8 {
-            return Err(bad(
-                path,
-                line,
-                format!(
-                    "expected 8 fields (protocol, source, destination, SPI, encryption, key, authentication, key), found {}",
-                    f.len()
-                ),
-            ));
-        }
+        field_count(
+            path,
+            line,
+            &f,
+            &[
+                "protocol",
+                "source",
+                "destination",
+                "SPI",
+                "encryption",
+                "key",
+                "authentication",
+                "key",
+            ],
+        )?;
         let ip_version = match f[0].to_ascii_lowercase().as_str() {
             "ipv4" => 4,
             "ipv6" => 6,
