@@ -19,7 +19,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ikescope::capture::{read_capture, Datagram, DatagramSink, IngestEvent, IngestOptions};
 use ikescope::decode::Decoder;
-use ikescope::pipeline::RecordSink;
+use ikescope::decode::RecordSink;
 use ikescope::reconstruct::Collected;
 use ikescope_parsers::{esp, ikev1, ikev2, isakmp, udp_encap};
 use pcap_parser::pcap::parse_pcap;

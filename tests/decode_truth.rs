@@ -6,8 +6,9 @@
 
 mod common;
 
+use ikescope::app::pipeline::process_file;
 use ikescope::capture::IngestEvent;
-use ikescope::pipeline::{process_file, RecordSink};
+use ikescope::decode::RecordSink;
 use ikescope::record::Record;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -8,9 +8,10 @@
 
 mod common;
 
+use ikescope::app::pipeline::process_file;
 use ikescope::capture::{IngestEvent, IngestOptions};
+use ikescope::decode::RecordSink;
 use ikescope::keys::KeyStore;
-use ikescope::pipeline::{process_file, RecordSink};
 use ikescope::record::Record;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

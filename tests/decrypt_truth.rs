@@ -6,9 +6,11 @@
 
 mod common;
 
+use ikescope::app::keyfiles::keys_for;
+use ikescope::app::pipeline::process_file;
 use ikescope::capture::IngestEvent;
+use ikescope::decode::RecordSink;
 use ikescope::keys::KeyStore;
-use ikescope::pipeline::{keys_for, process_file, RecordSink};
 use ikescope::record::Record;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

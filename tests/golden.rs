@@ -2,7 +2,7 @@
 //! capture in `captures/` are pinned with insta snapshots (tests/snapshots/). Review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test golden`).
 
-use ikescope::cli::RunOptions;
+use ikescope::app::RunOptions;
 use ikescope::diagnose::diagnose;
 use ikescope::report::{analyze_json, analyze_text};
 
@@ -37,7 +37,7 @@ fn analyze_reports_are_stable() {
             quiet: true,
             ..Default::default()
         };
-        let (model, ok) = ikescope::analyze::build_model(&opts);
+        let (model, ok) = ikescope::app::analyze::build_model(&opts);
         assert!(ok, "{cap} unreadable");
         let findings = diagnose(&model);
         let name = cap.trim_start_matches("captures/").replace('.', "_");

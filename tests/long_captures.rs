@@ -3,7 +3,7 @@
 //! checks are counted, not kept; the model still knows the SA was alive until the last answer,
 //! and the unanswered check is still the evidence it was.
 
-use ikescope::pipeline::RecordSink;
+use ikescope::decode::RecordSink;
 use ikescope::reconstruct::{Collected, ExchangeKind, Model};
 use ikescope::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
 use std::net::IpAddr;
@@ -125,7 +125,7 @@ fn repeated_offers_are_stored_once() {
     }
     let cap = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/dpd_flap.pcap");
     let mut g = Gather(Vec::new());
-    ikescope::pipeline::process_file(cap, 0, &Default::default(), None, None, &mut g).unwrap();
+    ikescope::app::pipeline::process_file(cap, 0, &Default::default(), None, None, &mut g).unwrap();
     let offers: Vec<_> =
         g.0.iter()
             .filter_map(|r| r.ike.as_deref())

@@ -4,7 +4,7 @@
 //! a panic. `IKESCOPE_MUTATION_ROUNDS` and `IKESCOPE_MUTATION_SEED` run a longer or different
 //! exploration.
 
-use ikescope::cli::RunOptions;
+use ikescope::app::RunOptions;
 use ikescope::diagnose::diagnose;
 use ikescope::report::{analyze_json, analyze_text};
 
@@ -58,7 +58,7 @@ fn mutated_captures_are_analyzed_without_panic() {
                 quiet: true,
                 ..Default::default()
             };
-            let (model, _) = ikescope::analyze::build_model(&opts);
+            let (model, _) = ikescope::app::analyze::build_model(&opts);
             let findings = diagnose(&model);
             let _ = analyze_text::render(&model, &findings, false);
             let mut json = Vec::new();

@@ -74,12 +74,12 @@ fn one_way_esp_after_a_rekey_is_found() {
     std::fs::write(&cut, without_frames(&bytes, &drop)).unwrap();
 
     let analyze = |p: &std::path::Path| {
-        let opts = ikescope::cli::RunOptions {
+        let opts = ikescope::app::RunOptions {
             files: vec![p.to_string_lossy().into_owned()],
             quiet: true,
             ..Default::default()
         };
-        let (model, ok) = ikescope::analyze::build_model(&opts);
+        let (model, ok) = ikescope::app::analyze::build_model(&opts);
         assert!(ok);
         ikescope::diagnose::diagnose(&model)
     };

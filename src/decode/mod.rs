@@ -4,6 +4,9 @@
 
 pub mod ike;
 pub mod inner;
+mod sink;
+
+pub use sink::{EspSample, RecordSink};
 
 use crate::capture::{Content, Datagram};
 use crate::decrypt::esp::{decrypt_esp, EspOutcome};

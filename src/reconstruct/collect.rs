@@ -2,7 +2,7 @@
 //! per-SPI flow counters, so memory grows with live state, not with the capture size.
 
 use crate::capture::{IngestEvent, InputStats};
-use crate::pipeline::{EspSample, RecordSink};
+use crate::decode::{EspSample, RecordSink};
 use crate::record::{InnerFlowInfo, Kind, Record, Timestamp};
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -10,7 +10,7 @@
 //! cannot hold go to an exact map keyed by the whole (source, destination, SPI).
 
 use super::collect::{EspFlow, EspKey, FrameRef};
-use crate::pipeline::EspSample;
+use crate::decode::EspSample;
 use crate::record::Timestamp;
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;

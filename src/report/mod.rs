@@ -173,29 +173,3 @@ pub fn inner_flow_text(f: &crate::record::InnerFlowInfo) -> String {
     };
     format!("{}{} -> {}{} {proto}", f.src, port(f.sport), f.dst, port(f.dport))
 }
-
-/// Which tunnels `--peer` and `--failing` let through (`None`: all of them, no filter given).
-pub fn selected_tunnels(
-    model: &crate::reconstruct::Model,
-    findings: &[crate::diagnose::Finding],
-    opts: &crate::cli::RunOptions,
-) -> Option<Vec<bool>> {
-    if opts.peers.is_empty() && !opts.failing_only {
-        return None;
-    }
-    let failing: std::collections::HashSet<&str> = findings
-        .iter()
-        .filter(|f| f.is_failure())
-        .map(|f| f.tunnel.as_str())
-        .collect();
-    Some(
-        model
-            .tunnels
-            .iter()
-            .map(|t| {
-                (!opts.failing_only || failing.contains(t.id.as_str()))
-                    && (opts.peers.is_empty() || t.peers.iter().any(|&p| opts.peer_selected(p)))
-            })
-            .collect(),
-    )
-}

@@ -22,13 +22,13 @@ pub fn captures_dir() -> PathBuf {
 
 /// Run the analysis of one capture in-process; returns the model and findings.
 pub fn analyze(path: &std::path::Path) -> (ikescope::reconstruct::Model, Vec<ikescope::diagnose::Finding>) {
-    let opts = ikescope::cli::RunOptions {
+    let opts = ikescope::app::RunOptions {
         files: vec![path.to_string_lossy().into_owned()],
         auto_keys: true,
         quiet: true,
         ..Default::default()
     };
-    let (model, ok) = ikescope::analyze::build_model(&opts);
+    let (model, ok) = ikescope::app::analyze::build_model(&opts);
     assert!(ok, "{} could not be read", path.display());
     let findings = ikescope::diagnose::diagnose(&model);
     (model, findings)

@@ -1,15 +1,14 @@
-//! `analyze`: ingest → decode → collect → reconstruct → diagnose → report.
+//! `ikescope analyze`: ingest → decode → collect → reconstruct → diagnose → report, and which
+//! tunnels `--peer` / `--failing` let through.
 
-use crate::cli::{RunOptions, EXIT_UNREADABLE};
-use crate::diagnose::diagnose;
+use crate::app::keyfiles::{keys_for, load_key_files};
+use crate::app::pipeline::{process_file, Progress};
+use crate::app::{Format, Outcome, RunOptions};
+use crate::diagnose::{diagnose, Finding};
 use crate::keys::KeyStore;
-use crate::pipeline::{keys_for, load_key_files, process_file, Progress};
 use crate::reconstruct::{Collected, Model};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
-
-/// Exit status when an error or warning finding was made.
-pub const EXIT_FINDINGS: u8 = 1;
 
 /// Read and reconstruct the inputs: each input on its own core (rayon), merged into one model.
 /// Returns the model and whether every input (and every `--keys` file) could be read.
@@ -25,7 +24,7 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 
 /// [`build_model`] with the `--keys` files already loaded.
 pub fn build_model_with(opts: &RunOptions, explicit: &KeyStore) -> (Model, bool) {
-    let progress = Progress::new(opts);
+    let progress = Progress::new(opts.quiet);
     let parts: Vec<(Collected, bool)> = opts
         .files
         .par_iter()
@@ -61,13 +60,14 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyStore) -> (Model, bool)
     (Model::build(all), all_read)
 }
 
-/// Run `analyze` and return the exit status.
-pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+/// Run `analyze`: [`Outcome::Findings`] when a reported tunnel has an error or warning finding,
+/// [`Outcome::Unreadable`] when an input could not be read (that wins).
+pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     let explicit = match load_key_files(&opts.keys) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("ikescope: {e}");
-            return Ok(EXIT_UNREADABLE);
+            return Ok(Outcome::Unreadable);
         }
     };
     let (model, all_read) = build_model_with(opts, &explicit);
@@ -88,7 +88,7 @@ pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
     let mut findings = diagnose(&model);
     // --peer / --failing: the tunnels to report, and only their findings (cross-tunnel findings
     // such as ts_overlap were made on all of them first).
-    let shown = crate::report::selected_tunnels(&model, &findings, opts);
+    let shown = selected_tunnels(&model, &findings, opts);
     if let Some(keep) = &shown {
         let ids: std::collections::HashSet<&str> = model
             .tunnels
@@ -103,7 +103,7 @@ pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
     let write = || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        if json {
+        if format == Format::Json {
             let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
             crate::report::analyze_json::write_selected(&model, &findings, keep, &mut buffered)?;
             buffered.flush()?;
@@ -120,12 +120,33 @@ pub fn run(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
-    if !all_read {
-        return Ok(EXIT_UNREADABLE);
-    }
-    Ok(if findings.iter().any(|f| f.is_failure()) {
-        EXIT_FINDINGS
+    Ok(if !all_read {
+        Outcome::Unreadable
+    } else if findings.iter().any(|f| f.is_failure()) {
+        Outcome::Findings
     } else {
-        0
+        Outcome::Clean
     })
+}
+
+/// Which tunnels `--peer` and `--failing` let through (`None`: all of them, no filter given).
+fn selected_tunnels(model: &Model, findings: &[Finding], opts: &RunOptions) -> Option<Vec<bool>> {
+    if opts.peers.is_empty() && !opts.failing_only {
+        return None;
+    }
+    let failing: std::collections::HashSet<&str> = findings
+        .iter()
+        .filter(|f| f.is_failure())
+        .map(|f| f.tunnel.as_str())
+        .collect();
+    Some(
+        model
+            .tunnels
+            .iter()
+            .map(|t| {
+                (!opts.failing_only || failing.contains(t.id.as_str()))
+                    && (opts.peers.is_empty() || t.peers.iter().any(|&p| opts.peer_selected(p)))
+            })
+            .collect(),
+    )
 }

@@ -1,46 +1,13 @@
-//! The commands behind the CLI, as library functions returning the process exit status.
+//! `ikescope decode`: every IKE, ESP, NAT-keepalive and ICMP-error packet, as text lines or
+//! JSON Lines, in capture order.
 
-use crate::capture::{IngestEvent, IngestOptions};
-use crate::pipeline::{describe_event, keys_for, process_file, RecordSink};
+use crate::app::keyfiles::{keys_for, load_key_files};
+use crate::app::pipeline::{describe_event, process_file, Progress};
+use crate::app::{Format, Outcome, RunOptions};
+use crate::capture::IngestEvent;
+use crate::decode::RecordSink;
 use crate::record::Record;
 use std::io::{self, BufWriter, Write};
-
-/// Exit status: an input could not be read.
-pub const EXIT_UNREADABLE: u8 = 2;
-
-/// Options shared by the commands.
-#[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    /// Input files (`-` = stdin).
-    pub files: Vec<String>,
-    /// Ingest options.
-    pub ingest: IngestOptions,
-    /// Key files given with `--keys`.
-    pub keys: Vec<String>,
-    /// Load key tables found beside the captures.
-    pub auto_keys: bool,
-    /// Quiet stderr.
-    pub quiet: bool,
-    /// Only tunnels (analyze) or packets (decode) with an outer address in one of these networks;
-    /// empty = all.
-    pub peers: Vec<ipnet::IpNet>,
-    /// analyze: report only tunnels with an error or warning finding.
-    pub failing_only: bool,
-}
-
-impl RunOptions {
-    /// True when `addr` passes `--peer` (always, without `--peer`).
-    pub fn peer_selected(&self, addr: std::net::IpAddr) -> bool {
-        self.peers.is_empty() || self.peers.iter().any(|n| n.contains(&addr))
-    }
-}
-
-/// `198.51.100.1` or `198.51.100.0/24` (for `--peer`).
-pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
-    s.parse::<ipnet::IpNet>()
-        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| format!("{s:?} is neither an IP address nor a network (a.b.c.d/len)"))
-}
 
 struct DecodePrinter<'a, W: Write> {
     out: W,
@@ -92,31 +59,32 @@ impl<W: Write> RecordSink for DecodePrinter<'_, W> {
     }
 }
 
-/// `ikescope decode`: exit 0, or 2 when an input could not be read.
-pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
+/// Run `decode`: [`Outcome::Clean`], or [`Outcome::Unreadable`] when an input could not be
+/// read. A reader that stops early (`| head`) is not an error.
+pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     let stdout = io::stdout();
     let mut printer = DecodePrinter {
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         files: &opts.files,
-        json,
+        json: format == Format::Json,
         quiet: opts.quiet,
         opts,
         error: None,
     };
-    let explicit = match crate::pipeline::load_key_files(&opts.keys) {
+    let explicit = match load_key_files(&opts.keys) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("ikescope: {e}");
-            return Ok(EXIT_UNREADABLE);
+            return Ok(Outcome::Unreadable);
         }
     };
-    let mut status = 0;
-    let progress = crate::pipeline::Progress::new(opts);
+    let mut status = Outcome::Clean;
+    let progress = Progress::new(opts.quiet);
     for (i, path) in opts.files.iter().enumerate() {
         let keys = keys_for(path, &explicit, opts.auto_keys, opts.quiet);
         if let Err(e) = process_file(path, i, &opts.ingest, keys, progress.bar(), &mut printer) {
             eprintln!("ikescope: {path}: {e}");
-            status = EXIT_UNREADABLE;
+            status = Outcome::Unreadable;
         }
         if let Some(e) = printer.error.take() {
             if e.kind() == io::ErrorKind::BrokenPipe {
@@ -132,9 +100,4 @@ pub fn decode(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
         }
     }
     Ok(status)
-}
-
-/// `ikescope analyze`: exit 0 (no error/warning finding), 1 (at least one), 2 (unreadable input).
-pub fn analyze(opts: &RunOptions, json: bool) -> anyhow::Result<u8> {
-    crate::analyze::run(opts, json)
 }

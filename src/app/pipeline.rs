@@ -1,12 +1,12 @@
-//! Drives one input file through ingest and decoding, handing [`Record`]s to a consumer.
+//! Drives one input file through ingest and decoding, handing records to a [`RecordSink`];
+//! the progress bar; the stderr wording of ingest events.
 
 use crate::capture::{self, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats};
-use crate::decode::Decoder;
+use crate::decode::{Decoder, EspSample, RecordSink};
 use crate::keys::KeyStore;
-use crate::record::Record;
+use crate::record::EspInfo;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 
 /// A progress bar on stderr (bytes read, rate, ETA) when stderr is a terminal and not quiet.
@@ -14,8 +14,8 @@ pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// Shown only when stderr is a terminal and `--quiet` was not given.
-    pub fn new(opts: &crate::cli::RunOptions) -> Progress {
-        if opts.quiet || !std::io::stderr().is_terminal() {
+    pub fn new(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -37,74 +37,6 @@ impl Progress {
             b.finish_and_clear();
         }
     }
-}
-
-/// Load the `--keys` files, once for all inputs and before any input is read: a file that
-/// cannot be read or parsed is an error.
-pub fn load_key_files(explicit: &[String]) -> Result<KeyStore, String> {
-    let mut store = KeyStore::new();
-    for k in explicit {
-        store
-            .load_path(Path::new(k))
-            .map_err(|e| format!("--keys {k}: {e}"))?;
-    }
-    Ok(store)
-}
-
-/// The keys for one input: the `--keys` files (loaded by [`load_key_files`]) plus (when `auto`)
-/// the key tables found beside the capture. Unreadable auto-discovered tables are reported as
-/// warnings and skipped.
-pub fn keys_for(path: &str, explicit: &KeyStore, auto: bool, quiet: bool) -> Option<Arc<KeyStore>> {
-    let mut store = explicit.clone();
-    if auto && path != "-" {
-        for found in KeyStore::discover_beside(Path::new(path)) {
-            match store.load_path(&found) {
-                Ok(_) => {
-                    if !quiet {
-                        eprintln!("ikescope: {path}: using key table {}", found.display());
-                    }
-                }
-                Err(e) => {
-                    if !quiet {
-                        eprintln!("ikescope: {path}: ignoring key table {}: {e}", found.display());
-                    }
-                }
-            }
-        }
-    }
-    (!store.is_empty() || !store.hints.is_empty()).then(|| Arc::new(store))
-}
-
-/// One ESP packet reduced to what flow accounting needs.
-#[derive(Clone, Copy, Debug)]
-pub struct EspSample {
-    /// Input file index.
-    pub file_index: usize,
-    /// 1-based frame.
-    pub frame: u64,
-    /// Time.
-    pub time: crate::record::Timestamp,
-    /// Outer source.
-    pub src: std::net::IpAddr,
-    /// Outer destination.
-    pub dst: std::net::IpAddr,
-    /// ESP header fields.
-    pub esp: crate::record::EspInfo,
-}
-
-/// Consumer of decoded records and ingest events, in capture order.
-pub trait RecordSink {
-    /// One decoded record.
-    fn record(&mut self, record: Record);
-    /// True when ESP packets only need [`RecordSink::esp`] (no full record): the hot path of
-    /// gateway captures, which are mostly ESP.
-    fn esp_only(&self) -> bool {
-        false
-    }
-    /// An ESP packet, when [`RecordSink::esp_only`] is true and it is not being decrypted.
-    fn esp(&mut self, _sample: &EspSample) {}
-    /// A non-fatal ingest problem in file `file_index`.
-    fn event(&mut self, file_index: usize, event: &IngestEvent);
 }
 
 struct Adapter<'s> {
@@ -130,7 +62,7 @@ impl DatagramSink for Adapter<'_> {
                     time: d.time,
                     src: d.src,
                     dst: d.dst,
-                    esp: crate::record::EspInfo {
+                    esp: EspInfo {
                         spi,
                         seq,
                         udp_encap: ports.is_some(),

@@ -1,0 +1,90 @@
+//! The `ikescope` command line: arguments → [`RunOptions`] → the `decode` or `analyze` command.
+
+use crate::app::{analyze, decode, Format, Outcome, RunOptions};
+use crate::capture::IngestOptions;
+use clap::{Parser, Subcommand};
+
+/// Analyzer for IKE/IPsec packet captures: what happened on the wire and why the tunnel is down.
+#[derive(Parser, Debug)]
+#[command(name = "ikescope", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug)]
+struct CommonArgs {
+    /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also expect IKE on this UDP port (repeatable).
+    #[arg(long = "ike-port", value_name = "N")]
+    ike_ports: Vec<u16>,
+    /// Key table or charon log with IKE/ESP keys (repeatable).
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Vec<String>,
+    /// Do not load Wireshark key tables found beside the capture files.
+    #[arg(long)]
+    no_auto_keys: bool,
+    /// No progress bar or warnings on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Only tunnels (analyze) or packets (decode) to or from this address or network, e.g.
+    /// 198.51.100.7 or 198.51.100.0/24 (repeatable).
+    #[arg(long = "peer", value_name = "ADDR[/LEN]", value_parser = parse_net)]
+    peers: Vec<ipnet::IpNet>,
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Report only tunnels with an error or warning finding; the others are counted.
+    #[arg(long)]
+    failing: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print every IKE, ESP, NAT-keepalive and ICMP-error packet (JSON Lines with --format json).
+    Decode(CommonArgs),
+    /// Reconstruct exchanges, SAs and tunnels and report failures with evidence.
+    /// Exit status: 0 no error/warning finding, 1 at least one, 2 an input could not be read.
+    Analyze(AnalyzeArgs),
+}
+
+/// Parse the process arguments (clap exits on `--help` and usage errors) and run the command.
+pub fn run_from_args() -> anyhow::Result<Outcome> {
+    match Cli::parse().command {
+        Command::Decode(a) => decode::run(&options(&a), a.format),
+        Command::Analyze(a) => {
+            let mut opts = options(&a.common);
+            opts.failing_only = a.failing;
+            analyze::run(&opts, a.common.format)
+        }
+    }
+}
+
+fn options(a: &CommonArgs) -> RunOptions {
+    RunOptions {
+        files: a.files.clone(),
+        ingest: IngestOptions {
+            ike_ports: a.ike_ports.clone(),
+        },
+        keys: a.keys.clone(),
+        auto_keys: !a.no_auto_keys,
+        quiet: a.quiet,
+        peers: a.peers.clone(),
+        failing_only: false,
+    }
+}
+
+/// `198.51.100.1` or `198.51.100.0/24` (for `--peer`).
+pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an IP address nor a network (a.b.c.d/len)"))
+}
