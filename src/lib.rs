@@ -15,3 +15,4 @@ pub mod keys;
 pub mod reconstruct;
 pub mod record;
 pub mod report;
+pub mod wording;

@@ -11,4 +11,4 @@ pub mod tunnels;
 pub use collect::{Collected, EspFlow, FrameRef};
 pub use exchanges::{Exchange, ExchangeKind, MsgRef};
 pub use sas::{ChildSa, IkeSa, SaState};
-pub use tunnels::{Model, Tunnel};
+pub use tunnels::{InnerFlowTally, Model, Tunnel};

@@ -4,7 +4,7 @@
 use super::collect::{Collected, EspFlow, FrameRef};
 use super::exchanges::{auth_response, inner_first, payload, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
-use crate::record::Timestamp;
+use crate::record::{InnerFlowInfo, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -45,6 +45,49 @@ impl Tunnel {
             .filter_map(|k| model.esp.get(k))
             .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes))
     }
+
+    /// The flows seen inside decrypted ESP between this tunnel's peers, busiest first (then by
+    /// inner flow, then outer addresses and SPI: a stable order for the reports).
+    pub fn inner_flows(&self, model: &Model) -> Vec<InnerFlowTally> {
+        let mut v: Vec<InnerFlowTally> = model
+            .data
+            .inner
+            .iter()
+            .filter(|(k, _)| self.peers.contains(&k.0) && self.peers.contains(&k.1))
+            .map(|(k, &(packets, bytes))| InnerFlowTally {
+                src: k.0,
+                dst: k.1,
+                spi: k.2,
+                flow: k.3,
+                packets,
+                bytes,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.packets
+                .cmp(&a.packets)
+                .then(a.flow.cmp(&b.flow))
+                .then((a.src, a.dst, a.spi).cmp(&(b.src, b.dst, b.spi)))
+        });
+        v
+    }
+}
+
+/// One flow seen inside decrypted ESP, on one SPI between two outer addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InnerFlowTally {
+    /// Outer (tunnel endpoint) source of the ESP packets that carried it.
+    pub src: IpAddr,
+    /// Outer (tunnel endpoint) destination.
+    pub dst: IpAddr,
+    /// The SPI of those ESP packets.
+    pub spi: u32,
+    /// The inner packets' addresses, protocol and ports.
+    pub flow: InnerFlowInfo,
+    /// Inner packets of this flow.
+    pub packets: u64,
+    /// Their ESP bytes.
+    pub bytes: u64,
 }
 
 /// The reconstructed capture.

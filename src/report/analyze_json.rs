@@ -204,10 +204,11 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         id: &t.id,
         ike_sas: t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect(),
         ike_versions: &t.versions,
-        inner_flows: super::inner_flows(model, t)
+        inner_flows: t
+            .inner_flows(model)
             .into_iter()
-            .map(|(src, dst, spi, f, packets, bytes)| {
-                json!({"src": src, "dst": dst, "spi": format!("{spi:08x}"), "inner": f, "packets": packets, "bytes": bytes})
+            .map(|x| {
+                json!({"src": x.src, "dst": x.dst, "spi": format!("{:08x}", x.spi), "inner": x.flow, "packets": x.packets, "bytes": x.bytes})
             })
             .collect(),
         last: t.last,

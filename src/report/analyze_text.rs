@@ -3,6 +3,7 @@
 
 use crate::diagnose::{by_tunnel, tunnel_state, Confidence, Finding, Severity};
 use crate::reconstruct::{Model, SaState};
+use crate::wording::inner_flow_text;
 use std::fmt::Write as _;
 
 const WIDTH: usize = 100;
@@ -192,11 +193,16 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
             let _ = writeln!(out, "  ESP       {p} -> {other}: {pk} packets, {by} bytes");
         }
-        let inner = super::inner_flows(model, t);
-        for (src, dst, spi, f, pk, by) in inner.iter().take(10) {
+        let inner = t.inner_flows(model);
+        for x in inner.iter().take(10) {
             let line = format!(
-                "{} ({pk} packets, {by} bytes) in SPI {spi:08x} {src} -> {dst}",
-                super::inner_flow_text(f)
+                "{} ({} packets, {} bytes) in SPI {:08x} {} -> {}",
+                inner_flow_text(&x.flow),
+                x.packets,
+                x.bytes,
+                x.spi,
+                x.src,
+                x.dst
             );
             out.push_str(&wrap_labeled("inside    ", &line, 2));
         }

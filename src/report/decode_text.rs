@@ -1,7 +1,7 @@
 //! `decode --format text`: one Wireshark-summary-style line per packet.
 
-use super::{notify_name, payload_abbrev};
 use crate::record::{IkeInfo, Kind, Record};
+use crate::wording::{inner_flow_text, notify_list, notify_name, payload_abbrev};
 
 /// One line for a record.
 pub fn line(file: &str, r: &Record) -> String {
@@ -27,7 +27,7 @@ pub fn line(file: &str, r: &Record) -> String {
                         " decrypted: {}{}",
                         d.inner
                             .as_ref()
-                            .map(super::inner_flow_text)
+                            .map(inner_flow_text)
                             .unwrap_or_else(|| format!("next header {}", d.next_header)),
                         if d.esn { " (ESN)" } else { "" }
                     ),
@@ -142,7 +142,7 @@ fn ike_summary(ike: &IkeInfo) -> String {
             .collect();
         s.push_str(&format!(" decrypted: [ {} ]", inner.join(" ")));
         if !d.notify.is_empty() {
-            s.push_str(&format!(" {}", super::notify_list(&d.notify)));
+            s.push_str(&format!(" {}", notify_list(&d.notify)));
         }
     } else if let Some(st) = &ike.decryption {
         s.push_str(&format!(" (decryption: {st})"));

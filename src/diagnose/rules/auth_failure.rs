@@ -12,7 +12,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
-use crate::report::notify_list;
+use crate::wording::notify_list;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {

@@ -9,6 +9,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::SaState;
+use crate::wording::inner_flow_text;
 
 /// Packets one way before the silence of the other way counts.
 const MIN_PACKETS: u64 = 5;
@@ -76,11 +77,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
             spis.join(", ")
         );
         // With ESP keys, say what the one-way traffic carries (the subnets that get no answer).
-        let inner: Vec<String> = crate::report::inner_flows(model, t)
+        let inner: Vec<String> = t
+            .inner_flows(model)
             .iter()
-            .filter(|x| x.0 == sender)
+            .filter(|x| x.src == sender)
             .take(5)
-            .map(|x| crate::report::inner_flow_text(&x.3))
+            .map(|x| inner_flow_text(&x.flow))
             .collect();
         if !inner.is_empty() {
             f.summary.push_str(&format!(

@@ -15,7 +15,7 @@ use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Seve
 use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
-use crate::report::notify_list;
+use crate::wording::notify_list;
 
 /// Minimum shortfall (bytes) of an IKE_AUTH response against its request for the CHILD SA
 /// payloads (SA, TSi, TSr) to be judged missing.

@@ -12,6 +12,7 @@ use crate::reconstruct::exchanges::{inner_first, notify, payload};
 use crate::reconstruct::FrameRef;
 use crate::reconstruct::{ExchangeKind, SaState};
 use crate::record::{AttrValue, Timestamp};
+use crate::wording::notify_list;
 
 /// IKEv2 TEMPORARY_FAILURE (43): a rekey collision, not a failure.
 const TEMPORARY_FAILURE: u16 = 43;
@@ -114,7 +115,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 let what = if errors.is_empty() {
                     "refused (protected body starts with a Notify: an error)".to_string()
                 } else {
-                    format!("refused with {}", crate::report::notify_list(errors))
+                    format!("refused with {}", notify_list(errors))
                 };
                 f.evidence(
                     model,
@@ -159,7 +160,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             format!("{} of the tunnel's rekeys failed", failed.len())
         };
         if !all_errors.is_empty() {
-            summary.push_str(&format!(" ({})", crate::report::notify_list(&all_errors)));
+            summary.push_str(&format!(" ({})", notify_list(&all_errors)));
         }
         if let Some(m) = mean {
             summary.push_str(&format!(

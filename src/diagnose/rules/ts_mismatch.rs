@@ -9,7 +9,7 @@ use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Seve
 use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{notifies_of, notify};
 use crate::reconstruct::{ExchangeKind, SaState};
-use crate::report::{notify_list, selectors};
+use crate::wording::{notify_list, selectors};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
