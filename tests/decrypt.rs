@@ -1,7 +1,9 @@
 //! Decryption against real captures: IKEv2 key tables and charon logs vs tshark's decrypted truth,
 //! wrong-key behaviour, and IKEv1 IV/decryption checks against charon's own logged values.
 //!
-//! Needs `../shared` beside the repository (captures, logs, truth files); fails loudly without it.
+//! Runs on the project's own captures (captures/, truth in captures/truth/); the public captures
+//! and the shared strongSwan captures of `../shared` are added when that corpus is beside the
+//! project (the tests that need only it are skipped without it, see tests/common).
 
 use ikescope::decrypt::ikev2::{self, inner_payload_types, FragKey, Ikev2Reassembler, SkOutcome};
 use ikescope::keys::{KeyFileFormat, KeyStore, Secret};
@@ -12,14 +14,17 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
-    assert!(
-        p.join("captures").is_dir(),
-        "reference data missing: {} must hold captures/ (the shared directory beside the repo)",
-        p.display()
-    );
-    p
+mod common;
+
+/// Directories of strongSwan lab captures with their logs and key tables, each with the directory
+/// of its tshark truth files: the project's own (always) and the shared corpus's (when present).
+fn lab_capture_dirs() -> Vec<(PathBuf, PathBuf)> {
+    let own = common::captures_dir();
+    let mut dirs = vec![(own.clone(), own.join("truth"))];
+    if let Some(sh) = common::corpus_dir() {
+        dirs.push((sh.join("captures"), sh.join("captures")));
+    }
+    dirs
 }
 
 /// One IKE message found in a capture.
@@ -224,22 +229,26 @@ fn is_ikev2_encrypted(b: &[u8]) -> bool {
 /// (capture, key table, truth.decrypted) triples: captures/<s>.ikev2_decryption_table and the
 /// public captures that ship an ikev2_decryption_table.
 fn ikev2_cases() -> Vec<(PathBuf, PathBuf, PathBuf)> {
-    let sh = shared();
     let mut out = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(sh.join("captures"))
-        .expect("captures dir")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ikev2_decryption_table"))
-        .collect();
-    names.sort();
-    for t in names {
-        let cap = t.with_extension("pcap");
-        let truth = PathBuf::from(format!("{}.truth.decrypted.json", cap.display()));
-        out.push((cap, t, truth));
+    for (dir, truth_dir) in lab_capture_dirs() {
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("captures dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ikev2_decryption_table"))
+            .collect();
+        names.sort();
+        for t in names {
+            let cap = t.with_extension("pcap");
+            let file = cap.file_name().unwrap().to_string_lossy();
+            let truth = truth_dir.join(format!("{file}.truth.decrypted.json"));
+            out.push((cap, t, truth));
+        }
     }
-    let pg = sh.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac");
-    if pg.is_dir() {
+    let pg = common::corpus_dir()
+        .map(|sh| sh.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac"))
+        .filter(|pg| pg.is_dir());
+    if let Some(pg) = pg {
         out.push((
             pg.join("ikev2_cbc_hmac.pcapng"),
             pg.join("ikev2_decryption_table"),
@@ -485,15 +494,18 @@ fn charon_log_yields_the_table_keys() {
 
 #[test]
 fn charon_logs_decrypt_captures() {
-    let sh = shared();
     let mut grand = Tally::default();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(sh.join("captures"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
-        .collect();
-    names.sort();
-    for cap in names {
+    let mut names: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (dir, truth_dir) in lab_capture_dirs() {
+        let mut caps: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+            .collect();
+        caps.sort();
+        names.extend(caps.into_iter().map(|c| (c, truth_dir.clone())));
+    }
+    for (cap, truth_dir) in names {
         let stem = cap.file_stem().unwrap().to_string_lossy().into_owned();
         let left = cap.with_file_name(format!("{stem}.left.log"));
         let right = cap.with_file_name(format!("{stem}.right.log"));
@@ -501,7 +513,8 @@ fn charon_logs_decrypt_captures() {
             continue;
         }
         let ks = KeyStore::from_paths(&[&left, &right]).unwrap();
-        let truth_path = PathBuf::from(format!("{}.truth.decrypted.json", cap.display()));
+        let file = cap.file_name().unwrap().to_string_lossy();
+        let truth_path = truth_dir.join(format!("{file}.truth.decrypted.json"));
         let tr = if truth_path.is_file() {
             truth_ike(&truth_path)
         } else {
@@ -540,11 +553,11 @@ fn charon_logs_decrypt_captures() {
 
 /// A capture, its table and the first encrypted message sent by the initiator.
 fn sample() -> (KeyStore, Vec<u8>) {
-    let sh = shared();
+    let own = common::captures_dir();
     let mut ks = KeyStore::new();
-    ks.load_path(&sh.join("captures/ikev2_ok.ikev2_decryption_table"))
+    ks.load_path(&own.join("ikev2_ok.ikev2_decryption_table"))
         .unwrap();
-    let (msgs, _) = read_capture(&sh.join("captures/ikev2_ok.pcap"));
+    let (msgs, _) = read_capture(&own.join("ikev2_ok.pcap"));
     let m = msgs
         .into_iter()
         .find(|m| is_ikev2_encrypted(&m.bytes) && m.bytes[19] & 0x08 != 0)
@@ -600,17 +613,38 @@ fn no_key_for_other_spis() {
 
 #[test]
 fn discover_beside_finds_scenario_tables() {
-    let sh = shared();
-    let found = KeyStore::discover_beside(&sh.join("captures/ikev2_ok.pcap"));
-    assert_eq!(found, vec![sh.join("captures/ikev2_ok.ikev2_decryption_table")]);
+    use std::collections::BTreeSet;
+    let found = |cap: &Path| -> BTreeSet<PathBuf> { KeyStore::discover_beside(cap).into_iter().collect() };
+    let own = common::captures_dir();
+    // Every key table named after the capture is found, however many sit beside it.
+    assert_eq!(
+        found(&own.join("ikev2_ok.pcap")),
+        BTreeSet::from([
+            own.join("ikev2_ok.esp_sa"),
+            own.join("ikev2_ok.ikev2_decryption_table")
+        ])
+    );
+    assert_eq!(
+        found(&own.join("ikev1_main_ok.pcap")),
+        BTreeSet::from([
+            own.join("ikev1_main_ok.esp_sa"),
+            own.join("ikev1_main_ok.ikev1_decryption_table")
+        ])
+    );
+    // A capture without tables, and a directory's generic `esp_sa` beside a public capture.
+    assert!(found(&own.join("ikev1_no_response.pcap")).is_empty());
+    let Some(sh) = common::corpus_dir() else {
+        return;
+    };
+    assert_eq!(
+        found(&sh.join("captures/ikev2_ok.pcap")),
+        BTreeSet::from([sh.join("captures/ikev2_ok.ikev2_decryption_table")])
+    );
     let pg = sh.join("public-captures/packetgen-ipsec/esp4-cbc");
-    if pg.is_dir() {
-        assert_eq!(
-            KeyStore::discover_beside(&pg.join("esp4-cbc.pcapng")),
-            vec![pg.join("esp_sa")]
-        );
-    }
-    assert!(KeyStore::discover_beside(&sh.join("captures/ikev1_main_ok.pcap")).is_empty());
+    assert_eq!(
+        found(&pg.join("esp4-cbc.pcapng")),
+        BTreeSet::from([pg.join("esp_sa")])
+    );
 }
 
 #[test]
@@ -630,7 +664,27 @@ fn key_debug_output_is_redacted() {
 
 #[test]
 fn esp_tables_load() {
-    let sh = shared();
+    // The lab's own esp_sa tables: one row per CHILD SA direction.
+    let own = common::captures_dir();
+    let mut own_rows = 0;
+    for e in std::fs::read_dir(&own).unwrap().filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "esp_sa") {
+            let mut ks = KeyStore::new();
+            assert_eq!(ks.load_path(&p).unwrap(), KeyFileFormat::EspSa, "{}", p.display());
+            assert!(
+                ks.esp.len() >= 2 && ks.esp.len() % 2 == 0,
+                "{}: {}",
+                p.display(),
+                ks.esp.len()
+            );
+            own_rows += ks.esp.len();
+        }
+    }
+    assert!(own_rows >= 28, "{own_rows}");
+    let Some(sh) = common::corpus_dir() else {
+        return;
+    };
     let mut n = 0;
     for dir in [
         "public-captures/packetgen-ipsec/esp4-gcm",
@@ -726,20 +780,21 @@ fn logged_initial_iv(log: &Path) -> Option<Vec<u8>> {
 #[test]
 fn ikev1_decrypts_with_charon_log_keys() {
     use ikescope::decrypt::{Ikev1Decryptor, Ikev1Outcome};
-    let sh = shared();
     let mut total_enc = 0;
     let mut total_dec = 0;
     let mut ivs_checked = 0;
-    for stem in [
+    let stems = [
         "ikev1_main_ok",
         "ikev1_aggressive_ok",
         "ikev1_p2_proposal_mismatch",
         "ikev1_psk_mismatch",
-    ] {
-        let cap = sh.join(format!("captures/{stem}.pcap"));
+    ];
+    let dirs = lab_capture_dirs();
+    for (dir, stem) in dirs.iter().flat_map(|(d, _)| stems.iter().map(move |s| (d, *s))) {
+        let cap = dir.join(format!("{stem}.pcap"));
         let logs = vec![
-            sh.join(format!("captures/{stem}.left.log")),
-            sh.join(format!("captures/{stem}.right.log")),
+            dir.join(format!("{stem}.left.log")),
+            dir.join(format!("{stem}.right.log")),
         ];
         let ks = KeyStore::from_paths(&logs).unwrap();
         assert!(!ks.ikev1.is_empty(), "{stem}: no IKEv1 keys in the logs");
@@ -808,10 +863,10 @@ fn ikev1_decrypts_with_charon_log_keys() {
 #[test]
 fn ikev1_wrong_key_is_detected() {
     use ikescope::decrypt::{Ikev1Decryptor, Ikev1Outcome};
-    let sh = shared();
+    let own = common::captures_dir();
     let stem = "ikev1_main_ok";
-    let cap = sh.join(format!("captures/{stem}.pcap"));
-    let ks = KeyStore::from_paths(&[sh.join(format!("captures/{stem}.left.log"))]).unwrap();
+    let cap = own.join(format!("{stem}.pcap"));
+    let ks = KeyStore::from_paths(&[own.join(format!("{stem}.left.log"))]).unwrap();
     // turn the log key into a table row for the capture's cookie, then break it
     let (msgs, _) = read_capture(&cap);
     let first = msgs.iter().find(|m| m.bytes[17] >> 4 == 1).unwrap();
@@ -840,9 +895,11 @@ fn ikev1_wrong_key_is_detected() {
 }
 
 #[test]
-fn esp_decrypts_like_tshark_and_with_charon_logs() {
+fn esp_decrypts_like_tshark() {
     use ikescope::decrypt::esp::{decrypt_esp, EspOutcome};
-    let sh = shared();
+    let Some(sh) = common::corpus_dir() else {
+        return;
+    };
     // public captures with esp_sa tables and tshark's decrypted truth
     let mut compared = 0;
     for dir in [
@@ -900,10 +957,17 @@ fn esp_decrypts_like_tshark_and_with_charon_logs() {
     }
     eprintln!("ESP packets compared with tshark: {compared}");
     assert!(compared >= 3, "{compared}");
-    // strongSwan captures: every ESP packet opens with the CHILD SA keys from the logs
+}
+
+/// strongSwan captures: every ESP packet opens with the CHILD SA keys from the logs.
+#[test]
+fn esp_decrypts_with_charon_logs() {
+    use ikescope::decrypt::esp::{decrypt_esp, EspOutcome};
     let mut total = 0;
-    for stem in ["ikev2_ok", "ikev2_rekey_ok", "ikev1_main_ok", "one_way_esp"] {
-        let cap = sh.join(format!("captures/{stem}.pcap"));
+    let stems = ["ikev2_ok", "ikev2_rekey_ok", "ikev1_main_ok", "one_way_esp"];
+    let dirs = lab_capture_dirs();
+    for (dir, stem) in dirs.iter().flat_map(|(d, _)| stems.iter().map(move |s| (d, *s))) {
+        let cap = dir.join(format!("{stem}.pcap"));
         let ks = logs_of(&cap).unwrap();
         let (_, esp) = read_capture(&cap);
         for p in &esp {

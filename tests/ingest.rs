@@ -12,7 +12,7 @@ use std::io::{Cursor, Read, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+mod common;
 
 // ------------------------------------------------------------------------------------------
 // Collecting sink
@@ -118,14 +118,9 @@ fn run_path(path: &Path) -> (Result<InputStats, CaptureError>, Collect) {
     (r, c)
 }
 
-fn shared() -> PathBuf {
-    let p = PathBuf::from(SHARED);
-    assert!(
-        p.is_dir(),
-        "../shared is missing: expected the shared reference data at {SHARED} \
-         (captures/, public-captures/ with *.truth.json); these tests need it"
-    );
-    p
+/// The project's own capture `name` (in captures/).
+fn own(name: &str) -> PathBuf {
+    common::captures_dir().join(name)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -202,7 +197,9 @@ fn truth_key(r: &Value) -> Key {
 
 #[test]
 fn matches_tshark_truth_on_every_shared_capture() {
-    let root = shared();
+    let Some(root) = common::corpus_dir() else {
+        return;
+    };
     let mut report = Vec::new();
     let mut failures = Vec::new();
     let mut total_captures = 0;
@@ -314,8 +311,7 @@ fn matches_tshark_truth_on_every_shared_capture() {
 
 #[test]
 fn fragmentation_loss_capture_reassembles_and_reports_lost_fragments() {
-    let root = shared();
-    let path = root.join("captures/ikev2_fragmentation_loss.pcap");
+    let path = own("ikev2_fragmentation_loss.pcap");
     let (res, c) = run_path(&path);
     let stats = res.unwrap();
     // Captured before the dropping router: both fragments of every IKE_AUTH are present.
@@ -610,14 +606,15 @@ fn malformed(c: &Collect) -> Vec<String> {
 
 #[test]
 fn truncated_files_never_panic_and_deliver_complete_records() {
-    let root = shared();
-    for name in [
-        "captures/ikev2_natt_ok.pcap",
-        "public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng",
-        "public-captures/ndpi/esp/esp.pcapng",
-        "captures/ikev2_fragmentation_loss.pcap",
-    ] {
-        let bytes = std::fs::read(root.join(name)).unwrap();
+    // The project's own captures always; public pcapng captures too when the corpus is there.
+    let mut inputs = vec![own("ikev2_natt_ok.pcap"), own("ikev2_fragmentation_loss.pcap")];
+    if let Some(root) = common::corpus_dir() {
+        inputs.push(root.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng"));
+        inputs.push(root.join("public-captures/ndpi/esp/esp.pcapng"));
+    }
+    for path in &inputs {
+        let name = path.display();
+        let bytes = std::fs::read(path).unwrap();
         let (full, fc) = run_bytes(bytes.clone());
         full.unwrap();
         let step = (bytes.len() / 400).max(1);
@@ -1119,8 +1116,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn gzip_input_by_content_not_name() {
-    let root = shared();
-    let src = root.join("captures/ikev2_natt_ok.pcap");
+    let src = own("ikev2_natt_ok.pcap");
     let plain = std::fs::read(&src).unwrap();
     let (r, want) = run_bytes(plain.clone());
     let want_stats = r.unwrap();
@@ -1182,12 +1178,13 @@ impl Read for Trickle {
 
 #[test]
 fn stdin_like_short_reads() {
-    let root = shared();
-    for name in [
-        "captures/ikev2_natt_ok.pcap",
-        "public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng",
-    ] {
-        let plain = std::fs::read(root.join(name)).unwrap();
+    let mut inputs = vec![own("ikev2_natt_ok.pcap")];
+    if let Some(root) = common::corpus_dir() {
+        inputs.push(root.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng"));
+    }
+    for path in &inputs {
+        let name = path.display();
+        let plain = std::fs::read(path).unwrap();
         let (r, want) = run_bytes(plain.clone());
         r.unwrap();
         for bytes in [plain.clone(), gzip(&plain)] {
