@@ -21,7 +21,7 @@ mod common;
 fn lab_capture_dirs() -> Vec<(PathBuf, PathBuf)> {
     let own = common::captures_dir();
     let mut dirs = vec![(own.clone(), own.join("truth"))];
-    if let Some(sh) = common::corpus_dir() {
+    if let Some(sh) = common::corpus_extra() {
         dirs.push((sh.join("captures"), sh.join("captures")));
     }
     dirs
@@ -245,7 +245,7 @@ fn ikev2_cases() -> Vec<(PathBuf, PathBuf, PathBuf)> {
             out.push((cap, t, truth));
         }
     }
-    let pg = common::corpus_dir()
+    let pg = common::corpus_extra()
         .map(|sh| sh.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac"))
         .filter(|pg| pg.is_dir());
     if let Some(pg) = pg {
@@ -633,7 +633,7 @@ fn discover_beside_finds_scenario_tables() {
     );
     // A capture without tables, and a directory's generic `esp_sa` beside a public capture.
     assert!(found(&own.join("ikev1_no_response.pcap")).is_empty());
-    let Some(sh) = common::corpus_dir() else {
+    let Some(sh) = common::corpus_extra() else {
         return;
     };
     assert_eq!(
@@ -682,7 +682,7 @@ fn esp_tables_load() {
         }
     }
     assert!(own_rows >= 28, "{own_rows}");
-    let Some(sh) = common::corpus_dir() else {
+    let Some(sh) = common::corpus_extra() else {
         return;
     };
     let mut n = 0;

@@ -608,7 +608,7 @@ fn malformed(c: &Collect) -> Vec<String> {
 fn truncated_files_never_panic_and_deliver_complete_records() {
     // The project's own captures always; public pcapng captures too when the corpus is there.
     let mut inputs = vec![own("ikev2_natt_ok.pcap"), own("ikev2_fragmentation_loss.pcap")];
-    if let Some(root) = common::corpus_dir() {
+    if let Some(root) = common::corpus_extra() {
         inputs.push(root.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng"));
         inputs.push(root.join("public-captures/ndpi/esp/esp.pcapng"));
     }
@@ -1179,7 +1179,7 @@ impl Read for Trickle {
 #[test]
 fn stdin_like_short_reads() {
     let mut inputs = vec![own("ikev2_natt_ok.pcap")];
-    if let Some(root) = common::corpus_dir() {
+    if let Some(root) = common::corpus_extra() {
         inputs.push(root.join("public-captures/packetgen-ipsec/ikev2_cbc_hmac/ikev2_cbc_hmac.pcapng"));
     }
     for path in &inputs {

@@ -33,6 +33,23 @@ pub fn corpus_dir() -> Option<PathBuf> {
     None
 }
 
+/// The reference corpus for the optional part of a test that runs on the project's own captures
+/// and adds the corpus's when it is there: `None`, silently, when it is absent (the test still
+/// ran); panics when `IKESCOPE_REQUIRE_CORPUS=1` and it is absent.
+pub fn corpus_extra() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
+    if p.join("captures").is_dir() {
+        return Some(p);
+    }
+    if std::env::var(REQUIRE_CORPUS).is_ok_and(|v| v == "1") {
+        panic!(
+            "the reference corpus ../shared is missing ({}) and {REQUIRE_CORPUS}=1 requires it",
+            p.display()
+        );
+    }
+    None
+}
+
 /// Says on the terminal, past the test harness's output capture, that `test` was skipped and why.
 pub fn skipped(test: &str, why: &str) {
     use std::io::Write;
