@@ -78,7 +78,7 @@ fn own_truths() -> Vec<(String, Value, Vec<Record>)> {
                 .replace(".truth.decrypted.json", "");
             let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
             let cap = common::captures_dir().join(&name).to_string_lossy().into_owned();
-            let keys = keys_for(&cap, &KeyStore::new(), true, true);
+            let keys = keys_for(&cap, &KeyStore::new(), true, true).keys;
             assert!(keys.is_some(), "{cap}: no key table found beside it");
             let mut g = Gather(Vec::new());
             process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();
@@ -108,7 +108,7 @@ fn decrypted_payloads_agree_with_tshark() {
             .trim_end_matches(".truth.decrypted.json")
             .to_string();
         let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let keys = keys_for(&cap, &KeyStore::new(), true, true);
+        let keys = keys_for(&cap, &KeyStore::new(), true, true).keys;
         assert!(keys.is_some(), "{cap}: no key table found beside it");
         let mut g = Gather(Vec::new());
         process_file(&cap, 0, &Default::default(), keys, None, &mut g).unwrap();

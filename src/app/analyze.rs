@@ -1,11 +1,10 @@
 //! `ikescope analyze`: ingest → decode → collect → reconstruct → diagnose → report, and which
 //! tunnels `--peer` / `--failing` let through.
 
-use crate::app::keyfiles::{keys_for, load_key_files};
+use crate::app::keyfiles::{keys_for, load_key_files, KeyFiles};
 use crate::app::pipeline::{process_file, Progress};
 use crate::app::{Format, Outcome, RunOptions};
 use crate::diagnose::{diagnose, Finding};
-use crate::keys::KeyStore;
 use crate::reconstruct::{Collected, Model};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -23,7 +22,7 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 }
 
 /// [`build_model`] with the `--keys` files already loaded.
-pub fn build_model_with(opts: &RunOptions, explicit: &KeyStore) -> (Model, bool) {
+pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool) {
     let progress = Progress::new(opts.quiet);
     let parts: Vec<(Collected, bool)> = opts
         .files
@@ -31,13 +30,11 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyStore) -> (Model, bool)
         .enumerate()
         .map(|(i, path)| {
             let mut data = Collected::new(opts.files.clone());
-            let keys = keys_for(path, explicit, opts.auto_keys, opts.quiet);
+            let input = keys_for(path, &explicit.keys, opts.auto_keys, opts.quiet);
             // Refusals from a log found beside this capture (those of --keys are added once below).
-            if let Some(k) = &keys {
-                data.hints = k.hints.get(explicit.hints.len()..).unwrap_or(&[]).to_vec();
-            }
+            data.hints = input.hints;
             let bar = progress.bar();
-            match process_file(path, i, &opts.ingest, keys, bar, &mut data) {
+            match process_file(path, i, &opts.ingest, input.keys, bar, &mut data) {
                 Ok(stats) => {
                     data.stats[i] = stats;
                     (data, true)

@@ -81,7 +81,7 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     let mut status = Outcome::Clean;
     let progress = Progress::new(opts.quiet);
     for (i, path) in opts.files.iter().enumerate() {
-        let keys = keys_for(path, &explicit, opts.auto_keys, opts.quiet);
+        let keys = keys_for(path, &explicit.keys, opts.auto_keys, opts.quiet).keys;
         if let Err(e) = process_file(path, i, &opts.ingest, keys, progress.bar(), &mut printer) {
             eprintln!("ikescope: {path}: {e}");
             status = Outcome::Unreadable;

@@ -190,7 +190,15 @@ pub struct KeyStore {
     pub esp: Vec<EspSa>,
     /// The files loaded and their detected formats.
     pub files: Vec<(PathBuf, KeyFileFormat)>,
-    /// Refusals the daemon logs explain (the refusing end's own configuration).
+}
+
+/// What loading one key file gave besides its keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// The format detected from the content.
+    pub format: KeyFileFormat,
+    /// Refusals a daemon log explains (the refusing end's own configuration); empty for key
+    /// tables.
     pub hints: Vec<hints::ConfigHint>,
 }
 
@@ -208,21 +216,34 @@ impl KeyStore {
         self.ikev2.is_empty() && self.ikev1.is_empty() && self.esp.is_empty()
     }
 
-    /// Load one key file (format detected from its content) into the store.
+    /// Load one key file (format detected from its content) into the store; its keys only
+    /// (see [`KeyStore::load_file`] for a daemon log's configuration hints).
     pub fn load_path(&mut self, path: &Path) -> Result<KeyFileFormat, KeyError> {
+        self.load_file(path).map(|l| l.format)
+    }
+
+    /// Load key-file text into the store; its keys only (see [`KeyStore::load_text`]).
+    pub fn load_str(&mut self, path: &Path, text: &str) -> Result<KeyFileFormat, KeyError> {
+        self.load_text(path, text).map(|l| l.format)
+    }
+
+    /// Load one key file into the store and return its format and, for a daemon log, the
+    /// refusals it explains.
+    pub fn load_file(&mut self, path: &Path) -> Result<Loaded, KeyError> {
         let bytes = std::fs::read(path).map_err(|source| KeyError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         let text = String::from_utf8_lossy(&bytes);
-        self.load_str(path, &text)
+        self.load_text(path, &text)
     }
 
     /// Load key-file text; `path` names it in errors and [`KeySource`]s.
-    pub fn load_str(&mut self, path: &Path, text: &str) -> Result<KeyFileFormat, KeyError> {
+    pub fn load_text(&mut self, path: &Path, text: &str) -> Result<Loaded, KeyError> {
         let format = detect_format(path, text).ok_or_else(|| KeyError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
+        let mut hints = Vec::new();
         match format {
             KeyFileFormat::Ikev2Table => self.ikev2.extend(tables::parse_ikev2(path, text)?),
             KeyFileFormat::Ikev1Table => self.ikev1.extend(tables::parse_ikev1(path, text)?),
@@ -232,11 +253,11 @@ impl KeyStore {
                 self.ikev2.extend(parsed.ikev2);
                 self.ikev1.extend(parsed.ikev1);
                 self.esp.extend(parsed.esp);
-                self.hints.extend(hints::parse(path, text));
+                hints = hints::parse(path, text);
             }
         }
         self.files.push((path.to_path_buf(), format));
-        Ok(format)
+        Ok(Loaded { format, hints })
     }
 
     /// Load several files into a new store.

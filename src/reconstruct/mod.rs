@@ -5,6 +5,7 @@ pub mod collect;
 pub mod esp_table;
 pub mod exchanges;
 pub mod liveness;
+pub mod nat;
 pub mod sas;
 pub mod tunnels;
 

@@ -3,9 +3,8 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::notify;
+use crate::reconstruct::nat::{nat_view, NatView};
 use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState, Tunnel};
-use sha1::{Digest, Sha1};
-use std::net::IpAddr;
 
 /// Algorithm names (tokens of strongSwan-style proposal strings) considered weak.
 const WEAK_TOKENS: &[&str] = &[
@@ -25,151 +24,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
     }
 }
 
-fn nat_hash(spi_i: &[u8; 8], spi_r: &[u8; 8], ip: IpAddr, port: u16) -> [u8; 20] {
-    let mut h = Sha1::new();
-    h.update(spi_i);
-    h.update(spi_r);
-    match ip {
-        IpAddr::V4(a) => h.update(a.octets()),
-        IpAddr::V6(a) => h.update(a.octets()),
-    }
-    h.update(port.to_be_bytes());
-    h.finalize().into()
-}
-
-/// Compare the NAT_DETECTION notifies of a message with its own addresses. Returns
-/// (source matches, destination matches) when the notifies are present.
-fn nat_check(ctx: &Ctx<'_>, m: &MsgRef) -> (Option<bool>, Option<bool>) {
-    let r = ctx.rec(m);
-    let ike = ctx.ike(m);
-    let (Some(sport), Some(dport)) = (r.sport, r.dport) else {
-        return (None, None);
-    };
-    let mut src = None;
-    let mut dst = None;
-    for n in &ike.notifies {
-        if n.data.0.len() != 20 {
-            continue;
-        }
-        if n.kind == notify::NAT_DETECTION_SOURCE_IP {
-            let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.src, sport)[..] == n.data.0[..];
-            src = Some(src.unwrap_or(false) || ok);
-        } else if n.kind == notify::NAT_DETECTION_DESTINATION_IP {
-            let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.dst, dport)[..] == n.data.0[..];
-            dst = Some(dst.unwrap_or(false) || ok);
-        }
-    }
-    (src, dst)
-}
-
-/// What the NAT detection payloads of one IKE SA say: (initiator seen elsewhere, responder seen
-/// elsewhere, initiator claims another address, responder claims another address), with the
-/// messages carrying them (initiator's, responder's).
-struct NatView<'a> {
-    initiator_seen: bool,
-    responder_seen: bool,
-    initiator_claim: bool,
-    responder_claim: bool,
-    req: &'a MsgRef,
-    resp: &'a MsgRef,
-}
-
-fn nat_view_v2<'a>(ctx: &Ctx<'_>, sa: &'a IkeSa) -> Option<NatView<'a>> {
-    let (_, init) = sa.exchanges_of(ExchangeKind::IkeSaInit).last()?;
-    let (req, resp) = (init.requests.first()?, init.responses.first()?);
-    let (req_src, req_dst) = nat_check(ctx, req);
-    let (resp_src, resp_dst) = nat_check(ctx, resp);
-    Some(NatView {
-        initiator_seen: resp_dst == Some(false),
-        responder_seen: req_dst == Some(false),
-        initiator_claim: req_src == Some(false),
-        responder_claim: resp_src == Some(false),
-        req,
-        resp,
-    })
-}
-
-/// IKEv1 NAT-D (RFC 3947 §3.2): HASH(CKY-I | CKY-R | IP | port) with the negotiated hash; the first
-/// NAT-D payload is the peer's address as the sender sees it, the others the sender's own.
-fn nat_view_v1<'a>(ctx: &Ctx<'_>, sa: &'a IkeSa) -> Option<NatView<'a>> {
-    let p1 = sa
-        .exchanges
-        .iter()
-        .find(|e| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))?;
-    let with_natd = |msgs: &'a [MsgRef]| msgs.iter().find(|m| !ctx.ike(m).nat_d.is_empty());
-    let (req, resp) = (with_natd(&p1.requests)?, with_natd(&p1.responses)?);
-    // Negotiated hash: the responder's chosen transform (attribute 2), else the first offered.
-    let hash_alg = [resp, req]
-        .iter()
-        .flat_map(|m| ctx.ike(m).proposals.iter())
-        .flat_map(|p| p.transforms.iter())
-        .flat_map(|t| t.attributes.iter())
-        .find(|a| a.kind == 2)
-        .and_then(|a| a.value.as_u64())
-        .or_else(|| {
-            p1.responses
-                .iter()
-                .chain(p1.requests.iter())
-                .flat_map(|m| ctx.ike(m).proposals.iter())
-                .flat_map(|p| p.transforms.iter())
-                .flat_map(|t| t.attributes.iter())
-                .find(|a| a.kind == 2)
-                .and_then(|a| a.value.as_u64())
-        })?;
-    let check = |m: &MsgRef| -> (Option<bool>, Option<bool>) {
-        let r = ctx.rec(m);
-        let ike = ctx.ike(m);
-        let (Some(sport), Some(dport)) = (r.sport, r.dport) else {
-            return (None, None);
-        };
-        let h = |ip: IpAddr, port: u16| v1_nat_hash(hash_alg, &ike.spi_i.0, &ike.spi_r.0, ip, port);
-        let (Some(peer), Some(own)) = (h(r.dst, dport), h(r.src, sport)) else {
-            return (None, None);
-        };
-        let dst_ok = ike.nat_d.first().map(|d| d.0 == peer);
-        let src_ok = (ike.nat_d.len() > 1).then(|| ike.nat_d[1..].iter().any(|d| d.0 == own));
-        (src_ok, dst_ok)
-    };
-    let (req_src, req_dst) = check(req);
-    let (resp_src, resp_dst) = check(resp);
-    Some(NatView {
-        initiator_seen: resp_dst == Some(false),
-        responder_seen: req_dst == Some(false),
-        initiator_claim: req_src == Some(false),
-        responder_claim: resp_src == Some(false),
-        req,
-        resp,
-    })
-}
-
-fn v1_nat_hash(alg: u64, ci: &[u8; 8], cr: &[u8; 8], ip: IpAddr, port: u16) -> Option<Vec<u8>> {
-    let mut data = Vec::with_capacity(36);
-    data.extend_from_slice(ci);
-    data.extend_from_slice(cr);
-    match ip {
-        IpAddr::V4(a) => data.extend_from_slice(&a.octets()),
-        IpAddr::V6(a) => data.extend_from_slice(&a.octets()),
-    }
-    data.extend_from_slice(&port.to_be_bytes());
-    Some(match alg {
-        1 => md5::Md5::digest(&data).to_vec(),
-        2 => Sha1::digest(&data).to_vec(),
-        4 => sha2::Sha256::digest(&data).to_vec(),
-        5 => sha2::Sha384::digest(&data).to_vec(),
-        6 => sha2::Sha512::digest(&data).to_vec(),
-        _ => return None,
-    })
-}
-
 fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
     let model = ctx.model;
     for &sid in &t.sas {
         let sa = &model.sas[sid];
-        let view = if sa.version == 2 {
-            nat_view_v2(ctx, sa)
-        } else {
-            nat_view_v1(ctx, sa)
-        };
         let Some(NatView {
             initiator_seen,
             responder_seen,
@@ -177,7 +35,7 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             responder_claim,
             req,
             resp,
-        }) = view
+        }) = nat_view(model, sa)
         else {
             continue;
         };
@@ -185,7 +43,7 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
         // NAT sits between the capture point and that peer (certain). "claim": a peer's own
         // NAT detection hash differs from its address in the capture: it is behind a NAT the
         // capture is outside of, or it fakes the hash to force UDP encapsulation.
-        let port_rewritten = [req, resp].iter().any(|m| {
+        let port_rewritten = [&req, &resp].iter().any(|m| {
             let r = ctx.rec(m);
             !matches!(r.sport, Some(500) | Some(4500)) || !matches!(r.dport, Some(500) | Some(4500))
         });
