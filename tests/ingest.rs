@@ -995,6 +995,7 @@ fn nat_t_demux_and_short_ike() {
     // Extra IKE port.
     let opts = IngestOptions {
         ike_ports: vec![7001],
+        ..Default::default()
     };
     let (r, c) = run_bytes_opts(pcap(1, &frames, false, false), &opts);
     r.unwrap();
@@ -1194,4 +1195,36 @@ fn stdin_like_short_reads() {
             assert_eq!(c.keys, want.keys, "{name}");
         }
     }
+}
+
+#[test]
+fn time_window_drops_frames_outside_it_and_keeps_frame_numbers() {
+    // Frames at t = 100, 101, ..., 105 s; the window [102 s, 104 s) keeps frames 3 and 4.
+    let frames: Vec<_> = (0..6)
+        .map(|i| {
+            rec(
+                100 + i,
+                eth(0x0800, &ipv4(A, B, 17, &udp(500, 500, &ike_msg(40)))),
+            )
+        })
+        .collect();
+    let opts = IngestOptions {
+        window: ikescope::capture::TimeWindow {
+            since: Some(ikescope::capture::parse_time_bound("102").unwrap()),
+            until: Some(ikescope::capture::parse_time_bound("1970-01-01T00:01:44Z").unwrap()),
+        },
+        ..Default::default()
+    };
+    let (r, c) = run_bytes_opts(pcap(1, &frames, false, false), &opts);
+    let stats = r.unwrap();
+    let kept: Vec<u64> = c.keys.iter().map(|k| k.0).collect();
+    assert_eq!(kept, [3, 4]);
+    assert_eq!(
+        (stats.packets, stats.outside_window, stats.ike_packets),
+        (6, 4, 2)
+    );
+    // Without a window every frame is read.
+    let (r, c) = run_bytes(pcap(1, &frames, false, false));
+    assert_eq!(r.unwrap().outside_window, 0);
+    assert_eq!(c.keys.len(), 6);
 }

@@ -4,7 +4,9 @@
 //! circular buffer.
 
 use super::packet::{linktype_supported, PacketDecoder};
-use super::{CaptureError, DatagramSink, IngestEvent, IngestOptions, InputStats, MAX_BLOCK_LEN};
+use super::{
+    CaptureError, CaptureFormat, DatagramSink, IngestEvent, IngestOptions, InputStats, MAX_BLOCK_LEN,
+};
 use crate::record::Timestamp;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -118,14 +120,11 @@ fn read_capture_inner(
         first: true,
         error: err.clone(),
     };
-    let m = u32::from_le_bytes(magic);
-    let mut dec = PacketDecoder::new(&opts.ike_ports);
-    let res = match m {
-        0xa1b2c3d4 | 0xd4c3b2a1 | 0xa1b23c4d | 0x4d3cb2a1 | 0xa1b2cd34 | 0x34cdb2a1 => {
-            read_legacy(src, &err, &mut dec, sink)
-        }
-        0x0a0d0d0a => read_ng(src, &err, &mut dec, sink),
-        _ => Err(CaptureError::BadMagic { magic }),
+    let mut dec = PacketDecoder::new(&opts.ike_ports, opts.window);
+    let res = match CaptureFormat::from_magic(magic) {
+        Some(CaptureFormat::Pcap) => read_legacy(src, &err, &mut dec, sink),
+        Some(CaptureFormat::PcapNg) => read_ng(src, &err, &mut dec, sink),
+        None => Err(CaptureError::BadMagic { magic }),
     };
     match res {
         Ok(()) => {}

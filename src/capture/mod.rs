@@ -15,11 +15,17 @@
 
 mod file;
 mod input;
+pub mod inputs;
+mod magic;
 mod packet;
 pub mod reasm;
+mod window;
 
 pub use input::{open_input, READ_BUFFER};
+pub use inputs::{expand_inputs, InputList, InputProblem};
+pub use magic::{sniff_capture, CaptureFormat};
 pub use packet::linktype_supported;
+pub use window::{parse_time_bound, TimeWindow};
 
 use crate::record::{QuotedFlow, Timestamp};
 use std::io::Read;
@@ -121,6 +127,8 @@ pub fn read_capture(
 pub struct IngestOptions {
     /// Extra UDP ports on which IKE is expected (besides 500 and 4500).
     pub ike_ports: Vec<u16>,
+    /// Only frames captured inside this window are read (`--since` / `--until`).
+    pub window: TimeWindow,
 }
 
 /// What a UDP/IP payload of interest carries.
@@ -302,6 +310,9 @@ pub struct InputStats {
     pub reassembled: u64,
     /// IP datagrams reported as [`IngestEvent::IncompleteReassembly`].
     pub incomplete_reassemblies: u64,
+    /// Frames dropped because their time is outside the `--since` / `--until` window (they
+    /// are also counted in `packets`).
+    pub outside_window: u64,
     /// Reading stopped before the end of the file because of a framing problem.
     pub stopped_early: bool,
 }

@@ -6,7 +6,7 @@
 //! allocates nothing.
 
 use super::reasm::{Fed, FragIn, FragKey, Reassembler};
-use super::{Content, Datagram, DatagramSink, IngestEvent, InputStats, QuotedFlowRef};
+use super::{Content, Datagram, DatagramSink, IngestEvent, InputStats, QuotedFlowRef, TimeWindow};
 use crate::record::Timestamp;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -136,6 +136,7 @@ fn walk_ext(mut nh: u8, b: &[u8], v6: bool, allow_frag: bool) -> Walk {
 /// Per-file packet decoder.
 pub(crate) struct PacketDecoder {
     ike_ports: Vec<u16>,
+    window: TimeWindow,
     pub reasm: Reassembler,
     pub stats: InputStats,
     frames_scratch: Vec<u64>,
@@ -144,7 +145,7 @@ pub(crate) struct PacketDecoder {
 }
 
 impl PacketDecoder {
-    pub fn new(ike_ports: &[u16]) -> Self {
+    pub fn new(ike_ports: &[u16], window: TimeWindow) -> Self {
         let mut p: Vec<u16> = ike_ports
             .iter()
             .copied()
@@ -154,6 +155,7 @@ impl PacketDecoder {
         p.dedup();
         PacketDecoder {
             ike_ports: p,
+            window,
             reasm: Reassembler::new(),
             stats: InputStats::default(),
             frames_scratch: Vec::new(),
@@ -195,6 +197,10 @@ impl PacketDecoder {
         linktype: u32,
         sink: &mut dyn DatagramSink,
     ) {
+        if !self.window.contains(time) {
+            self.stats.outside_window += 1;
+            return;
+        }
         self.reasm.tick(time, sink);
         let f = FrameCtx {
             frame,
