@@ -4,6 +4,8 @@
 pub mod analyze_json;
 pub mod analyze_text;
 pub mod decode_text;
+pub mod jsonl;
+pub mod rows;
 
 /// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key
 /// failures).

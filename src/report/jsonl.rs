@@ -1,0 +1,53 @@
+//! `analyze --format jsonl`: JSON Lines for log pipelines and data lakes. Each line is one
+//! self-contained flat object: a `tunnel` record per tunnel, followed by a `finding` record per
+//! finding on that tunnel (columns in [`super::rows`], contract in docs/json.md).
+
+use super::rows::{emit_rows, FindingRow, RowSink, TunnelRow};
+use crate::diagnose::Finding;
+use crate::reconstruct::Model;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// One line: the row, with `event_type` naming what it is.
+#[derive(Serialize)]
+#[serde(tag = "event_type", rename_all = "snake_case")]
+enum Event<'a> {
+    Tunnel(&'a TunnelRow),
+    Finding(&'a FindingRow),
+}
+
+struct JsonlWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    fn line(&mut self, event: Event<'_>) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &event).map_err(io::Error::from)?;
+        self.out.write_all(b"\n")
+    }
+}
+
+impl<W: Write> RowSink for JsonlWriter<W> {
+    fn tunnel(&mut self, row: TunnelRow) -> io::Result<()> {
+        self.line(Event::Tunnel(&row))
+    }
+    fn finding(&mut self, row: FindingRow) -> io::Result<()> {
+        self.line(Event::Finding(&row))
+    }
+    fn wants_details(&self) -> bool {
+        false
+    }
+}
+
+/// Write the records of the tunnels `keep` marks (all when `None`) and of `findings` (already
+/// restricted to them), tunnel by tunnel.
+pub fn write_records<W: Write>(
+    model: &Model,
+    findings: &[Finding],
+    keep: Option<&[bool]>,
+    out: W,
+) -> io::Result<()> {
+    let mut w = JsonlWriter { out };
+    emit_rows(model, findings, keep, &mut w)?;
+    w.out.flush()
+}

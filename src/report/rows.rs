@@ -1,0 +1,457 @@
+//! The analysis as flat rows for machines: one row per tunnel, finding, exchange and ESP flow,
+//! each carrying the context needed to read it alone (tunnel id, peers, capture files, time
+//! span). `analyze --format jsonl` writes tunnel and finding rows as JSON Lines, `--format
+//! parquet` writes all four kinds as tables; docs/json.md and docs/fleet.md document the columns.
+
+use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
+use crate::reconstruct::{FrameRef, Model, Tunnel};
+use crate::record::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// One tunnel (a pair of peers) and what happened on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TunnelRow {
+    /// First activity of the tunnel.
+    pub timestamp: Timestamp,
+    /// Last activity of the tunnel.
+    pub timestamp_end: Timestamp,
+    /// `<lower address>-<higher address>`, as in the JSON document.
+    pub tunnel_id: String,
+    /// Initiator of the tunnel's first IKE SA (the lower peer when there is no IKE SA).
+    pub src_ip: IpAddr,
+    /// Responder of the tunnel's first IKE SA (the higher peer when there is no IKE SA).
+    pub dest_ip: IpAddr,
+    /// The first of `capture_files`.
+    pub capture_file: String,
+    /// Inputs in which the tunnel's IKE messages, CHILD SAs and ESP flows (first and last
+    /// packet) were seen, in input order.
+    pub capture_files: Vec<String>,
+    /// `up`, `failed`, `flapping`, `down` or `unknown` (as `tunnels[].state`).
+    pub state: &'static str,
+    /// IKE major versions seen.
+    pub ike_versions: Vec<u8>,
+    /// IKE SAs seen.
+    pub ike_sas: u64,
+    /// IKE SAs seen established (or already up when the capture started).
+    pub ike_sas_established: u64,
+    /// CHILD SAs / IPsec SAs created.
+    pub child_sas: u64,
+    /// IKE exchanges (answered liveness checks folded away are not counted).
+    pub exchanges: u64,
+    /// Exchanges whose request was never answered.
+    pub exchanges_unanswered: u64,
+    /// Retransmitted requests.
+    pub retransmissions: u64,
+    /// ESP flows (one per SPI and direction).
+    pub esp_flows: u64,
+    /// ESP packets from `src_ip` to `dest_ip`.
+    pub esp_packets_to_dest: u64,
+    /// ESP bytes from `src_ip` to `dest_ip`.
+    pub esp_bytes_to_dest: u64,
+    /// ESP packets from `dest_ip` to `src_ip`.
+    pub esp_packets_to_src: u64,
+    /// ESP bytes from `dest_ip` to `src_ip`.
+    pub esp_bytes_to_src: u64,
+    /// Error findings on the tunnel.
+    pub errors: u64,
+    /// Warning findings on the tunnel.
+    pub warnings: u64,
+    /// Info findings on the tunnel.
+    pub infos: u64,
+    /// Kinds of the error and warning findings, sorted, each once.
+    pub failure_kinds: Vec<&'static str>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingRow {
+    /// First activity of the finding's tunnel.
+    pub timestamp: Timestamp,
+    /// Last activity of the finding's tunnel.
+    pub timestamp_end: Timestamp,
+    /// The tunnel the finding is about.
+    pub tunnel_id: String,
+    /// Initiator of the negotiation the finding is about; the tunnel's `src_ip` when the
+    /// finding names none.
+    pub src_ip: IpAddr,
+    /// Responder, likewise.
+    pub dest_ip: IpAddr,
+    /// The first of `capture_files`.
+    pub capture_file: String,
+    /// The tunnel's capture files (see [`TunnelRow::capture_files`]).
+    pub capture_files: Vec<String>,
+    /// Finding kind (docs/findings.md).
+    pub kind: &'static str,
+    /// `error`, `warning` or `info`.
+    pub severity: Severity,
+    /// `certain` or `likely`.
+    pub confidence: crate::diagnose::Confidence,
+    /// `phase1`, `phase2` or null.
+    pub phase: Option<&'static str>,
+    /// One line.
+    pub summary: String,
+    /// The fix, when there is one.
+    pub fix: Option<String>,
+    /// Input of the first evidence frame.
+    pub evidence_file: Option<String>,
+    /// First evidence frame.
+    pub evidence_frame: Option<u64>,
+    /// What the first evidence frame shows.
+    pub evidence_note: Option<String>,
+    /// Evidence items in total.
+    pub evidence_total: u64,
+    /// The finding's `details` object as a JSON text (`"{}"` when it has none).
+    pub details: String,
+}
+
+/// One IKE exchange.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExchangeRow {
+    /// Time of the first request (of the first response when no request was seen).
+    pub timestamp: Timestamp,
+    /// Time of the last message of the exchange.
+    pub timestamp_end: Timestamp,
+    /// The tunnel.
+    pub tunnel_id: String,
+    /// Who sent the request.
+    pub src_ip: IpAddr,
+    /// Who answers.
+    pub dest_ip: IpAddr,
+    /// Input of the exchange's first message.
+    pub capture_file: String,
+    /// IKE version of the SA.
+    pub ike_version: u8,
+    /// The IKE SA's initiator SPI (IKEv1: cookie), 16 hex digits.
+    pub spi_i: String,
+    /// The IKE SA's responder SPI, 16 hex digits.
+    pub spi_r: String,
+    /// Exchange kind (`exchanges[].kind`).
+    pub kind: String,
+    /// Readable name (`exchanges[].name`).
+    pub name: &'static str,
+    /// Exchange type number.
+    pub exchange_type: u8,
+    /// Message ID.
+    pub message_id: u32,
+    /// `phase1`, `phase2` or null.
+    pub phase: Option<&'static str>,
+    /// A response was seen.
+    pub answered: bool,
+    /// Request messages, retransmissions included.
+    pub requests: u64,
+    /// Response messages.
+    pub responses: u64,
+    /// Retransmitted requests.
+    pub retransmissions: u64,
+    /// Round-trip time in milliseconds (microsecond precision).
+    pub rtt_ms: Option<f64>,
+    /// Frame of the first message (in `capture_file`).
+    pub frame: u64,
+}
+
+/// One ESP flow (one SPI in one direction).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EspFlowRow {
+    /// First packet.
+    pub timestamp: Timestamp,
+    /// Last packet.
+    pub timestamp_end: Timestamp,
+    /// The tunnel.
+    pub tunnel_id: String,
+    /// Sender.
+    pub src_ip: IpAddr,
+    /// Receiver.
+    pub dest_ip: IpAddr,
+    /// Input of the first packet.
+    pub capture_file: String,
+    /// SPI, 8 hex digits.
+    pub spi: String,
+    /// UDP-encapsulated (NAT traversal).
+    pub udp_encap: bool,
+    /// Packets.
+    pub packets: u64,
+    /// ESP bytes.
+    pub bytes: u64,
+    /// Frame of the first packet (in `capture_file`).
+    pub first_frame: u64,
+    /// Input of the last packet.
+    pub last_file: String,
+    /// Frame of the last packet.
+    pub last_frame: u64,
+    /// Highest sequence number.
+    pub max_seq: u32,
+    /// Packets missing between consecutive sequence numbers.
+    pub seq_gaps: u64,
+    /// Times the sequence number went backwards.
+    pub seq_resets: u64,
+    /// Packets opened with a key.
+    pub decrypted: u64,
+    /// Packets a key matched but could not open.
+    pub key_mismatch: u64,
+}
+
+/// Receiver of rows, tunnel by tunnel: a tunnel's row comes first, then its findings,
+/// exchanges and ESP flows.
+pub trait RowSink {
+    /// One tunnel.
+    fn tunnel(&mut self, row: TunnelRow) -> std::io::Result<()>;
+    /// One finding.
+    fn finding(&mut self, row: FindingRow) -> std::io::Result<()>;
+    /// True when exchange and ESP flow rows are wanted (they are not built otherwise).
+    fn wants_details(&self) -> bool {
+        true
+    }
+    /// One exchange.
+    fn exchange(&mut self, _row: ExchangeRow) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// One ESP flow.
+    fn esp_flow(&mut self, _row: EspFlowRow) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// All rows of one analysis, collected (for tests and small inputs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    /// One per reported tunnel.
+    pub tunnels: Vec<TunnelRow>,
+    /// One per finding on a reported tunnel.
+    pub findings: Vec<FindingRow>,
+    /// One per exchange of a reported tunnel.
+    pub exchanges: Vec<ExchangeRow>,
+    /// One per ESP flow of a reported tunnel.
+    pub esp_flows: Vec<EspFlowRow>,
+}
+
+impl RowSink for Rows {
+    fn tunnel(&mut self, row: TunnelRow) -> std::io::Result<()> {
+        self.tunnels.push(row);
+        Ok(())
+    }
+    fn finding(&mut self, row: FindingRow) -> std::io::Result<()> {
+        self.findings.push(row);
+        Ok(())
+    }
+    fn exchange(&mut self, row: ExchangeRow) -> std::io::Result<()> {
+        self.exchanges.push(row);
+        Ok(())
+    }
+    fn esp_flow(&mut self, row: EspFlowRow) -> std::io::Result<()> {
+        self.esp_flows.push(row);
+        Ok(())
+    }
+}
+
+/// Hand the rows of the tunnels `keep` marks (all when `None`) to `sink`, tunnel by tunnel in
+/// model order; `findings` are already restricted to those tunnels.
+pub fn emit_rows(
+    model: &Model,
+    findings: &[Finding],
+    keep: Option<&[bool]>,
+    sink: &mut dyn RowSink,
+) -> std::io::Result<()> {
+    let grouped = by_tunnel(findings);
+    for (i, t) in model.tunnels.iter().enumerate() {
+        if keep.is_some_and(|k| !k[i]) {
+            continue;
+        }
+        let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let tunnel = tunnel_row(model, t, tf);
+        let finding_rows: Vec<FindingRow> = tf.iter().map(|f| finding_row(&tunnel, f)).collect();
+        sink.tunnel(tunnel)?;
+        for f in finding_rows {
+            sink.finding(f)?;
+        }
+        if sink.wants_details() {
+            for e in exchange_rows(model, t) {
+                sink.exchange(e)?;
+            }
+            for f in esp_rows(model, t) {
+                sink.esp_flow(f)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// All rows, collected.
+pub fn rows(model: &Model, findings: &[Finding], keep: Option<&[bool]>) -> Rows {
+    let mut out = Rows::default();
+    // Collecting into memory cannot fail.
+    let _ = emit_rows(model, findings, keep, &mut out);
+    out
+}
+
+fn file_name(model: &Model, at: FrameRef) -> String {
+    model.data.files.get(at.file).cloned().unwrap_or_default()
+}
+
+/// Inputs in which anything of the tunnel was seen, in input order.
+fn tunnel_files(model: &Model, t: &Tunnel) -> Vec<String> {
+    let mut idx = BTreeSet::new();
+    for &s in &t.sas {
+        idx.extend(model.sas[s].messages.iter().map(|&m| model.data.ike[m].file_index));
+    }
+    idx.extend(t.children.iter().map(|&c| model.children[c].at.file));
+    for f in t.esp.iter().filter_map(|k| model.esp.get(k)) {
+        idx.insert(f.first_frame.file);
+        idx.insert(f.last_frame.file);
+    }
+    idx.into_iter()
+        .filter_map(|i| model.data.files.get(i).cloned())
+        .collect()
+}
+
+fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
+    let (src_ip, dest_ip) = t
+        .sas
+        .first()
+        .map(|&s| (model.sas[s].initiator, model.sas[s].responder))
+        .unwrap_or((t.peers[0], t.peers[1]));
+    let (esp_packets_to_dest, esp_bytes_to_dest) = t.esp_from(model, src_ip);
+    let (esp_packets_to_src, esp_bytes_to_src) = t.esp_from(model, dest_ip);
+    let sas = t.sas.iter().map(|&s| &model.sas[s]);
+    let exchanges = sas.clone().flat_map(|sa| sa.exchanges.iter());
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
+    let failure_kinds: BTreeSet<&'static str> = findings
+        .iter()
+        .filter(|f| f.is_failure())
+        .map(|f| f.kind.as_str())
+        .collect();
+    let capture_files = tunnel_files(model, t);
+    TunnelRow {
+        timestamp: t.first,
+        timestamp_end: t.last,
+        tunnel_id: t.id.clone(),
+        src_ip,
+        dest_ip,
+        capture_file: capture_files.first().cloned().unwrap_or_default(),
+        capture_files,
+        state: tunnel_state(model, t, findings),
+        ike_versions: t.versions.iter().copied().collect(),
+        ike_sas: t.sas.len() as u64,
+        ike_sas_established: sas
+            .clone()
+            .filter(|sa| {
+                matches!(
+                    sa.state,
+                    crate::reconstruct::SaState::Established | crate::reconstruct::SaState::Midstream
+                )
+            })
+            .count() as u64,
+        child_sas: t.children.len() as u64,
+        exchanges: exchanges.clone().count() as u64,
+        exchanges_unanswered: exchanges.clone().filter(|e| e.unanswered()).count() as u64,
+        retransmissions: exchanges.map(|e| e.request_retransmits() as u64).sum(),
+        esp_flows: t.esp.len() as u64,
+        esp_packets_to_dest,
+        esp_bytes_to_dest,
+        esp_packets_to_src,
+        esp_bytes_to_src,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+        failure_kinds: failure_kinds.into_iter().collect(),
+    }
+}
+
+fn finding_row(tunnel: &TunnelRow, f: &Finding) -> FindingRow {
+    let first = f.evidence.first();
+    FindingRow {
+        timestamp: tunnel.timestamp,
+        timestamp_end: tunnel.timestamp_end,
+        tunnel_id: tunnel.tunnel_id.clone(),
+        src_ip: f.initiator.unwrap_or(tunnel.src_ip),
+        dest_ip: f.responder.unwrap_or(tunnel.dest_ip),
+        capture_file: tunnel.capture_file.clone(),
+        capture_files: tunnel.capture_files.clone(),
+        kind: f.kind.as_str(),
+        severity: f.severity,
+        confidence: f.confidence,
+        phase: f.phase,
+        summary: f.summary.clone(),
+        fix: f.fix.clone(),
+        evidence_file: first.map(|e| e.file.clone()),
+        evidence_frame: first.map(|e| e.frame),
+        evidence_note: first.map(|e| e.note.clone()),
+        evidence_total: f.evidence_total as u64,
+        details: serde_json::Value::Object(f.details.clone()).to_string(),
+    }
+}
+
+fn exchange_rows(model: &Model, t: &Tunnel) -> Vec<ExchangeRow> {
+    let mut out = Vec::new();
+    for &s in &t.sas {
+        let sa = &model.sas[s];
+        for e in &sa.exchanges {
+            let first = e.requests.first().or(e.responses.first());
+            out.push(ExchangeRow {
+                timestamp: e.start(),
+                timestamp_end: e.end(),
+                tunnel_id: t.id.clone(),
+                src_ip: e.requester,
+                dest_ip: e.responder,
+                capture_file: first.map(|m| file_name(model, m.at)).unwrap_or_default(),
+                ike_version: sa.version,
+                spi_i: sa.spi_i.to_hex(),
+                spi_r: sa.spi_r.to_hex(),
+                kind: enum_name(&e.kind),
+                name: e.kind.label(),
+                exchange_type: e.exchange_type,
+                message_id: e.message_id,
+                phase: e.kind.phase(),
+                answered: !e.unanswered(),
+                requests: e.requests.len() as u64,
+                responses: e.responses.len() as u64,
+                retransmissions: e.request_retransmits() as u64,
+                rtt_ms: e.rtt.map(|r| (r * 1e6).round() / 1e3),
+                frame: first.map(|m| m.at.frame).unwrap_or(0),
+            });
+        }
+    }
+    out
+}
+
+fn esp_rows(model: &Model, t: &Tunnel) -> Vec<EspFlowRow> {
+    let mut out = Vec::new();
+    for f in t.esp.iter().filter_map(|k| model.esp.get(k)) {
+        let (decrypted, key_mismatch) = model
+            .data
+            .esp_decryption
+            .get(&(f.src, f.dst, f.spi))
+            .copied()
+            .unwrap_or((0, 0));
+        out.push(EspFlowRow {
+            timestamp: f.first,
+            timestamp_end: f.last,
+            tunnel_id: t.id.clone(),
+            src_ip: f.src,
+            dest_ip: f.dst,
+            capture_file: file_name(model, f.first_frame),
+            spi: format!("{:08x}", f.spi),
+            udp_encap: f.udp_encap,
+            packets: f.packets,
+            bytes: f.bytes,
+            first_frame: f.first_frame.frame,
+            last_file: file_name(model, f.last_frame),
+            last_frame: f.last_frame.frame,
+            max_seq: f.max_seq,
+            seq_gaps: f.seq_gaps,
+            seq_resets: f.seq_resets,
+            decrypted,
+            key_mismatch,
+        });
+    }
+    out
+}
+
+/// The snake_case name serde gives a unit enum variant (e.g. `ike_sa_init`).
+fn enum_name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
