@@ -60,6 +60,7 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool)
 /// Run `analyze`: [`Outcome::Findings`] when a reported tunnel has an error or warning finding,
 /// [`Outcome::Unreadable`] when an input could not be read (that wins).
 pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
+    let listed = opts.report_listing();
     let explicit = match load_key_files(&opts.keys) {
         Ok(k) => k,
         Err(e) => {
@@ -68,6 +69,7 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
         }
     };
     let (model, all_read) = build_model_with(opts, &explicit);
+    let all_read = all_read && listed;
     if !opts.quiet {
         for p in &model.data.problems {
             let file = model
@@ -100,15 +102,22 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     let write = || -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        if format == Format::Json {
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-            crate::report::analyze_json::write_selected(&model, &findings, keep, &mut buffered)?;
-            buffered.flush()?;
-        } else {
-            let color =
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = crate::report::analyze_text::render_selected(&model, &findings, keep, color);
-            out.write_all(text.as_bytes())?;
+        match format {
+            Format::Json => {
+                let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+                crate::report::analyze_json::write_selected(&model, &findings, keep, &mut buffered)?;
+                buffered.flush()?;
+            }
+            Format::Jsonl => {
+                let buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+                crate::report::jsonl::write_records(&model, &findings, keep, buffered)?;
+            }
+            Format::Text => {
+                let color = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                let text = crate::report::analyze_text::render_selected(&model, &findings, keep, color);
+                out.write_all(text.as_bytes())?;
+            }
         }
         out.flush()
     };

@@ -1,7 +1,8 @@
 //! The `ikescope` command line: arguments → [`RunOptions`] → the `decode` or `analyze` command.
 
 use crate::app::{analyze, decode, Format, Outcome, RunOptions};
-use crate::capture::IngestOptions;
+use crate::capture::{expand_inputs, parse_time_bound, IngestOptions, TimeWindow};
+use crate::record::Timestamp;
 use clap::{Parser, Subcommand};
 
 /// Analyzer for IKE/IPsec packet captures: what happened on the wire and why the tunnel is down.
@@ -14,9 +15,21 @@ struct Cli {
 
 #[derive(clap::Args, Debug)]
 struct CommonArgs {
-    /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads stdin.
-    #[arg(required = true, value_name = "FILE")]
+    /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads stdin. A directory is
+    /// searched recursively for captures (recognised by content, not by name).
+    #[arg(required_unless_present = "files_from", value_name = "FILE")]
     files: Vec<String>,
+    /// Also read the captures (or directories) listed in FILE, one path per line; `-` reads
+    /// the list from stdin.
+    #[arg(long = "files-from", value_name = "FILE")]
+    files_from: Option<String>,
+    /// Only frames captured at or after this time: RFC 3339 (2026-11-22T15:00:00Z) or seconds
+    /// since the epoch.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound)]
+    since: Option<Timestamp>,
+    /// Only frames captured before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_bound)]
+    until: Option<Timestamp>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -69,10 +82,17 @@ pub fn run_from_args() -> anyhow::Result<Outcome> {
 }
 
 fn options(a: &CommonArgs) -> RunOptions {
+    let inputs = expand_inputs(&a.files, a.files_from.as_deref());
     RunOptions {
-        files: a.files.clone(),
+        files: inputs.files,
+        input_problems: inputs.problems,
+        directories: inputs.directories,
         ingest: IngestOptions {
             ike_ports: a.ike_ports.clone(),
+            window: TimeWindow {
+                since: a.since,
+                until: a.until,
+            },
         },
         keys: a.keys.clone(),
         auto_keys: !a.no_auto_keys,

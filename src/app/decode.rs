@@ -62,11 +62,12 @@ impl<W: Write> RecordSink for DecodePrinter<'_, W> {
 /// Run `decode`: [`Outcome::Clean`], or [`Outcome::Unreadable`] when an input could not be
 /// read. A reader that stops early (`| head`) is not an error.
 pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
+    let listed = opts.report_listing();
     let stdout = io::stdout();
     let mut printer = DecodePrinter {
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         files: &opts.files,
-        json: format == Format::Json,
+        json: matches!(format, Format::Json | Format::Jsonl),
         quiet: opts.quiet,
         opts,
         error: None,
@@ -78,7 +79,11 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Unreadable);
         }
     };
-    let mut status = Outcome::Clean;
+    let mut status = if listed {
+        Outcome::Clean
+    } else {
+        Outcome::Unreadable
+    };
     let progress = Progress::new(opts.quiet);
     for (i, path) in opts.files.iter().enumerate() {
         let keys = keys_for(path, &explicit.keys, opts.auto_keys, opts.quiet).keys;

@@ -1,16 +1,19 @@
 //! What the command line asks of a command.
 
+use crate::capture::inputs::{DirectoryListing, InputProblem};
 use crate::capture::IngestOptions;
 
 /// Output format of a command. `Text`: `decode` prints one line per packet, `analyze` the
 /// terminal report. `Json`: `decode` prints JSON Lines (one object per packet), `analyze` one
-/// JSON document (docs/json.md). (The variants carry no doc comments: clap would print them in
-/// `--help`.)
+/// JSON document (docs/json.md). `Jsonl`: `analyze` prints one flat record per tunnel and per
+/// finding (docs/json.md); for `decode` the same as `Json`. (The variants carry no doc comments:
+/// clap would print them in `--help`.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     #[default]
     Text,
     Json,
+    Jsonl,
 }
 
 /// Options shared by the commands.
@@ -31,11 +34,30 @@ pub struct RunOptions {
     pub peers: Vec<ipnet::IpNet>,
     /// analyze: report only tunnels with an error or warning finding.
     pub failing_only: bool,
+    /// Inputs (directories, `--files-from` lists, files inside directories) that could not be
+    /// listed: reported, skipped, and the command exits 2.
+    pub input_problems: Vec<InputProblem>,
+    /// What each directory given as input held (a note on stderr when files were skipped).
+    pub directories: Vec<DirectoryListing>,
 }
 
 impl RunOptions {
     /// True when `addr` passes `--peer` (always, without `--peer`).
     pub fn peer_selected(&self, addr: std::net::IpAddr) -> bool {
         self.peers.is_empty() || self.peers.iter().any(|n| n.contains(&addr))
+    }
+
+    /// Report on stderr the inputs that could not be listed (always) and the directories whose
+    /// listing is worth a note (unless quiet). True when every input could be listed.
+    pub fn report_listing(&self) -> bool {
+        for p in &self.input_problems {
+            eprintln!("ikescope: {p}");
+        }
+        if !self.quiet {
+            for d in self.directories.iter().filter(|d| d.noteworthy()) {
+                eprintln!("ikescope: {d}");
+            }
+        }
+        self.input_problems.is_empty()
     }
 }

@@ -24,8 +24,8 @@ pub struct InputList {
     pub files: Vec<String>,
     /// Inputs that could not be listed or opened (the run goes on without them; exit status 2).
     pub problems: Vec<InputProblem>,
-    /// Directories in which some files were skipped because they are not captures.
-    pub skipped: Vec<SkippedFiles>,
+    /// What each directory named as input held.
+    pub directories: Vec<DirectoryListing>,
 }
 
 /// An input that could not be listed: a directory or list that cannot be read, a file inside a
@@ -44,22 +44,35 @@ impl fmt::Display for InputProblem {
     }
 }
 
-/// Files of a directory that were not captures.
+/// What a directory named as input held.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SkippedFiles {
+pub struct DirectoryListing {
     /// The directory named as input.
     pub dir: String,
-    /// How many files under it were not pcap/pcapng (plain or gzip).
-    pub count: usize,
+    /// Captures found under it.
+    pub captures: usize,
+    /// Files under it that are not pcap/pcapng (plain or gzip), skipped.
+    pub skipped: usize,
 }
 
-impl fmt::Display for SkippedFiles {
+impl DirectoryListing {
+    /// Worth a note on stderr: files were skipped, or no capture was found.
+    pub fn noteworthy(&self) -> bool {
+        self.skipped > 0 || self.captures == 0
+    }
+}
+
+impl fmt::Display for DirectoryListing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = if self.count == 1 { "" } else { "s" };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         write!(
             f,
-            "{}: skipped {} file{s} that are not captures",
-            self.dir, self.count
+            "{}: {} capture{} found, {} other file{} skipped",
+            self.dir,
+            self.captures,
+            plural(self.captures),
+            self.skipped,
+            plural(self.skipped)
         )
     }
 }
@@ -127,14 +140,14 @@ fn read_list(list: &str) -> io::Result<Vec<Result<String, InputProblem>>> {
 /// is taken as given.
 fn add_path(path: &str, out: &mut InputList) {
     if path != STDIN && fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        let before = out.files.len();
         let mut skipped = 0;
         walk(Path::new(path), out, &mut skipped);
-        if skipped > 0 {
-            out.skipped.push(SkippedFiles {
-                dir: path.to_string(),
-                count: skipped,
-            });
-        }
+        out.directories.push(DirectoryListing {
+            dir: path.to_string(),
+            captures: out.files.len() - before,
+            skipped,
+        });
     } else {
         out.files.push(path.to_string());
     }
@@ -241,7 +254,14 @@ mod tests {
             .collect();
         assert_eq!(rel, ["/z.bin", "/a/one.gz", "/b/deeper/ng"]);
         assert!(got.problems.is_empty(), "{:?}", got.problems);
-        assert_eq!(got.skipped, [SkippedFiles { dir: root, count: 3 }]);
+        assert_eq!(
+            got.directories,
+            [DirectoryListing {
+                dir: root,
+                captures: 3,
+                skipped: 3
+            }]
+        );
     }
 
     #[test]

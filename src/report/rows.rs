@@ -73,10 +73,10 @@ pub struct FindingRow {
     pub timestamp_end: Timestamp,
     /// The tunnel the finding is about.
     pub tunnel_id: String,
-    /// Initiator of the negotiation the finding is about; the tunnel's `src_ip` when the
-    /// finding names none.
+    /// Initiator of the negotiation the finding is about (for `peer_vendor`: the peer it is
+    /// about); the tunnel's `src_ip` when the finding names none.
     pub src_ip: IpAddr,
-    /// Responder, likewise.
+    /// Responder of that negotiation; the tunnel's other peer when the finding names none.
     pub dest_ip: IpAddr,
     /// The first of `capture_files`.
     pub capture_file: String,
@@ -293,7 +293,12 @@ fn file_name(model: &Model, at: FrameRef) -> String {
 fn tunnel_files(model: &Model, t: &Tunnel) -> Vec<String> {
     let mut idx = BTreeSet::new();
     for &s in &t.sas {
-        idx.extend(model.sas[s].messages.iter().map(|&m| model.data.ike[m].file_index));
+        idx.extend(
+            model.sas[s]
+                .messages
+                .iter()
+                .map(|&m| model.data.ike[m].file_index),
+        );
     }
     idx.extend(t.children.iter().map(|&c| model.children[c].at.file));
     for f in t.esp.iter().filter_map(|k| model.esp.get(k)) {
@@ -360,12 +365,20 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
 
 fn finding_row(tunnel: &TunnelRow, f: &Finding) -> FindingRow {
     let first = f.evidence.first();
+    let src_ip = f.initiator.unwrap_or(tunnel.src_ip);
+    // The other end of the tunnel when the finding names only one party (e.g. `peer_vendor`).
+    let other = if src_ip == tunnel.src_ip {
+        tunnel.dest_ip
+    } else {
+        tunnel.src_ip
+    };
+    let dest_ip = f.responder.unwrap_or(other);
     FindingRow {
         timestamp: tunnel.timestamp,
         timestamp_end: tunnel.timestamp_end,
         tunnel_id: tunnel.tunnel_id.clone(),
-        src_ip: f.initiator.unwrap_or(tunnel.src_ip),
-        dest_ip: f.responder.unwrap_or(tunnel.dest_ip),
+        src_ip,
+        dest_ip,
         capture_file: tunnel.capture_file.clone(),
         capture_files: tunnel.capture_files.clone(),
         kind: f.kind.as_str(),
