@@ -159,7 +159,7 @@ fn files_from_a_list_or_stdin_and_unreadable_inputs_exit_2() {
     let (code, doc, stderr) = analyze(&["-q", &a, "--files-from", "/nonexistent/list"], None);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("/nonexistent/list"), "{stderr}");
-    assert_eq!(input_files(&doc), [a.clone()]);
+    assert_eq!(input_files(&doc), [a]);
 
     // An empty list is an empty (clean) analysis, not an error: an idle hour of a fleet job.
     let (code, doc, _) = analyze(&["-q", "--files-from", "-"], Some(""));

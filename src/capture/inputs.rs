@@ -246,7 +246,7 @@ mod tests {
         fs::write(d.join("b/deeper/ng"), [0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0]).unwrap();
         fs::write(d.join("b/empty"), b"").unwrap();
         let root = d.to_str().unwrap().to_string();
-        let got = expand_inputs(&[root.clone()], None);
+        let got = expand_inputs(std::slice::from_ref(&root), None);
         let rel: Vec<String> = got
             .files
             .iter()
