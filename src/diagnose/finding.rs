@@ -80,6 +80,12 @@ pub enum FindingKind {
     TsReservedRange,
     /// Connections from one peer offer different IKE proposals or lifetimes (warning).
     ProposalInconsistent,
+    /// A negotiation stopped and no rule explains why (error): the phase and last messages.
+    NegotiationStalled,
+    /// The capture ends in the middle of a first exchange, too soon to judge it (info).
+    CaptureTooShort,
+    /// The responder redirected the initiator to another gateway (RFC 5685) (info).
+    Redirect,
 }
 
 impl FindingKind {
@@ -105,6 +111,9 @@ impl FindingKind {
             TsOverlap => "ts_overlap",
             TsReservedRange => "ts_reserved_range",
             ProposalInconsistent => "proposal_inconsistent",
+            NegotiationStalled => "negotiation_stalled",
+            CaptureTooShort => "capture_too_short",
+            Redirect => "redirect",
         }
     }
 }
@@ -118,6 +127,19 @@ pub struct Evidence {
     pub frame: u64,
     /// What this frame shows.
     pub note: String,
+}
+
+/// Another cause the capture alone cannot rule out, and what would settle it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    /// The finding kind this cause would be.
+    #[serde(serialize_with = "ser_kind")]
+    pub kind: FindingKind,
+    /// The cause, in words.
+    pub cause: String,
+    /// What would tell it apart from the finding's own kind (keys, the other end's log, a
+    /// capture elsewhere).
+    pub settle: String,
 }
 
 /// A diagnosis with its evidence and fix.
@@ -149,6 +171,9 @@ pub struct Finding {
     /// Structured details (offered proposals, intervals, counts...).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// Other causes the capture alone cannot rule out, most likely first (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
 }
 
 fn ser_kind<S: serde::Serializer>(k: &FindingKind, s: S) -> Result<S::Ok, S::Error> {
@@ -171,6 +196,7 @@ impl Finding {
             evidence_total: 0,
             fix: None,
             details: serde_json::Map::new(),
+            alternatives: Vec::new(),
         }
     }
 
@@ -205,6 +231,17 @@ impl Finding {
     pub fn detail(&mut self, key: &str, value: impl Serialize) {
         if let Ok(v) = serde_json::to_value(value) {
             self.details.insert(key.to_string(), v);
+        }
+    }
+
+    /// Add another possible cause (kept once per kind, in the order added: most likely first).
+    pub fn alternative(&mut self, kind: FindingKind, cause: impl Into<String>, settle: impl Into<String>) {
+        if kind != self.kind && !self.alternatives.iter().any(|a| a.kind == kind) {
+            self.alternatives.push(Alternative {
+                kind,
+                cause: cause.into(),
+                settle: settle.into(),
+            });
         }
     }
 

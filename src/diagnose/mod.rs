@@ -5,9 +5,10 @@
 pub mod finding;
 pub mod fixes;
 pub mod logged;
+pub mod progress;
 pub mod rules;
 
-pub use finding::{Confidence, Evidence, Finding, FindingKind, Severity};
+pub use finding::{Alternative, Confidence, Evidence, Finding, FindingKind, Severity};
 
 use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState};
 use crate::record::{IkeInfo, Record};
@@ -76,6 +77,11 @@ impl<'m> Ctx<'m> {
             }
             for (k, v) in f.details {
                 existing.details.entry(k).or_insert(v);
+            }
+            for a in f.alternatives {
+                if a.kind != existing.kind && !existing.alternatives.iter().any(|x| x.kind == a.kind) {
+                    existing.alternatives.push(a);
+                }
             }
             return;
         }
@@ -262,6 +268,7 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     rules::one_way_esp::run(&mut ctx);
     rules::selectors::run(&mut ctx);
     rules::informational::run(&mut ctx);
+    rules::stalled::run(&mut ctx);
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
         a.severity

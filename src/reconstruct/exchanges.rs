@@ -55,6 +55,8 @@ pub mod notify {
     pub const INVALID_SELECTORS: u16 = 39;
     /// COOKIE.
     pub const COOKIE: u16 = 16390;
+    /// REDIRECT (RFC 5685).
+    pub const REDIRECT: u16 = 16407;
     /// REKEY_SA.
     pub const REKEY_SA: u16 = 16393;
     /// IKEV2_FRAGMENTATION_SUPPORTED.

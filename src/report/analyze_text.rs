@@ -231,6 +231,13 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             let phase = f.phase.map(|p| format!(" {p}")).unwrap_or_default();
             let _ = writeln!(out, "  {sev} {}{phase} ({conf})", st.paint("1", f.kind.as_str()));
             out.push_str(&wrap(&f.summary, 4));
+            for a in &f.alternatives {
+                out.push_str(&wrap_labeled(
+                    "or: ",
+                    &format!("{} - {}; settle it with {}", a.kind.as_str(), a.cause, a.settle),
+                    4,
+                ));
+            }
             if !f.evidence.is_empty() {
                 let _ = writeln!(out, "    evidence:");
                 for ev in &f.evidence {

@@ -7,9 +7,11 @@
 //!   right after an authenticating IKE_AUTH response, carrying AUTHENTICATION_FAILED.
 //! - IKEv1 Main Mode: MM1-MM4 complete in clear; MM5 (encrypted, keyed from the PSK) is answered
 //!   by an Informational (PAYLOAD-MALFORMED / INVALID-HASH-INFORMATION / AUTHENTICATION-FAILED,
-//!   usually encrypted with the wrong key) instead of MM6, and MM5 is retransmitted.
+//!   usually encrypted with the wrong key) instead of MM6, and MM5 is retransmitted. Or, as
+//!   libreswan answers an undecryptable MM5: no notify at all, the responder re-sends MM4 while
+//!   the initiator re-sends MM5 (likely; a lost MM5 is the alternative).
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
 use crate::wording::notify_list;
@@ -28,6 +30,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             v1(ctx, sa);
         } else if sa.state == SaState::Negotiating {
             v1_aggressive_restart(ctx, sa);
+            v1_message5_unreadable(ctx, sa);
         }
     }
 }
@@ -347,4 +350,133 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     f.fix = Some(fixes::AUTH.to_string());
     ctx.explained.insert((sa.id, pi));
     ctx.add(f);
+}
+
+/// IKEv1 Main Mode: messages 1-4 answered, the initiator's encrypted message 5 never answered by
+/// message 6, and the responder re-sends message 4 after message 5 arrived, with no notify:
+/// it could not decrypt message 5, so the keys derived from the pre-shared key differ. This is
+/// how libreswan answers a wrong pre-shared key (it logs "probable authentication failure
+/// (mismatch of preshared secrets?)"); a message 5 lost before the responder looks the same
+/// from the initiator's side, so that stays an alternative.
+fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    let model = ctx.model;
+    let Some((pi, mm)) = sa
+        .exchanges
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.kind == ExchangeKind::MainMode)
+    else {
+        return;
+    };
+    let requests: Vec<_> = mm.distinct_requests().collect();
+    if requests.len() < 3 || mm.distinct_responses().count() != 2 || !ctx.ike(requests[2]).encrypted {
+        return;
+    }
+    let mm5 = *requests[2];
+    let mm4_again: Vec<_> = mm
+        .responses
+        .iter()
+        .filter(|m| m.retransmit && m.time > mm5.time)
+        .collect();
+    if mm4_again.is_empty() {
+        return;
+    }
+    let responder_spoke = sa
+        .exchanges
+        .iter()
+        .any(|e| e.requester == sa.responder && e.start() > mm5.time);
+    if responder_spoke || ctx.latest_established(sa.tunnel).is_some_and(|t| t > mm5.time) {
+        return;
+    }
+    let mut f = Finding::new(
+        FindingKind::AuthFailure,
+        ctx.tunnel_id(sa),
+        Severity::Error,
+        Confidence::Likely,
+    );
+    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    for m in mm.requests.iter().filter(|m| m.time >= mm5.time).take(4) {
+        f.evidence(
+            model,
+            m.at,
+            format!(
+                "Main Mode message 5 (encrypted with the PSK-derived key) from {}{}",
+                sa.initiator,
+                if m.retransmit { ", re-sent" } else { "" }
+            ),
+        );
+    }
+    for m in mm4_again.iter().take(4) {
+        f.evidence(
+            model,
+            m.at,
+            format!("Main Mode message 4 re-sent by {} instead of message 6", sa.responder),
+        );
+    }
+    let how_far = progress::describe(ctx, sa, true);
+    f.summary = format!(
+        "{how_far}. {} never answers message 5 and keeps re-sending message 4, with no notify: it cannot decrypt message 5, so the two ends derived different keys - the pre-shared keys most likely differ (libreswan answers a wrong pre-shared key this way and logs \"probable authentication failure (mismatch of preshared secrets?)\")",
+        sa.responder
+    );
+    f.alternative(
+        FindingKind::NoResponse,
+        "message 5 is lost before it reaches the responder (UDP 4500 dropped after the NAT-T float, or a large message 5 lost to IP fragmentation), and the responder re-sends message 4 waiting for it",
+        "the responder's log (a wrong key: libreswan \"probable authentication failure\", strongSwan \"invalid ID_V1 payload length, decryption failed?\"; a lost message: nothing logged after message 4), or a capture on the responder showing whether message 5 arrives",
+    );
+    f.detail("progress", &how_far);
+    f.detail("message4_resent", mm4_again.len());
+    f.fix = Some(fixes::AUTH.to_string());
+    ctx.explained.insert((sa.id, pi));
+    ctx.add(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+
+    /// IKEv1 Main Mode: MM1-MM4 in clear, then MM5 (encrypted) re-sent and MM4 re-sent: a
+    /// libreswan responder that cannot decrypt message 5.
+    fn main_mode_mm4_repeated(mm4_again: bool) -> Vec<Msg> {
+        let mut v = vec![
+            Msg::new(1, 2, 0.0, I, R, true, false, 1),
+            Msg::new(1, 2, 0.01, R, I, false, false, 2),
+            Msg::new(1, 2, 0.02, I, R, true, false, 3),
+            Msg::new(1, 2, 0.03, R, I, false, false, 4),
+            Msg::new(1, 2, 0.04, I, R, true, false, 5).encrypted(),
+        ];
+        for k in 1..5 {
+            let t = 0.04 + f64::from(1u32 << k) / 2.0;
+            if mm4_again {
+                v.push(Msg::new(1, 2, t - 0.2, R, I, false, false, 4));
+            }
+            v.push(Msg::new(1, 2, t, I, R, true, false, 5).encrypted());
+        }
+        v
+    }
+
+    #[test]
+    fn message_4_repeated_after_message_5_is_a_likely_psk_mismatch_with_alternatives() {
+        let f = findings(main_mode_mm4_repeated(true), vec![]);
+        assert_eq!(failures(&f), vec![("auth_failure", Some("phase1"))], "{f:#?}");
+        let a = f.iter().find(|x| x.kind.as_str() == "auth_failure").unwrap();
+        assert_eq!(a.confidence, crate::diagnose::Confidence::Likely);
+        assert!(
+            a.summary.starts_with(
+                "IKEv1 Main Mode stopped after message 4: the responder re-sends message 4, the initiator message 5"
+            ),
+            "{}",
+            a.summary
+        );
+        let alt: Vec<&str> = a.alternatives.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(alt, vec!["no_response"]);
+    }
+
+    #[test]
+    fn message_5_unanswered_without_message_4_again_stays_a_silence_with_auth_as_alternative() {
+        let f = findings(main_mode_mm4_repeated(false), vec![]);
+        assert_eq!(failures(&f), vec![("no_response", Some("phase1"))], "{f:#?}");
+        let n = f.iter().find(|x| x.kind.as_str() == "no_response").unwrap();
+        let alt: Vec<&str> = n.alternatives.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(alt, vec!["auth_failure"]);
+    }
 }

@@ -6,9 +6,17 @@
 //! point, ICMP "fragmentation needed"/"packet too big" quoting the flow, or IKEv2 SKF fragments
 //! with a missing index; together with IKEv2 fragmentation (N(IKEV2_FRAGMENTATION_SUPPORTED))
 //! not negotiated by both ends.
+//!
+//! Seen where the later fragments never arrive (on the responder, or on the path after the
+//! loss), the lost message is no IKE message at all: after the last answered exchange, only
+//! first IP fragments of UDP 500/4500 datagrams from one peer to the other, one per
+//! retransmission, never completed. Those alone make the finding (see
+//! [`first_fragments_only`]).
 
 use crate::capture::IngestEvent;
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::SaState;
+use crate::record::Timestamp;
 use crate::reconstruct::exchanges::notify;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa};
 use std::collections::BTreeSet;
@@ -33,6 +41,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
             continue;
         }
+        first_fragments_only(ctx, sa);
         let tunnel = &model.tunnels[sa.tunnel];
         for (ei, e) in sa.exchanges.iter().enumerate() {
             let Some(silent) = ctx.silent_requests(sa, ei) else {
@@ -182,5 +191,131 @@ pub fn run(ctx: &mut Ctx<'_>) {
             ctx.explained.insert((sa.id, ei));
             ctx.add(f);
         }
+    }
+}
+
+/// IKE ports: datagrams to or from them are IKE (or ESP in UDP, never fragmented in practice at
+/// negotiation time).
+fn ike_ports(ports: Option<(u16, u16)>) -> bool {
+    ports.is_some_and(|(a, b)| [500, 4500].contains(&a) || [500, 4500].contains(&b))
+}
+
+/// An SA whose negotiation stopped after an answered exchange, followed only by incomplete IP
+/// datagrams on the IKE ports from one peer to the other: the message that would continue the
+/// negotiation (IKE_AUTH with certificates, IKEv1 message 5) left as IP fragments and only the
+/// first ones reached the capture point.
+fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+    if matches!(sa.state, SaState::Established | SaState::Midstream) {
+        return;
+    }
+    let model = ctx.model;
+    let Some((ei, last)) = sa.exchanges.iter().enumerate().rfind(|(_, e)| !e.unanswered()) else {
+        return;
+    };
+    // Nothing of the SA after the answered exchange except retransmissions of it.
+    if sa.exchanges[ei + 1..].iter().any(|e| e.kind.phase().is_some()) {
+        return;
+    }
+    let after = last.end();
+    let until = model.tunnels[sa.tunnel]
+        .sas
+        .iter()
+        .map(|&s| &model.sas[s])
+        .filter(|o| o.first > after)
+        .map(|o| o.first)
+        .min()
+        .unwrap_or(Timestamp(i64::MAX));
+    for (from, to) in [(sa.initiator, sa.responder), (sa.responder, sa.initiator)] {
+        let lost: Vec<&(usize, IngestEvent)> = ctx
+            .incomplete_between(from, to)
+            .filter(|(_, ev)| match ev {
+                IngestEvent::IncompleteReassembly {
+                    first_time, ports, proto, ..
+                } => *proto == 17 && ike_ports(*ports) && *first_time >= after && *first_time < until,
+                _ => false,
+            })
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        let mut f = Finding::new(
+            FindingKind::FragmentationLoss,
+            ctx.tunnel_id(sa),
+            Severity::Error,
+            Confidence::Likely,
+        );
+        let next = if sa.version == 2 { "IKE_AUTH" } else { "the next phase-1 message" };
+        f.parties(Some("phase1"), sa.initiator, sa.responder);
+        let mut seen = 0;
+        for (file, ev) in &lost {
+            if let IngestEvent::IncompleteReassembly {
+                frames, bytes_seen, total_len, ..
+            } = ev
+            {
+                seen = seen.max(*bytes_seen);
+                if let Some(&fr) = frames.first() {
+                    f.evidence(
+                        model,
+                        FrameRef { file: *file, frame: fr },
+                        format!(
+                            "first IP fragment from {from} to {to} ({bytes_seen} bytes{}), the other fragments never seen",
+                            total_len.map(|t| format!(" of {t}")).unwrap_or_default()
+                        ),
+                    );
+                }
+            }
+        }
+        let how_far = progress::describe(ctx, sa, true);
+        f.summary = format!(
+            "{how_far}; then {} IKE datagram{} from {from} to {to} arrived only as {} first IP fragment{} ({seen} bytes): the other fragments were lost before the capture point, so {to} never gets {next} (too big for the path){}",
+            lost.len(),
+            if lost.len() == 1 { "" } else { "s" },
+            if lost.len() == 1 { "its" } else { "their" },
+            if lost.len() == 1 { "" } else { "s" },
+            if lost.len() > 1 { "; each retransmission fails the same way" } else { "" }
+        );
+        if fragmentation_negotiated(ctx, sa) == Some(false) {
+            f.summary
+                .push_str("; IKEv2 fragmentation (RFC 7383) was not negotiated by both ends");
+        }
+        f.detail("progress", &how_far);
+        f.detail("incomplete_datagrams", lost.len());
+        f.fix = Some(fixes::FRAGMENTATION.to_string());
+        ctx.explained.insert((sa.id, ei));
+        ctx.add(f);
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+
+    #[test]
+    fn only_first_fragments_after_ike_sa_init_are_a_fragmentation_loss() {
+        // Captured on the responder: IKE_SA_INIT answered, then the first fragment of each of
+        // four copies of IKE_AUTH, nothing else.
+        let lost = (0..4)
+            .map(|k| first_fragment_only(3 + k, 1.0 + f64::from(1u32 << k), I, R))
+            .collect();
+        let f = findings(ike_sa_init(0.0), lost);
+        assert_eq!(failures(&f), vec![("fragmentation_loss", Some("phase1"))], "{f:#?}");
+        let x = &f[0];
+        assert!(x.summary.contains("4 IKE datagrams from 192.0.2.1 to 198.51.100.1"), "{}", x.summary);
+        assert!(x.summary.contains("never gets IKE_AUTH"), "{}", x.summary);
+        assert_eq!(x.evidence.len(), 4);
+    }
+
+    #[test]
+    fn fragments_of_other_ports_or_before_the_exchange_do_not_count() {
+        let mut other = first_fragment_only(3, 5.0, I, R);
+        if let crate::capture::IngestEvent::IncompleteReassembly { ports, .. } = &mut other {
+            *ports = Some((53, 53));
+        }
+        let early = first_fragment_only(1, 0.0, I, R);
+        let mut msgs = ike_sa_init(1.0);
+        msgs.push(Msg::new(2, 35, 30.0, I, R, true, false, 9).mid(1).payloads(&[46], Some(35)));
+        let f = findings(msgs, vec![other, early]);
+        assert!(!f.iter().any(|x| x.kind.as_str() == "fragmentation_loss"), "{f:#?}");
     }
 }

@@ -10,4 +10,7 @@ pub mod one_way_esp;
 pub mod proposal_mismatch;
 pub mod rekey_flap;
 pub mod selectors;
+pub mod stalled;
 pub mod ts_mismatch;
+#[cfg(test)]
+pub(crate) mod testkit;

@@ -169,6 +169,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     fixes::DPD_FLAP,
                 )
             } else if s.answered_before || !e.responses.is_empty() {
+                silence_alternatives(ctx, &mut f, e, &s.requests);
                 (
                     format!(
                         "{} answers the earlier messages, then goes silent: {} sent {} times with no reply",
@@ -208,5 +209,24 @@ pub fn run(ctx: &mut Ctx<'_>) {
             ctx.explained.insert((s.sa.id, s.exchange));
             ctx.add(f);
         }
+    }
+}
+
+/// Causes a silence after an answered first exchange shares with a path problem, by what the
+/// unanswered request is.
+fn silence_alternatives(ctx: &Ctx<'_>, f: &mut Finding, e: &crate::reconstruct::Exchange, requests: &[MsgRef]) {
+    let encrypted = requests.iter().any(|m| ctx.ike(m).encrypted);
+    match e.kind {
+        ExchangeKind::MainMode | ExchangeKind::AggressiveMode if encrypted => f.alternative(
+            FindingKind::AuthFailure,
+            "the responder cannot decrypt the encrypted message (the pre-shared keys differ) and drops it without a notify",
+            "the responder's log (libreswan \"probable authentication failure (mismatch of preshared secrets?)\", strongSwan \"decryption failed?\"), or keys for both ends",
+        ),
+        ExchangeKind::IkeAuth => f.alternative(
+            FindingKind::FragmentationLoss,
+            "the IKE_AUTH request leaves as IP fragments and some are lost after the capture point",
+            "a capture on the responder (do all IP fragments of IKE_AUTH arrive?), or IKEv2 fragmentation (RFC 7383) enabled on both ends",
+        ),
+        _ => {}
     }
 }

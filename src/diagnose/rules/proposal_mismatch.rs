@@ -219,13 +219,24 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
 }
 
 fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
-    if sa.state != SaState::Refused {
+    // Only the refusal captured (its request is not in the capture): the sender of the
+    // Informational is the refusing responder.
+    let refusal_only = sa
+        .exchanges
+        .iter()
+        .all(|e| e.kind == ExchangeKind::V1Informational);
+    if sa.state != SaState::Refused && !refusal_only {
         return;
     }
+    let (initiator, responder) = if refusal_only {
+        (sa.responder, sa.initiator)
+    } else {
+        (sa.initiator, sa.responder)
+    };
     let model = ctx.model;
     let mut hit = None;
     for (ei, e) in sa.exchanges.iter().enumerate() {
-        if e.kind == ExchangeKind::V1Informational && e.requester == sa.responder {
+        if e.kind == ExchangeKind::V1Informational && e.requester == responder {
             if let Some(m) = e.requests.first() {
                 let n = ctx.ike(m).notify.clone();
                 if n.contains(&notify::NO_PROPOSAL_CHOSEN) || n.contains(&13) {
@@ -250,7 +261,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         Severity::Error,
         Confidence::Certain,
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some("phase1"), initiator, responder);
     if let Some(r) = p1.and_then(|e| e.requests.first()) {
         f.evidence(
             model,
@@ -258,7 +269,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             format!(
                 "{} message 1 from {} offers {}",
                 p1.map(|e| e.kind.label()).unwrap_or(""),
-                sa.initiator,
+                initiator,
                 offered.join(", ")
             ),
         );
@@ -266,12 +277,17 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     f.evidence(
         model,
         m.at,
-        format!("Informational from {}: {}", sa.responder, notify_list(&n)),
+        format!("Informational from {}: {}", responder, notify_list(&n)),
     );
     f.summary = format!(
-        "ISAKMP (phase 1) proposal refused by {} ({})",
-        sa.responder,
-        notify_list(&n)
+        "ISAKMP (phase 1) proposal refused by {} ({}){}",
+        responder,
+        notify_list(&n),
+        if refusal_only {
+            "; the refused request is not in the capture"
+        } else {
+            ""
+        }
     );
     finish(ctx, &mut f, t, sa, offered, true);
     f.fix = Some(fixes::IKE_CRYPTO.to_string());
@@ -410,6 +426,11 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 fixes::IPSEC_CRYPTO,
                 fixes::TS
             ));
+            f.alternative(
+                FindingKind::TsMismatch,
+                "the responder refused the traffic selectors (TS_UNACCEPTABLE), an encrypted notify of the same size",
+                "the IKE key table (--keys, or a *.ikev2_decryption_table beside the capture), or the responder's log",
+            );
             ctx.explained.insert((sa.id, ei));
             ctx.add(f);
         }
@@ -485,6 +506,13 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 "; the notify is encrypted: NO-PROPOSAL-CHOSEN is the usual cause, INVALID-ID-INFORMATION (selectors) the other"
             }
         );
+        if !certain {
+            f.alternative(
+                FindingKind::TsMismatch,
+                "the responder refused the proxy IDs (INVALID-ID-INFORMATION) in the same encrypted Informational",
+                "the IKEv1 key table (--keys, or a *.ikev1_decryption_table beside the capture), or the responder's log",
+            );
+        }
         if !offered.is_empty() {
             f.summary
                 .push_str(&format!("; {} offered {}", e.requester, offered.join(", ")));

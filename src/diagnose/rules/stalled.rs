@@ -1,0 +1,169 @@
+//! The never-silent net, run after every failure rule: a tunnel whose negotiation started and
+//! did not reach an established state (or went down and stayed down) and that no rule explained
+//! gets one finding saying how far it got:
+//! - `redirect` (info): the responder answered IKE_SA_INIT with N(REDIRECT) (RFC 5685): the
+//!   initiator was sent to another gateway, nothing failed here.
+//! - `capture_too_short` (info): no retransmission, no refusal, and either the negotiation shows
+//!   at most two messages or the capture ends less than [`LONE_REQUEST_WAIT_SECS`] after its
+//!   last one: too soon to tell a slow peer from a dead one.
+//! - `negotiation_stalled` (error): anything else: the phase, how far it got and the last
+//!   messages as evidence. The labelled captures never need it; when it appears, a rule is
+//!   missing.
+
+use crate::diagnose::{progress, Confidence, Ctx, Finding, FindingKind, Severity, LONE_REQUEST_WAIT_SECS};
+use crate::reconstruct::exchanges::{notifies_of, notify};
+use crate::reconstruct::{IkeSa, MsgRef, SaState, Tunnel};
+
+/// Messages shown as evidence of a stalled negotiation.
+const LAST_MESSAGES: usize = 6;
+
+/// The IKE SAs of the tunnel that started after its latest established one (all of them when
+/// none was established) and did not come up themselves.
+pub fn open_negotiations<'m>(ctx: &Ctx<'m>, t: &Tunnel) -> Vec<&'m IkeSa> {
+    let model = ctx.model;
+    let latest_up = t
+        .sas
+        .iter()
+        .map(|&s| &model.sas[s])
+        .filter(|sa| matches!(sa.state, SaState::Established | SaState::Midstream))
+        .map(|sa| sa.first)
+        .max();
+    t.sas
+        .iter()
+        .map(|&s| &model.sas[s])
+        .filter(|sa| !matches!(sa.state, SaState::Established | SaState::Midstream))
+        .filter(|sa| latest_up.is_none_or(|u| sa.first > u))
+        .filter(|sa| !sa.exchanges.is_empty())
+        .collect()
+}
+
+fn messages(sa: &IkeSa) -> Vec<MsgRef> {
+    let mut v: Vec<MsgRef> = sa
+        .exchanges
+        .iter()
+        .flat_map(|e| e.requests.iter().chain(e.responses.iter()))
+        .copied()
+        .collect();
+    v.sort_by_key(|m| (m.time, m.at));
+    v
+}
+
+/// Run the rule.
+pub fn run(ctx: &mut Ctx<'_>) {
+    let model = ctx.model;
+    for t in &model.tunnels {
+        let open = open_negotiations(ctx, t);
+        let Some(&last) = open.last() else { continue };
+        if ctx.findings.iter().any(|f| f.tunnel == t.id && f.is_failure()) {
+            continue;
+        }
+        if let Some(f) = redirect(ctx, t, &open) {
+            ctx.add(f);
+            continue;
+        }
+        let retransmitted = open
+            .iter()
+            .any(|sa| sa.exchanges.iter().any(|e| e.requests.iter().chain(&e.responses).any(|m| m.retransmit)));
+        let refused = open
+            .iter()
+            .any(|sa| matches!(sa.state, SaState::Refused | SaState::AuthFailed));
+        let msgs = messages(last);
+        let tail = msgs.last().map(|m| model.capture_end.secs_since(m.time)).unwrap_or(0.0);
+        let short = !retransmitted && !refused && (msgs.len() <= 2 || tail < LONE_REQUEST_WAIT_SECS);
+        let how_far = progress::describe(ctx, last, !short);
+        let phase = last
+            .exchanges
+            .iter()
+            .rev()
+            .find_map(|e| e.kind.phase())
+            .or(Some("phase1"));
+        let mut f = if short {
+            let mut f = Finding::new(FindingKind::CaptureTooShort, &t.id, Severity::Info, Confidence::Certain);
+            f.summary = format!(
+                "{how_far}; the capture ends {tail:.1} s later with {} message{} of this negotiation and no retransmission: too short to judge whether the peer answers",
+                msgs.len(),
+                if msgs.len() == 1 { "" } else { "s" }
+            );
+            f.fix = Some("Capture longer (at least a minute after the first message), on both ends if possible, and include the start of the negotiation.".into());
+            f
+        } else {
+            let mut f = Finding::new(FindingKind::NegotiationStalled, &t.id, Severity::Error, Confidence::Likely);
+            f.summary = format!(
+                "{how_far}; the negotiation never completed and no known failure pattern explains it{}",
+                if refused { " (the responder refused it)" } else { "" }
+            );
+            f.fix = Some("Read both ends' logs for this negotiation (its SPIs are in the evidence); the wire shows where it stopped, not why.".into());
+            f
+        };
+        f.parties(phase, last.initiator, last.responder);
+        for m in msgs.iter().rev().take(LAST_MESSAGES).rev() {
+            let e = last
+                .exchanges
+                .iter()
+                .find(|e| e.requests.iter().chain(&e.responses).any(|x| x.index == m.index))
+                .expect("message of the SA");
+            let response = e.responses.iter().any(|x| x.index == m.index);
+            f.evidence(model, m.at, ctx.describe(e, m, response));
+        }
+        f.detail("progress", &how_far);
+        f.detail("messages", msgs.len());
+        ctx.add(f);
+    }
+}
+
+/// The first exchange was answered with REDIRECT: the initiator was sent elsewhere.
+fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
+    let model = ctx.model;
+    for sa in open {
+        for e in &sa.exchanges {
+            for m in &e.responses {
+                let ike = ctx.ike(m);
+                if !notifies_of(ike).contains(&notify::REDIRECT) {
+                    continue;
+                }
+                let mut f = Finding::new(FindingKind::Redirect, &t.id, Severity::Info, Confidence::Certain);
+                f.parties(Some("phase1"), sa.initiator, sa.responder);
+                f.evidence(model, m.at, format!("{} response from {}: REDIRECT", e.kind.label(), sa.responder));
+                f.summary = format!(
+                    "{} redirected {} to another gateway (RFC 5685 REDIRECT); the negotiation continues there",
+                    sa.responder, sa.initiator
+                );
+                let errors: Vec<u16> = notifies_of(ike).into_iter().filter(|n| notify::is_error(*n)).collect();
+                if !errors.is_empty() {
+                    return None;
+                }
+                return Some(f);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+
+    #[test]
+    fn a_lone_first_message_is_too_short_to_judge() {
+        let f = findings(vec![Msg::new(2, 34, 0.0, I, R, true, false, 1).payloads(&[33, 34, 40], None)], vec![]);
+        assert!(failures(&f).is_empty(), "{f:#?}");
+        let x = f.iter().find(|x| x.kind.as_str() == "capture_too_short").expect("info finding");
+        assert!(x.summary.starts_with("IKEv2 seen up to IKE_SA_INIT"), "{}", x.summary);
+    }
+
+    #[test]
+    fn an_eap_round_that_stops_is_reported_as_stalled() {
+        // IKE_AUTH answered by an EAP request, then nothing from the initiator for a minute
+        // while the responder re-sends... nothing: no rule knows this, the net catches it.
+        let mut m = ike_sa_init(0.0);
+        m.push(Msg::new(2, 35, 1.0, I, R, true, false, 3).mid(1).payloads(&[46], Some(35)));
+        m.push(Msg::new(2, 35, 2.0, I, R, true, false, 3).mid(1).payloads(&[46], Some(35)));
+        m.push(Msg::new(2, 35, 2.1, R, I, false, true, 4).mid(1).payloads(&[46], Some(48)));
+        m.push(Msg::new(2, 37, 70.0, R, I, false, false, 5).mid(0).payloads(&[46], Some(41)));
+        let f = findings(m, vec![]);
+        assert_eq!(failures(&f), vec![("negotiation_stalled", Some("phase1"))], "{f:#?}");
+        let x = &f[0];
+        assert!(x.summary.starts_with("IKEv2 stopped after IKE_AUTH (answered)"), "{}", x.summary);
+        assert!(!x.evidence.is_empty());
+    }
+}

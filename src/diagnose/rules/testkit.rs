@@ -1,0 +1,136 @@
+//! Hand-built IKE messages and models for the rules' unit tests.
+
+use crate::capture::IngestEvent;
+use crate::diagnose::Finding;
+use crate::reconstruct::{Collected, Model};
+use crate::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
+use std::net::IpAddr;
+
+/// The initiator of every hand-built negotiation.
+pub const I: &str = "192.0.2.1";
+/// The responder.
+pub const R: &str = "198.51.100.1";
+
+/// An address.
+pub fn ip(s: &str) -> IpAddr {
+    s.parse().expect("address")
+}
+
+/// One hand-built IKE message.
+pub struct Msg {
+    /// The record being built.
+    pub rec: Record,
+}
+
+impl Msg {
+    /// A message of IKE `version` and `exchange` at `secs` from `src` to `dst`; `from_initiator`
+    /// is the IKEv2 I flag / the IKEv1 initiator side. Its digest is `digest` (equal digests in
+    /// one exchange and direction are retransmissions).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(version: u8, exchange: u8, secs: f64, src: &str, dst: &str, from_initiator: bool, response: bool, digest: u64) -> Msg {
+        let info = IkeInfo {
+            version,
+            exchange,
+            initiator: from_initiator,
+            response: version == 2 && response,
+            spi_i: Spi8([7; 8]),
+            spi_r: Spi8(if exchange == 34 && !response { [0; 8] } else { [8; 8] }),
+            length: 300,
+            digest,
+            ..IkeInfo::default()
+        };
+        Msg {
+            rec: Record {
+                file_index: 0,
+                frame: 0,
+                time: Timestamp((secs * 1e9) as i64),
+                src: ip(src),
+                dst: ip(dst),
+                sport: Some(500),
+                dport: Some(500),
+                kind: Kind::Ike,
+                truncated: false,
+                ip_fragment_frames: None,
+                ip_length: 328,
+                non_esp_marker: false,
+                ike: Some(Box::new(info)),
+                esp: None,
+                icmp: None,
+                problems: Vec::new(),
+            },
+        }
+    }
+
+    /// Set the message ID.
+    pub fn mid(mut self, id: u32) -> Msg {
+        self.info().message_id = id;
+        self
+    }
+
+    /// Set the top-level payloads (and for IKEv2 the SK body's first payload).
+    pub fn payloads(mut self, p: &[u8], sk_inner_first: Option<u8>) -> Msg {
+        let info = self.info();
+        info.payloads = p.to_vec();
+        info.sk_inner_first = sk_inner_first;
+        info.encrypted = info.encrypted || sk_inner_first.is_some();
+        self
+    }
+
+    /// Mark the message encrypted (IKEv1 E flag).
+    pub fn encrypted(mut self) -> Msg {
+        self.info().encrypted = true;
+        self
+    }
+
+    fn info(&mut self) -> &mut IkeInfo {
+        self.rec.ike.as_deref_mut().expect("ike")
+    }
+}
+
+/// The model of these messages (frames numbered in order) and incomplete reassemblies.
+pub fn model(msgs: Vec<Msg>, incomplete: Vec<IngestEvent>) -> Model {
+    let mut data = Collected::new(vec!["hand-made".into()]);
+    for (i, m) in msgs.into_iter().enumerate() {
+        let mut r = m.rec;
+        r.frame = i as u64 + 1;
+        data.ike.push(r);
+    }
+    data.incomplete = incomplete.into_iter().map(|e| (0, e)).collect();
+    Model::build(data)
+}
+
+/// The findings of [`model`].
+pub fn findings(msgs: Vec<Msg>, incomplete: Vec<IngestEvent>) -> Vec<Finding> {
+    crate::diagnose::diagnose(&model(msgs, incomplete))
+}
+
+/// A first IP fragment of a UDP 500 datagram from `src` to `dst` whose other fragments never
+/// arrived.
+pub fn first_fragment_only(frame: u64, secs: f64, src: &str, dst: &str) -> IngestEvent {
+    IngestEvent::IncompleteReassembly {
+        frames: vec![frame],
+        first_time: Timestamp((secs * 1e9) as i64),
+        src: ip(src),
+        dst: ip(dst),
+        proto: 17,
+        ports: Some((500, 500)),
+        bytes_seen: 1480,
+        total_len: None,
+    }
+}
+
+/// IKEv2 IKE_SA_INIT request and its answer with an SA payload, at `secs`.
+pub fn ike_sa_init(secs: f64) -> Vec<Msg> {
+    vec![
+        Msg::new(2, 34, secs, I, R, true, false, 1).payloads(&[33, 34, 40], None),
+        Msg::new(2, 34, secs + 0.01, R, I, false, true, 2).payloads(&[33, 34, 40], None),
+    ]
+}
+
+/// The failure findings as (kind, phase).
+pub fn failures(f: &[Finding]) -> Vec<(&'static str, Option<&'static str>)> {
+    f.iter()
+        .filter(|x| x.is_failure())
+        .map(|x| (x.kind.as_str(), x.phase))
+        .collect()
+}
