@@ -42,12 +42,14 @@ fn stopped_tunnels(model: &Model) -> Vec<String> {
     let mut out = Vec::new();
     for t in &model.tunnels {
         let sas: Vec<_> = t.sas.iter().map(|&s| &model.sas[s]).collect();
-        let up = |s: &&ikescope::reconstruct::IkeSa| matches!(s.state, SaState::Established | SaState::Midstream);
+        let up =
+            |s: &&ikescope::reconstruct::IkeSa| matches!(s.state, SaState::Established | SaState::Midstream);
         let last_up = sas.iter().filter(|s| up(s)).map(|s| s.first).max();
-        let stopped = sas.iter().filter(|s| !up(s)).filter(|s| last_up.is_none_or(|u| s.first > u)).any(|s| {
-            refused(model, s)
-                || s.exchanges.iter().any(|e| e.request_retransmits() > 0)
-        });
+        let stopped = sas
+            .iter()
+            .filter(|s| !up(s))
+            .filter(|s| last_up.is_none_or(|u| s.first > u))
+            .any(|s| refused(model, s) || s.exchanges.iter().any(|e| e.request_retransmits() > 0));
         if stopped {
             out.push(t.id.clone());
         }
@@ -75,6 +77,14 @@ fn no_stopped_negotiation_is_silent() {
             }
         }
     }
-    eprintln!("{} captures, {checked} stopped tunnels, {} silent", files.len(), silent.len());
-    assert!(silent.is_empty(), "stopped negotiations without an error or warning:\n{}", silent.join("\n"));
+    eprintln!(
+        "{} captures, {checked} stopped tunnels, {} silent",
+        files.len(),
+        silent.len()
+    );
+    assert!(
+        silent.is_empty(),
+        "stopped negotiations without an error or warning:\n{}",
+        silent.join("\n")
+    );
 }

@@ -90,7 +90,11 @@ pub fn describe(ctx: &Ctx<'_>, sa: &IkeSa, ended: bool) -> String {
             parts.push(format!("the responder re-sends {}", numbers(&by_responder)));
         }
         if !by_initiator.is_empty() {
-            let who = if parts.is_empty() { "the initiator re-sends " } else { "the initiator " };
+            let who = if parts.is_empty() {
+                "the initiator re-sends "
+            } else {
+                "the initiator "
+            };
             parts.push(format!("{who}{}", numbers(&by_initiator)));
         }
         if !parts.is_empty() {
@@ -107,7 +111,11 @@ pub fn describe(ctx: &Ctx<'_>, sa: &IkeSa, ended: bool) -> String {
             e.kind.label(),
             copies,
             if copies == 1 { "" } else { "s" },
-            if ended { "never answered" } else { "no answer in the capture" }
+            if ended {
+                "never answered"
+            } else {
+                "no answer in the capture"
+            }
         )
     } else {
         format!("IKEv{} {after} {} (answered)", sa.version, e.kind.label())

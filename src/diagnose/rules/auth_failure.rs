@@ -410,7 +410,10 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         f.evidence(
             model,
             m.at,
-            format!("Main Mode message 4 re-sent by {} instead of message 6", sa.responder),
+            format!(
+                "Main Mode message 4 re-sent by {} instead of message 6",
+                sa.responder
+            ),
         );
     }
     let how_far = progress::describe(ctx, sa, true);

@@ -15,10 +15,10 @@
 
 use crate::capture::IngestEvent;
 use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::SaState;
-use crate::record::Timestamp;
 use crate::reconstruct::exchanges::notify;
+use crate::reconstruct::SaState;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa};
+use crate::record::Timestamp;
 use std::collections::BTreeSet;
 
 /// Typical path MTU; IKE datagrams above it are fragmented on most paths.
@@ -230,7 +230,10 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             .incomplete_between(from, to)
             .filter(|(_, ev)| match ev {
                 IngestEvent::IncompleteReassembly {
-                    first_time, ports, proto, ..
+                    first_time,
+                    ports,
+                    proto,
+                    ..
                 } => *proto == 17 && ike_ports(*ports) && *first_time >= after && *first_time < until,
                 _ => false,
             })
@@ -244,12 +247,19 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             Severity::Error,
             Confidence::Likely,
         );
-        let next = if sa.version == 2 { "IKE_AUTH" } else { "the next phase-1 message" };
+        let next = if sa.version == 2 {
+            "IKE_AUTH"
+        } else {
+            "the next phase-1 message"
+        };
         f.parties(Some("phase1"), sa.initiator, sa.responder);
         let mut seen = 0;
         for (file, ev) in &lost {
             if let IngestEvent::IncompleteReassembly {
-                frames, bytes_seen, total_len, ..
+                frames,
+                bytes_seen,
+                total_len,
+                ..
             } = ev
             {
                 seen = seen.max(*bytes_seen);
@@ -299,9 +309,18 @@ mod tests {
             .map(|k| first_fragment_only(3 + k, 1.0 + f64::from(1u32 << k), I, R))
             .collect();
         let f = findings(ike_sa_init(0.0), lost);
-        assert_eq!(failures(&f), vec![("fragmentation_loss", Some("phase1"))], "{f:#?}");
+        assert_eq!(
+            failures(&f),
+            vec![("fragmentation_loss", Some("phase1"))],
+            "{f:#?}"
+        );
         let x = &f[0];
-        assert!(x.summary.contains("4 IKE datagrams from 192.0.2.1 to 198.51.100.1"), "{}", x.summary);
+        assert!(
+            x.summary
+                .contains("4 IKE datagrams from 192.0.2.1 to 198.51.100.1"),
+            "{}",
+            x.summary
+        );
         assert!(x.summary.contains("never gets IKE_AUTH"), "{}", x.summary);
         assert_eq!(x.evidence.len(), 4);
     }
@@ -314,8 +333,15 @@ mod tests {
         }
         let early = first_fragment_only(1, 0.0, I, R);
         let mut msgs = ike_sa_init(1.0);
-        msgs.push(Msg::new(2, 35, 30.0, I, R, true, false, 9).mid(1).payloads(&[46], Some(35)));
+        msgs.push(
+            Msg::new(2, 35, 30.0, I, R, true, false, 9)
+                .mid(1)
+                .payloads(&[46], Some(35)),
+        );
         let f = findings(msgs, vec![other, early]);
-        assert!(!f.iter().any(|x| x.kind.as_str() == "fragmentation_loss"), "{f:#?}");
+        assert!(
+            !f.iter().any(|x| x.kind.as_str() == "fragmentation_loss"),
+            "{f:#?}"
+        );
     }
 }

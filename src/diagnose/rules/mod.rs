@@ -11,6 +11,6 @@ pub mod proposal_mismatch;
 pub mod rekey_flap;
 pub mod selectors;
 pub mod stalled;
-pub mod ts_mismatch;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod ts_mismatch;

@@ -214,7 +214,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
 
 /// Causes a silence after an answered first exchange shares with a path problem, by what the
 /// unanswered request is.
-fn silence_alternatives(ctx: &Ctx<'_>, f: &mut Finding, e: &crate::reconstruct::Exchange, requests: &[MsgRef]) {
+fn silence_alternatives(
+    ctx: &Ctx<'_>,
+    f: &mut Finding,
+    e: &crate::reconstruct::Exchange,
+    requests: &[MsgRef],
+) {
     let encrypted = requests.iter().any(|m| ctx.ike(m).encrypted);
     match e.kind {
         ExchangeKind::MainMode | ExchangeKind::AggressiveMode if encrypted => f.alternative(

@@ -61,14 +61,19 @@ pub fn run(ctx: &mut Ctx<'_>) {
             ctx.add(f);
             continue;
         }
-        let retransmitted = open
-            .iter()
-            .any(|sa| sa.exchanges.iter().any(|e| e.requests.iter().chain(&e.responses).any(|m| m.retransmit)));
+        let retransmitted = open.iter().any(|sa| {
+            sa.exchanges
+                .iter()
+                .any(|e| e.requests.iter().chain(&e.responses).any(|m| m.retransmit))
+        });
         let refused = open
             .iter()
             .any(|sa| matches!(sa.state, SaState::Refused | SaState::AuthFailed));
         let msgs = messages(last);
-        let tail = msgs.last().map(|m| model.capture_end.secs_since(m.time)).unwrap_or(0.0);
+        let tail = msgs
+            .last()
+            .map(|m| model.capture_end.secs_since(m.time))
+            .unwrap_or(0.0);
         let short = !retransmitted && !refused && (msgs.len() <= 2 || tail < LONE_REQUEST_WAIT_SECS);
         let how_far = progress::describe(ctx, last, !short);
         let phase = last
@@ -78,7 +83,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
             .find_map(|e| e.kind.phase())
             .or(Some("phase1"));
         let mut f = if short {
-            let mut f = Finding::new(FindingKind::CaptureTooShort, &t.id, Severity::Info, Confidence::Certain);
+            let mut f = Finding::new(
+                FindingKind::CaptureTooShort,
+                &t.id,
+                Severity::Info,
+                Confidence::Certain,
+            );
             f.summary = format!(
                 "{how_far}; the capture ends {tail:.1} s later with {} message{} of this negotiation and no retransmission: too short to judge whether the peer answers",
                 msgs.len(),
@@ -87,10 +97,19 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.fix = Some("Capture longer (at least a minute after the first message), on both ends if possible, and include the start of the negotiation.".into());
             f
         } else {
-            let mut f = Finding::new(FindingKind::NegotiationStalled, &t.id, Severity::Error, Confidence::Likely);
+            let mut f = Finding::new(
+                FindingKind::NegotiationStalled,
+                &t.id,
+                Severity::Error,
+                Confidence::Likely,
+            );
             f.summary = format!(
                 "{how_far}; the negotiation never completed and no known failure pattern explains it{}",
-                if refused { " (the responder refused it)" } else { "" }
+                if refused {
+                    " (the responder refused it)"
+                } else {
+                    ""
+                }
             );
             f.fix = Some("Read both ends' logs for this negotiation (its SPIs are in the evidence); the wire shows where it stopped, not why.".into());
             f
@@ -123,12 +142,19 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                 }
                 let mut f = Finding::new(FindingKind::Redirect, &t.id, Severity::Info, Confidence::Certain);
                 f.parties(Some("phase1"), sa.initiator, sa.responder);
-                f.evidence(model, m.at, format!("{} response from {}: REDIRECT", e.kind.label(), sa.responder));
+                f.evidence(
+                    model,
+                    m.at,
+                    format!("{} response from {}: REDIRECT", e.kind.label(), sa.responder),
+                );
                 f.summary = format!(
                     "{} redirected {} to another gateway (RFC 5685 REDIRECT); the negotiation continues there",
                     sa.responder, sa.initiator
                 );
-                let errors: Vec<u16> = notifies_of(ike).into_iter().filter(|n| notify::is_error(*n)).collect();
+                let errors: Vec<u16> = notifies_of(ike)
+                    .into_iter()
+                    .filter(|n| notify::is_error(*n))
+                    .collect();
                 if !errors.is_empty() {
                     return None;
                 }
@@ -145,10 +171,20 @@ mod tests {
 
     #[test]
     fn a_lone_first_message_is_too_short_to_judge() {
-        let f = findings(vec![Msg::new(2, 34, 0.0, I, R, true, false, 1).payloads(&[33, 34, 40], None)], vec![]);
+        let f = findings(
+            vec![Msg::new(2, 34, 0.0, I, R, true, false, 1).payloads(&[33, 34, 40], None)],
+            vec![],
+        );
         assert!(failures(&f).is_empty(), "{f:#?}");
-        let x = f.iter().find(|x| x.kind.as_str() == "capture_too_short").expect("info finding");
-        assert!(x.summary.starts_with("IKEv2 seen up to IKE_SA_INIT"), "{}", x.summary);
+        let x = f
+            .iter()
+            .find(|x| x.kind.as_str() == "capture_too_short")
+            .expect("info finding");
+        assert!(
+            x.summary.starts_with("IKEv2 seen up to IKE_SA_INIT"),
+            "{}",
+            x.summary
+        );
     }
 
     #[test]
@@ -156,14 +192,38 @@ mod tests {
         // IKE_AUTH answered by an EAP request, then nothing from the initiator for a minute
         // while the responder re-sends... nothing: no rule knows this, the net catches it.
         let mut m = ike_sa_init(0.0);
-        m.push(Msg::new(2, 35, 1.0, I, R, true, false, 3).mid(1).payloads(&[46], Some(35)));
-        m.push(Msg::new(2, 35, 2.0, I, R, true, false, 3).mid(1).payloads(&[46], Some(35)));
-        m.push(Msg::new(2, 35, 2.1, R, I, false, true, 4).mid(1).payloads(&[46], Some(48)));
-        m.push(Msg::new(2, 37, 70.0, R, I, false, false, 5).mid(0).payloads(&[46], Some(41)));
+        m.push(
+            Msg::new(2, 35, 1.0, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&[46], Some(35)),
+        );
+        m.push(
+            Msg::new(2, 35, 2.0, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&[46], Some(35)),
+        );
+        m.push(
+            Msg::new(2, 35, 2.1, R, I, false, true, 4)
+                .mid(1)
+                .payloads(&[46], Some(48)),
+        );
+        m.push(
+            Msg::new(2, 37, 70.0, R, I, false, false, 5)
+                .mid(0)
+                .payloads(&[46], Some(41)),
+        );
         let f = findings(m, vec![]);
-        assert_eq!(failures(&f), vec![("negotiation_stalled", Some("phase1"))], "{f:#?}");
+        assert_eq!(
+            failures(&f),
+            vec![("negotiation_stalled", Some("phase1"))],
+            "{f:#?}"
+        );
         let x = &f[0];
-        assert!(x.summary.starts_with("IKEv2 stopped after IKE_AUTH (answered)"), "{}", x.summary);
+        assert!(
+            x.summary.starts_with("IKEv2 stopped after IKE_AUTH (answered)"),
+            "{}",
+            x.summary
+        );
         assert!(!x.evidence.is_empty());
     }
 }

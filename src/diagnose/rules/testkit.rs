@@ -27,14 +27,27 @@ impl Msg {
     /// is the IKEv2 I flag / the IKEv1 initiator side. Its digest is `digest` (equal digests in
     /// one exchange and direction are retransmissions).
     #[allow(clippy::too_many_arguments)]
-    pub fn new(version: u8, exchange: u8, secs: f64, src: &str, dst: &str, from_initiator: bool, response: bool, digest: u64) -> Msg {
+    pub fn new(
+        version: u8,
+        exchange: u8,
+        secs: f64,
+        src: &str,
+        dst: &str,
+        from_initiator: bool,
+        response: bool,
+        digest: u64,
+    ) -> Msg {
         let info = IkeInfo {
             version,
             exchange,
             initiator: from_initiator,
             response: version == 2 && response,
             spi_i: Spi8([7; 8]),
-            spi_r: Spi8(if exchange == 34 && !response { [0; 8] } else { [8; 8] }),
+            spi_r: Spi8(if exchange == 34 && !response {
+                [0; 8]
+            } else {
+                [8; 8]
+            }),
             length: 300,
             digest,
             ..IkeInfo::default()
