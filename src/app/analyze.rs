@@ -23,7 +23,7 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 
 /// [`build_model`] with the `--keys` files already loaded.
 pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool) {
-    let progress = Progress::new(opts.quiet);
+    let progress = Progress::for_inputs(opts.quiet, &opts.files, false);
     let parts: Vec<(Collected, bool)> = opts
         .files
         .par_iter()
@@ -79,7 +79,7 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
                 .map(String::as_str)
                 .unwrap_or("");
             eprintln!(
-                "{file}: frame {}: offset {}: malformed: {}",
+                "ikescope: {file}: frame {}: offset {}: malformed: {}",
                 p.frame, p.offset, p.what
             );
         }

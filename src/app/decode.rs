@@ -7,7 +7,7 @@ use crate::app::{Format, Outcome, RunOptions};
 use crate::capture::IngestEvent;
 use crate::decode::RecordSink;
 use crate::record::Record;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 
 struct DecodePrinter<'a, W: Write> {
     out: W,
@@ -54,7 +54,7 @@ impl<W: Write> RecordSink for DecodePrinter<'_, W> {
 
     fn event(&mut self, file_index: usize, event: &IngestEvent) {
         if !self.quiet {
-            eprintln!("{}", describe_event(&self.files[file_index], event));
+            eprintln!("ikescope: {}", describe_event(&self.files[file_index], event));
         }
     }
 }
@@ -84,7 +84,7 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Unreadable
     };
-    let progress = Progress::new(opts.quiet);
+    let progress = Progress::for_inputs(opts.quiet, &opts.files, io::stdout().is_terminal());
     for (i, path) in opts.files.iter().enumerate() {
         let keys = keys_for(path, &explicit.keys, opts.auto_keys, opts.quiet).keys;
         if let Err(e) = process_file(path, i, &opts.ingest, keys, progress.bar(), &mut printer) {

@@ -9,6 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+/// Inputs smaller than this in all are read before a progress bar would be worth drawing.
+pub const MIN_BAR_BYTES: u64 = 64 << 20;
+
 /// A progress bar on stderr (bytes read, rate, ETA) when stderr is a terminal and not quiet.
 pub struct Progress(Option<ProgressBar>);
 
@@ -24,6 +27,24 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Progress(Some(bar))
+    }
+
+    /// The bar for a run over `files`, when it helps: not for inputs that are read in a moment
+    /// (less than [`MIN_BAR_BYTES`] in all; stdin's size is unknown and counts as large), and
+    /// never while records stream to the terminal the bar would be drawn on (`decode` to a
+    /// terminal), where the two would mix.
+    pub fn for_inputs(quiet: bool, files: &[String], records_to_terminal: bool) -> Progress {
+        let total: u64 = files
+            .iter()
+            .map(|f| match f.as_str() {
+                "-" => MIN_BAR_BYTES,
+                path => std::fs::metadata(path).map_or(0, |m| m.len()),
+            })
+            .sum();
+        if records_to_terminal || total < MIN_BAR_BYTES {
+            return Progress(None);
+        }
+        Progress::new(quiet)
     }
 
     /// A handle for one input.

@@ -45,6 +45,12 @@ fn wrap_labeled(label: &str, text: &str, indent: usize) -> String {
     out
 }
 
+/// `n` and the noun, singular or plural as `n` asks ("1 tunnel", "2 tunnels").
+pub fn count(n: impl Into<u64>, singular: &str, plural: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// Word-wrap `text` with every line indented.
 fn wrap(text: &str, indent: usize) -> String {
     wrap_labeled("", text, indent)
@@ -70,10 +76,9 @@ fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
         "no answer from the responder"
     };
     format!(
-        "{best}; {} IKE SAs ({} up), {} CHILD SAs",
-        sas.len(),
-        up,
-        t.children.len()
+        "{best}; {} ({up} up), {}",
+        count(sas.len() as u64, "IKE SA", "IKE SAs"),
+        count(t.children.len() as u64, "CHILD SA", "CHILD SAs")
     )
 }
 
@@ -87,38 +92,57 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
     let grouped = by_tunnel(findings);
     let st = Style { color };
     let mut out = String::new();
+    let shown = |ti: usize| keep.is_none_or(|k| k[ti]);
+    let states: Vec<&'static str> = model
+        .tunnels
+        .iter()
+        .map(|t| {
+            let tf: &[&Finding] = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            tunnel_state(model, t, tf)
+        })
+        .collect();
+    out.push_str(&verdict_line(findings, &states, keep, &st));
     let packets: u64 = model.data.stats.iter().map(|s| s.packets).sum();
     let _ = writeln!(
         out,
-        "{} input(s), {} packets: {} IKE messages, {} ESP packets; {} tunnel(s)",
-        model.data.files.len(),
-        packets,
+        "{}, {}: {}, {}",
+        count(model.data.files.len() as u64, "input", "inputs"),
+        count(packets, "packet", "packets"),
         // kept messages, and the two of every folded liveness check
-        model.data.ike.len() as u64 + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>(),
-        model.esp.values().map(|f| f.packets).sum::<u64>(),
-        model.tunnels.len()
+        count(
+            model.data.ike.len() as u64 + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>(),
+            "IKE message",
+            "IKE messages"
+        ),
+        count(
+            model.esp.values().map(|f| f.packets).sum::<u64>(),
+            "ESP packet",
+            "ESP packets"
+        ),
     );
     if let Some(keep) = keep {
         let _ = writeln!(
             out,
-            "{} of {} tunnel(s) shown (--peer / --failing)",
+            "{} of {} shown (--peer / --failing)",
             keep.iter().filter(|k| **k).count(),
-            model.tunnels.len()
+            count(model.tunnels.len() as u64, "tunnel", "tunnels")
         );
     }
     let malformed: u64 = model.data.malformed.iter().sum();
     if malformed > 0 {
         let _ = writeln!(
             out,
-            "{malformed} malformed packet(s); details on stderr (or in --format json)"
+            "{}; details in --format json",
+            count(malformed, "malformed packet", "malformed packets")
         );
     }
-    for (ti, t) in model.tunnels.iter().enumerate() {
-        if keep.is_some_and(|k| !k[ti]) {
-            continue;
-        }
+    // Failing tunnels first, then the ones whose state is unknown, then the healthy ones.
+    let mut order: Vec<usize> = (0..model.tunnels.len()).filter(|&ti| shown(ti)).collect();
+    order.sort_by_key(|&ti| state_rank(states[ti]));
+    for ti in order {
+        let t = &model.tunnels[ti];
         let tf: &[&Finding] = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let state = tunnel_state(model, t, tf);
+        let state = states[ti];
         let state_col = match state {
             "up" => st.paint("1;32", "UP"),
             "failed" => st.paint("1;31", "FAILED"),
@@ -148,7 +172,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         let nat = tf
             .iter()
             .find(|f| f.kind.as_str() == "nat_detected")
-            .map(|f| f.summary.clone())
+            .map(|f| nat_line(f))
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
         let _ = writeln!(out, "  reached   {}", state_line(model, t));
@@ -188,26 +212,25 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             }
             out.push_str(&wrap_labeled("keys      ", &line, 2));
         }
-        for p in t.peers {
-            let (pk, by) = t.esp_from(model, p);
-            let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
-            let _ = writeln!(out, "  ESP       {p} -> {other}: {pk} packets, {by} bytes");
-        }
-        let inner = t.inner_flows(model);
-        for x in inner.iter().take(10) {
-            let line = format!(
-                "{} ({} packets, {} bytes) in SPI {:08x} {} -> {}",
-                inner_flow_text(&x.flow),
-                x.packets,
-                x.bytes,
-                x.spi,
-                x.src,
-                x.dst
-            );
-            out.push_str(&wrap_labeled("inside    ", &line, 2));
-        }
-        if inner.len() > 10 {
-            let _ = writeln!(out, "            ... {} more inner flows", inner.len() - 10);
+        let esp: Vec<(std::net::IpAddr, u64, u64)> = t
+            .peers
+            .iter()
+            .map(|&p| {
+                let (pk, by) = t.esp_from(model, p);
+                (p, pk, by)
+            })
+            .collect();
+        // A tunnel that never had a CHILD SA nor carried ESP has nothing to say here.
+        if !t.children.is_empty() || esp.iter().any(|e| e.1 > 0) {
+            for (p, pk, by) in esp {
+                let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
+                let _ = writeln!(
+                    out,
+                    "  ESP       {p} -> {other}: {}, {}",
+                    count(pk, "packet", "packets"),
+                    count(by, "byte", "bytes")
+                );
+            }
         }
         let mine: Vec<&Finding> = tf
             .iter()
@@ -256,13 +279,140 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
                 out.push_str(&wrap_labeled("fix: ", fix, 4));
             }
         }
+        inner_flow_lines(&mut out, model, t);
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+    let _ = writeln!(
+        out,
+        "\n{}, {}",
+        count(errors as u64, "error", "errors"),
+        count(warnings as u64, "warning", "warnings")
+    );
     out
+}
+
+/// The first line: how many tunnels are in which state and how many errors and warnings, so the
+/// answer comes before the detail.
+fn verdict_line(findings: &[Finding], states: &[&'static str], keep: Option<&[bool]>, st: &Style) -> String {
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count() as u64;
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count() as u64;
+    let mut by_state: Vec<(&str, u64)> = Vec::new();
+    for (ti, state) in states.iter().enumerate() {
+        if keep.is_some_and(|k| !k[ti]) {
+            continue;
+        }
+        match by_state.iter_mut().find(|(s, _)| s == state) {
+            Some((_, n)) => *n += 1,
+            None => by_state.push((state, 1)),
+        }
+    }
+    by_state.sort_by_key(|(s, _)| state_rank(s));
+    let shown: u64 = by_state.iter().map(|(_, n)| n).sum();
+    let states_text = by_state
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let verdict = if errors > 0 {
+        st.paint("1;31", "FAILING")
+    } else if warnings > 0 {
+        st.paint("1;33", "WARNINGS")
+    } else if shown == 0 {
+        st.paint("1", "NOTHING TO JUDGE")
+    } else {
+        st.paint("1;32", "OK")
+    };
+    let tunnels = if shown == 0 {
+        "no tunnel".to_string()
+    } else {
+        format!("{} ({states_text})", count(shown, "tunnel", "tunnels"))
+    };
+    format!(
+        "{verdict}: {tunnels}; {}, {}\n",
+        count(errors, "error", "errors"),
+        count(warnings, "warning", "warnings")
+    )
+}
+
+/// Report order of tunnel states: the ones that need attention first.
+fn state_rank(state: &str) -> u8 {
+    match state {
+        "failed" => 0,
+        "down" => 1,
+        "flapping" => 2,
+        "unknown" => 3,
+        _ => 4,
+    }
+}
+
+/// The NAT finding in one line: who announced or was seen at another address.
+fn nat_line(f: &Finding) -> String {
+    let side = |role: &str| -> Option<String> {
+        let behind = f
+            .details
+            .get(&format!("{role}_behind_nat"))
+            .and_then(|v| v.as_bool())?;
+        if !behind {
+            return None;
+        }
+        let addr = if role == "initiator" {
+            f.initiator
+        } else {
+            f.responder
+        }?;
+        Some(format!("{role} {addr}"))
+    };
+    let sides: Vec<String> = ["initiator", "responder"]
+        .iter()
+        .filter_map(|r| side(r))
+        .collect();
+    if sides.is_empty() {
+        return "NAT-T (UDP 4500): a NAT rewrote the IKE ports".into();
+    }
+    format!("NAT-T: {} behind NAT or forcing UDP 4500", sides.join(", "))
+}
+
+/// The flows seen inside the tunnel's decrypted ESP, one line per flow (its SPIs together).
+fn inner_flow_lines(out: &mut String, model: &Model, t: &crate::reconstruct::Tunnel) {
+    const SHOWN: usize = 10;
+    let mut flows: Vec<(String, u64, u64, Vec<u32>)> = Vec::new();
+    for x in t.inner_flows(model) {
+        let text = inner_flow_text(&x.flow);
+        match flows.iter_mut().find(|f| f.0 == text) {
+            Some(f) => {
+                f.1 += x.packets;
+                f.2 += x.bytes;
+                if !f.3.contains(&x.spi) {
+                    f.3.push(x.spi);
+                }
+            }
+            None => flows.push((text, x.packets, x.bytes, vec![x.spi])),
+        }
+    }
+    if flows.is_empty() {
+        return;
+    }
+    flows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let _ = writeln!(out);
+    for (text, packets, bytes, spis) in flows.iter().take(SHOWN) {
+        let spis: Vec<String> = spis.iter().map(|s| format!("{s:08x}")).collect();
+        let line = format!(
+            "{text} ({}, {}; {} {})",
+            count(*packets, "packet", "packets"),
+            count(*bytes, "byte", "bytes"),
+            if spis.len() == 1 { "SPI" } else { "SPIs" },
+            spis.join(", ")
+        );
+        out.push_str(&wrap_labeled("inside    ", &line, 2));
+    }
+    if flows.len() > SHOWN {
+        let _ = writeln!(out, "            ... {} more inner flows", flows.len() - SHOWN);
+    }
 }
