@@ -100,26 +100,19 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     }
     let keep = shown.as_deref();
     let write = || -> std::io::Result<()> {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        match format {
-            Format::Json => {
-                let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-                crate::report::analyze_json::write_selected(&model, &findings, keep, &mut buffered)?;
-                buffered.flush()?;
+        match &opts.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
+                write_report(&model, &findings, keep, opts, format, false, file)
             }
-            Format::Jsonl => {
-                let buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-                crate::report::jsonl::write_records(&model, &findings, keep, buffered)?;
-            }
-            Format::Text => {
-                let color = std::io::stdout().is_terminal()
+            None => {
+                let color = format == Format::Text
+                    && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                let text = crate::report::analyze_text::render_selected(&model, &findings, keep, color);
-                out.write_all(text.as_bytes())?;
+                write_report(&model, &findings, keep, opts, format, color, std::io::stdout().lock())
             }
         }
-        out.flush()
     };
     // A reader that stops early (`| head`) is not an error.
     match write() {
@@ -133,6 +126,34 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Write the report in `format` to `out`.
+fn write_report<W: Write>(
+    model: &Model,
+    findings: &[Finding],
+    keep: Option<&[bool]>,
+    opts: &RunOptions,
+    format: Format,
+    color: bool,
+    out: W,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    match format {
+        Format::Json => crate::report::analyze_json::write_selected(model, findings, keep, &mut out)?,
+        Format::Jsonl => crate::report::jsonl::write_records(model, findings, keep, &mut out)?,
+        Format::Html => {
+            let html = crate::report::html::HtmlOptions {
+                bandwidth_bps: opts.bandwidth_bps,
+            };
+            crate::report::html::write(model, findings, keep, &html, &mut out)?
+        }
+        Format::Text => {
+            let text = crate::report::analyze_text::render_selected(model, findings, keep, color);
+            out.write_all(text.as_bytes())?
+        }
+    }
+    out.flush()
 }
 
 /// Which tunnels `--peer` and `--failing` let through (`None`: all of them, no filter given).

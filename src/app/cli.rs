@@ -58,6 +58,13 @@ struct AnalyzeArgs {
     /// Report only tunnels with an error or warning finding; the others are counted.
     #[arg(long)]
     failing: bool,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// The tunnels' link capacity, e.g. 100M (bits per second): drawn on the HTML throughput
+    /// charts; a tunnel at 80 % of it or more gets a bandwidth_saturation warning.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    bandwidth: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,10 +79,15 @@ enum Command {
 /// Parse the process arguments (clap exits on `--help` and usage errors) and run the command.
 pub fn run_from_args() -> anyhow::Result<Outcome> {
     match Cli::parse().command {
+        Command::Decode(a) if a.format == Format::Html => {
+            anyhow::bail!("--format html is for analyze; decode prints text or json")
+        }
         Command::Decode(a) => decode::run(&options(&a), a.format),
         Command::Analyze(a) => {
             let mut opts = options(&a.common);
             opts.failing_only = a.failing;
+            opts.output = a.output.clone();
+            opts.bandwidth_bps = a.bandwidth;
             analyze::run(&opts, a.common.format)
         }
     }
@@ -99,6 +111,8 @@ fn options(a: &CommonArgs) -> RunOptions {
         quiet: a.quiet,
         peers: a.peers.clone(),
         failing_only: false,
+        output: None,
+        bandwidth_bps: None,
     }
 }
 
@@ -107,4 +121,20 @@ pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
     s.parse::<ipnet::IpNet>()
         .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| format!("{s:?} is neither an IP address nor a network (a.b.c.d/len)"))
+}
+
+/// `100M`, `1.5G`, `64k` or a plain number: bits per second (SI multipliers; for `--bandwidth`).
+pub fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim().trim_end_matches("bps").trim_end_matches("bit/s");
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&t[..i], 1e6),
+        Some((i, 'g' | 'G')) => (&t[..i], 1e9),
+        Some((i, 't' | 'T')) => (&t[..i], 1e12),
+        _ => (t, 1.0),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * mult < 1e15 => Ok((v * mult).round() as u64),
+        _ => Err(format!("{s:?} is not a rate in bits per second (e.g. 100M, 1.5G, 64k)")),
+    }
 }

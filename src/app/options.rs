@@ -6,14 +6,15 @@ use crate::capture::IngestOptions;
 /// Output format of a command. `Text`: `decode` prints one line per packet, `analyze` the
 /// terminal report. `Json`: `decode` prints JSON Lines (one object per packet), `analyze` one
 /// JSON document (docs/json.md). `Jsonl`: `analyze` prints one flat record per tunnel and per
-/// finding (docs/json.md); for `decode` the same as `Json`. (The variants carry no doc comments:
-/// clap would print them in `--help`.)
+/// finding (docs/json.md); for `decode` the same as `Json`. `Html`: `analyze` only, one
+/// self-contained page. (The variants carry no doc comments: clap would print them in `--help`.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     #[default]
     Text,
     Json,
     Jsonl,
+    Html,
 }
 
 /// Options shared by the commands.
@@ -39,6 +40,10 @@ pub struct RunOptions {
     pub input_problems: Vec<InputProblem>,
     /// What each directory given as input held (a note on stderr when files were skipped).
     pub directories: Vec<DirectoryListing>,
+    /// analyze: write the report to this file instead of stdout (`-o`).
+    pub output: Option<String>,
+    /// analyze: the tunnels' link capacity in bits per second (`--bandwidth`).
+    pub bandwidth_bps: Option<u64>,
 }
 
 impl RunOptions {

@@ -17,7 +17,7 @@ pub fn line(file: &str, r: &Record) -> String {
     );
     let mut body = match r.kind {
         Kind::Ike => match &r.ike {
-            Some(ike) => ike_summary(ike),
+            Some(ike) => ike_summary(ike, true),
             None => "IKE (undecodable)".to_string(),
         },
         Kind::Esp => match &r.esp {
@@ -71,27 +71,9 @@ pub fn line(file: &str, r: &Record) -> String {
     format!("{head} {body}")
 }
 
-fn ike_summary(ike: &IkeInfo) -> String {
-    let role = if ike.version == 2 {
-        format!(
-            "{} {}",
-            if ike.response { "response" } else { "request" },
-            if ike.initiator { "(I)" } else { "(R)" }
-        )
-    } else if ike.initiator {
-        "from initiator".into()
-    } else {
-        "from responder".into()
-    };
-    let mut s = format!(
-        "IKEv{} {} {} MID {} {}/{}",
-        ike.version,
-        ike.exchange_name,
-        role,
-        ike.message_id,
-        ike.spi_i.to_hex(),
-        ike.spi_r.to_hex()
-    );
+/// The cleartext payload chain, notifies by name, `SK{IDi...}` for the first protected payload:
+/// `SA KE No NO_PROPOSAL_CHOSEN(14)`.
+pub fn payload_chain(ike: &IkeInfo) -> String {
     let mut pl: Vec<String> = Vec::new();
     let mut notes = ike.notify.iter();
     for &p in &ike.payloads {
@@ -112,7 +94,28 @@ fn ike_summary(ike: &IkeInfo) -> String {
             last.push_str(&format!("{{{}...}}", payload_abbrev(2, first)));
         }
     }
-    s.push_str(&format!(" [ {} ]", pl.join(" ")));
+    pl.join(" ")
+}
+
+/// One IKE message in a line: version, exchange, role, message ID, (with `spis`) the SPIs, the
+/// payload chain with notify names, proposals, decrypted contents and length.
+pub fn ike_summary(ike: &IkeInfo, spis: bool) -> String {
+    let role = if ike.version == 2 {
+        format!(
+            "{} {}",
+            if ike.response { "response" } else { "request" },
+            if ike.initiator { "(I)" } else { "(R)" }
+        )
+    } else if ike.initiator {
+        "from initiator".into()
+    } else {
+        "from responder".into()
+    };
+    let mut s = format!("IKEv{} {} {} MID {}", ike.version, ike.exchange_name, role, ike.message_id);
+    if spis {
+        s.push_str(&format!(" {}/{}", ike.spi_i.to_hex(), ike.spi_r.to_hex()));
+    }
+    s.push_str(&format!(" [ {} ]", payload_chain(ike)));
     let props: Vec<String> = ike
         .proposals
         .iter()

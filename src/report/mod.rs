@@ -2,10 +2,12 @@
 //! terminal text or a JSON document.
 
 pub mod analyze_json;
+pub mod arrows;
 pub mod analyze_text;
 pub mod decode_text;
 pub mod jsonl;
 pub mod rows;
+pub mod html;
 
 /// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key
 /// failures).

@@ -1,0 +1,347 @@
+// ikescope HTML report: draws the header, the tunnel table, the finding cards, and each
+// tunnel's views when it is opened, from the JSON document embedded in the page. Hand-written,
+// no library, nothing fetched.
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("ikescope-data").textContent);
+  var S = D.strings;
+  var SVGNS = "http://www.w3.org/2000/svg";
+  // Failing tunnels are opened (and drawn) at load while there are at most this many.
+  var AUTO_OPEN = 20;
+  var F = { RETRANSMIT: 1, RESPONSE: 2, UNANSWERED: 4, REFUSAL: 8, FOLDED: 16, EVIDENCE: 32 };
+  var STATE_ORDER = { failed: 0, down: 1, flapping: 2, unknown: 3, up: 4 };
+  var SEV_ORDER = { error: 0, warning: 1, info: 2 };
+  var drawn = {};
+
+  function h(tag, attrs) {
+    var e = document.createElement(tag);
+    setAttrs(e, attrs);
+    for (var i = 2; i < arguments.length; i++) add(e, arguments[i]);
+    return e;
+  }
+  function s(tag, attrs) {
+    var e = document.createElementNS(SVGNS, tag);
+    setAttrs(e, attrs);
+    for (var i = 2; i < arguments.length; i++) add(e, arguments[i]);
+    return e;
+  }
+  function setAttrs(e, attrs) {
+    if (!attrs) return;
+    Object.keys(attrs).forEach(function (k) {
+      if (attrs[k] === null || attrs[k] === undefined) return;
+      if (k === "text") e.textContent = attrs[k];
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), attrs[k]);
+      else e.setAttribute(k, attrs[k]);
+    });
+  }
+  function add(e, kid) {
+    if (kid === null || kid === undefined) return;
+    if (Array.isArray(kid)) kid.forEach(function (k) { add(e, k); });
+    else if (typeof kid === "string" || typeof kid === "number") e.appendChild(document.createTextNode(String(kid)));
+    else e.appendChild(kid);
+  }
+  function iso(ms) {
+    if (D.origin_ms === null || D.origin_ms === undefined) return "";
+    return new Date(D.origin_ms + ms).toISOString().replace("T", " ").replace("Z", " UTC");
+  }
+  function secs(ms) {
+    var v = ms / 1000;
+    return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3)) + " s";
+  }
+  function bytes(n) {
+    var u = ["B", "kB", "MB", "GB", "TB"], i = 0;
+    while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
+    return (i ? n.toFixed(1) : String(n)) + " " + u[i];
+  }
+  function count(list, key) {
+    var m = {};
+    list.forEach(function (x) { var k = key(x); m[k] = (m[k] || 0) + 1; });
+    return m;
+  }
+  function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "\u2026" : text; }
+  function badge(cls, text) { return h("span", { "class": "badge " + cls, text: text }); }
+  function fileName(i) { return D.inputs[i] ? D.inputs[i].file : "file " + i; }
+  function frameLabel(file, frame) {
+    return D.inputs.length > 1 ? fileName(file) + ":" + frame : "frame " + frame;
+  }
+  function evId(ti, file, frame) { return "ev-" + ti + "-" + file + "-" + frame; }
+  var tunnelIndex = {};
+  D.tunnels.forEach(function (t, i) { t.index = i; tunnelIndex[t.id] = i; });
+  D.findings.forEach(function (f, i) { f.index = i; });
+
+  // ---- header ---------------------------------------------------------------------------
+  function header() {
+    var states = count(D.tunnels, function (t) { return t.state; });
+    var kinds = count(D.findings, function (f) { return f.severity + " " + f.kind; });
+    var span = D.tunnels.length ? iso(0) + " \u2192 " + iso(D.end) + " (" + secs(D.end) + ")" : "no activity";
+    return h("header", null,
+      h("h1", { text: "ikescope report" }),
+      h("dl", { "class": "facts" },
+        h("dt", { text: "Inputs" }),
+        h("dd", null, D.inputs.map(function (x, i) {
+          return h("div", { "class": "mono" }, x.file + " \u2014 " + x.packets + " packets (" + x.ike_packets + " IKE, " + x.esp_packets + " ESP)");
+        })),
+        h("dt", { text: "Time span" }), h("dd", { text: span }),
+        h("dt", { text: "Tunnels" }),
+        h("dd", { id: "tunnels-by-state" }, D.tunnels.length + " \u2014 ",
+          Object.keys(states).sort(function (a, b) { return STATE_ORDER[a] - STATE_ORDER[b]; }).map(function (k) {
+            return [badge("st-" + k, k.toUpperCase() + " " + states[k]), " "];
+          })),
+        h("dt", { text: "Findings" }),
+        h("dd", { id: "findings-by-kind" }, D.findings.length ? Object.keys(kinds).sort(function (a, b) {
+          return SEV_ORDER[a.split(" ")[0]] - SEV_ORDER[b.split(" ")[0]] || (a < b ? -1 : 1);
+        }).map(function (k) {
+          var p = k.split(" ");
+          return [badge("sev-" + p[0], p[0].toUpperCase() + " " + p[1] + " \u00d7" + kinds[k]), " "];
+        }) : "none"),
+        D.bandwidth_bps ? [h("dt", { text: "Bandwidth" }), h("dd", { text: (D.bandwidth_bps / 1e6) + " Mbit/s (--bandwidth)" })] : null));
+  }
+
+  // ---- tunnel table ---------------------------------------------------------------------
+  var COLUMNS = [
+    { key: "id", title: "Tunnel", value: function (t) { return t.id; } },
+    { key: "state", title: "State", value: function (t) { return STATE_ORDER[t.state]; } },
+    { key: "ike", title: "IKE", value: function (t) { return t.versions.join(","); } },
+    { key: "findings", title: "Findings", value: function (t) { return t.kinds.join(" "); } },
+    { key: "messages", title: "IKE messages", num: true, value: function (t) { return messages(t); } },
+    { key: "esp", title: "ESP bytes", num: true, value: function (t) { return t.esp_bytes; } }
+  ];
+  function messages(t) {
+    return t.ladder.rows.reduce(function (n, r) { return n + r[8]; }, 0);
+  }
+  var sortState = { key: null, dir: 1 };
+  function defaultOrder(a, b) {
+    return (b.failing - a.failing) || (STATE_ORDER[a.state] - STATE_ORDER[b.state]) || (a.index - b.index);
+  }
+  function table() {
+    var kinds = {}, versions = {};
+    D.tunnels.forEach(function (t) {
+      t.kinds.forEach(function (k) { kinds[k] = 1; });
+      t.versions.forEach(function (v) { versions[v] = 1; });
+    });
+    function select(id, label, values) {
+      return h("label", null, label, h("select", { id: id, oninput: refresh },
+        h("option", { value: "", text: "any" }),
+        values.map(function (v) { return h("option", { value: v, text: v }); })));
+    }
+    var filters = h("div", { "class": "filters", role: "search" },
+      select("f-state", "State", Object.keys(STATE_ORDER)),
+      h("label", null, "Peer address contains", h("input", { id: "f-peer", type: "search", oninput: refresh })),
+      select("f-version", "IKE version", Object.keys(versions)),
+      select("f-kind", "Finding kind", Object.keys(kinds).sort()),
+      h("span", { id: "f-count", "class": "muted" }));
+    var head = h("tr", null, COLUMNS.map(function (c) {
+      return h("th", { scope: "col", "class": c.num ? "num" : null, "data-key": c.key, tabindex: "0",
+        onclick: function () { sortBy(c.key); }, onkeydown: function (e) { if (e.key === "Enter") sortBy(c.key); } }, c.title);
+    }));
+    var tbl = h("table", { "class": "tunnels", id: "tunnel-table" }, h("thead", null, head), h("tbody", null));
+    return h("section", null, h("h2", { text: "Tunnels" }),
+      h("p", { "class": "legend" }, "Failing tunnels first. Click a column to sort, a row to open the tunnel."),
+      filters, tbl);
+  }
+  function sortBy(key) {
+    sortState = { key: key, dir: sortState.key === key ? -sortState.dir : 1 };
+    refresh();
+  }
+  function refresh() {
+    var state = document.getElementById("f-state").value;
+    var peer = document.getElementById("f-peer").value.trim();
+    var version = document.getElementById("f-version").value;
+    var kind = document.getElementById("f-kind").value;
+    var rows = D.tunnels.filter(function (t) {
+      return (!state || t.state === state) &&
+        (!peer || t.peers.some(function (p) { return p.indexOf(peer) >= 0; })) &&
+        (!version || t.versions.indexOf(Number(version)) >= 0) &&
+        (!kind || t.kinds.indexOf(kind) >= 0);
+    });
+    var col = COLUMNS.filter(function (c) { return c.key === sortState.key; })[0];
+    rows.sort(col ? function (a, b) {
+      var x = col.value(a), y = col.value(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * sortState.dir || a.index - b.index;
+    } : defaultOrder);
+    document.querySelectorAll("#tunnel-table th").forEach(function (th) {
+      if (th.getAttribute("data-key") === sortState.key) th.setAttribute("aria-sort", sortState.dir > 0 ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    });
+    var body = document.querySelector("#tunnel-table tbody");
+    body.textContent = "";
+    rows.forEach(function (t) {
+      body.appendChild(h("tr", { "data-tunnel": t.id, onclick: function () { openTunnel(t.index, true); } },
+        h("td", { "class": "mono" }, t.id),
+        h("td", null, badge("st-" + t.state, t.state.toUpperCase())),
+        h("td", { text: t.versions.map(function (v) { return "v" + v; }).join(", ") }),
+        h("td", { text: t.kinds.join(", ") || "\u2014" }),
+        h("td", { "class": "num", text: messages(t) }),
+        h("td", { "class": "num", text: bytes(t.esp_bytes) })));
+    });
+    document.getElementById("f-count").textContent = rows.length + " of " + D.tunnels.length + " tunnels";
+  }
+
+  // ---- tunnel sections ------------------------------------------------------------------
+  function tunnelSections() {
+    var order = D.tunnels.slice().sort(defaultOrder);
+    var failing = order.filter(function (t) { return t.failing; }).length;
+    return h("section", { id: "tunnel-views" }, h("h2", { text: "Tunnel views" }),
+      h("p", { "class": "legend" }, "Each tunnel opens to its ladder diagram" + (failing > AUTO_OPEN ? "; " + failing + " failing tunnels, open them from the table." : ".")),
+      order.map(function (t) {
+        var d = h("details", { "class": "tunnel", id: "t-" + t.index, "data-tunnel": t.id },
+          h("summary", null, t.id + " ", badge("st-" + t.state, t.state.toUpperCase()),
+            t.kinds.length ? " " + t.kinds.join(", ") : ""));
+        d.addEventListener("toggle", function () { if (d.open) draw(t.index); });
+        if (t.failing && failing <= AUTO_OPEN) d.open = true;
+        return d;
+      }));
+  }
+  function openTunnel(ti, scroll) {
+    var d = document.getElementById("t-" + ti);
+    d.open = true;
+    draw(ti);
+    if (scroll) d.scrollIntoView({ block: "start" });
+    return d;
+  }
+  function draw(ti) {
+    if (drawn[ti]) return;
+    drawn[ti] = true;
+    var t = D.tunnels[ti];
+    var d = document.getElementById("t-" + ti);
+    var own = D.findings.filter(function (f) { return f.tunnel === t.id; });
+    d.appendChild(h("div", { "class": "muted" },
+      "Peers " + t.peers.join(" \u2194 ") + " \u00b7 IKEv" + t.versions.join("/") + " \u00b7 " +
+      iso(t.first) + " \u2192 " + iso(t.last) +
+      (own.length ? " \u00b7 findings: " : ""),
+      own.map(function (f, i) {
+        return [i ? ", " : "", h("a", { href: "#f-" + f.index, text: f.severity + " " + f.kind })];
+      })));
+    d.appendChild(h("h3", { text: "Ladder" }));
+    var detail = h("pre", { "class": "detail", "aria-live": "polite" }, "Click an arrow for the whole message.");
+    d.appendChild(h("div", { "class": "view ladder" }, ladder(t, detail)));
+    d.appendChild(detail);
+  }
+
+  // ---- ladder ---------------------------------------------------------------------------
+  var GAP_MS = 10000;
+  function ladder(t, detail) {
+    var L = t.ladder, W = 980, xl = 200, xr = 840, top = 46, step = 30;
+    var items = [], y = top, prev = null;
+    L.rows.forEach(function (r) {
+      if (prev !== null && r[0] - prev > GAP_MS) { items.push({ gap: r[0] - prev, y: y + 12 }); y += 20; }
+      y += step;
+      items.push({ row: r, y: y });
+      prev = r[0];
+    });
+    L.marks.forEach(function (m) { y += step; items.push({ mark: m, y: y }); });
+    var H = y + 30;
+    var svg = s("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
+      "aria-label": "Ladder diagram of tunnel " + t.id + ": " + L.rows.length + " arrows" });
+    svg.appendChild(s("text", { x: xl, y: 16, "text-anchor": "middle", "class": "peer", text: L.left }));
+    svg.appendChild(s("text", { x: xr, y: 16, "text-anchor": "middle", "class": "peer", text: L.right }));
+    svg.appendChild(s("text", { x: xl, y: 32, "text-anchor": "middle", "class": "muted time", text: t.versions.length ? "initiator" : "" }));
+    svg.appendChild(s("text", { x: xr, y: 32, "text-anchor": "middle", "class": "muted time", text: t.versions.length ? "responder" : "" }));
+    svg.appendChild(s("line", { x1: xl, y1: 38, x2: xl, y2: H - 10, "class": "lifeline" }));
+    svg.appendChild(s("line", { x1: xr, y1: 38, x2: xr, y2: H - 10, "class": "lifeline" }));
+    var selected = null;
+    items.forEach(function (it) {
+      if (it.gap) {
+        svg.appendChild(s("text", { x: (xl + xr) / 2, y: it.y + 6, "text-anchor": "middle", "class": "gap", text: "\u22ef " + secs(it.gap) + " later \u22ef" }));
+        return;
+      }
+      if (it.mark) {
+        var m = it.mark;
+        var g = s("g", { "class": "mark evidence", id: evId(t.index, m[1], m[2]), "data-frame": m[1] + ":" + m[2] },
+          s("rect", { "class": "bg", x: 4, y: it.y - 16, width: W - 8, height: step - 4 }),
+          s("circle", { cx: (xl + xr) / 2, cy: it.y - 4, r: 5 }),
+          s("text", { x: 8, y: it.y, "class": "time", text: m[0] === null ? "" : "+" + secs(m[0]) }),
+          s("text", { x: (xl + xr) / 2 + 12, y: it.y, text: "\u2605 evidence " + frameLabel(m[1], m[2]) + " (not an IKE message of this tunnel)" }),
+          s("title", { text: S[m[3]] }));
+        svg.appendChild(g);
+        return;
+      }
+      var r = it.row, f = r[7], ltr = r[1] === 0;
+      var x1 = ltr ? xl : xr, x2 = ltr ? xr : xl, yy = it.y;
+      var cls = ["arrow"];
+      if (f & F.RETRANSMIT) cls.push("retransmit");
+      if (f & F.RESPONSE) cls.push("response");
+      if (f & F.UNANSWERED) cls.push("unanswered");
+      if (f & F.REFUSAL) cls.push("refusal");
+      if (f & F.FOLDED) cls.push("folded");
+      if (f & F.EVIDENCE) cls.push("evidence");
+      var tip = x2 + (ltr ? -1 : 1);
+      var tags = [];
+      if (f & F.RETRANSMIT) tags.push("retransmit");
+      if (f & F.EVIDENCE) tags.push("\u2605 evidence");
+      var g2 = s("g", { "class": cls.join(" "), "data-frame": r[2] + ":" + r[3], "data-messages": r[8], tabindex: "0",
+          id: (f & F.EVIDENCE) ? evId(t.index, r[2], r[3]) : null },
+        s("rect", { "class": "bg", x: 4, y: yy - 22, width: W - 8, height: step - 2 }),
+        s("text", { x: 8, y: yy + 4, "class": "time", text: "+" + secs(r[0]) }),
+        s("line", { x1: x1, y1: yy, x2: tip + (ltr ? -8 : 8), y2: yy }),
+        s("polygon", { points: ltr ? (tip - 10) + "," + (yy - 5) + " " + tip + "," + yy + " " + (tip - 10) + "," + (yy + 5)
+          : (tip + 10) + "," + (yy - 5) + " " + tip + "," + yy + " " + (tip + 10) + "," + (yy + 5) }),
+        s("text", { x: (xl + xr) / 2, y: yy - 6, "text-anchor": "middle", "class": "lbl",
+          text: S[r[4]] + (S[r[5]] ? "  [" + clip(S[r[5]], 60) + "]" : "") + (tags.length ? "  (" + tags.join(", ") + ")" : "") }),
+        s("text", { x: ltr ? xl - 6 : xr + 6, y: yy + 4, "text-anchor": ltr ? "end" : "start", "class": "frame",
+          text: (f & F.FOLDED ? "frames " : "#") + r[3] }),
+        (f & F.UNANSWERED) ? s("text", { x: ltr ? xr + 8 : xl - 8, y: yy + 4, "text-anchor": ltr ? "start" : "end", "class": "noans", text: "\u2715 no answer" }) : null,
+        s("title", { text: frameLabel(r[2], r[3]) + ": " + S[r[6]] }));
+      g2.addEventListener("click", function () {
+        if (selected) selected.classList.remove("selected");
+        selected = g2;
+        g2.classList.add("selected");
+        detail.textContent = frameLabel(r[2], r[3]) + " at " + iso(r[0]) + "\n" + S[r[6]];
+      });
+      svg.appendChild(g2);
+    });
+    if (L.liveness_folded) {
+      svg.appendChild(s("text", { x: (xl + xr) / 2, y: H - 12, "text-anchor": "middle", "class": "gap",
+        text: "+ " + L.liveness_folded + " more answered liveness checks counted while capturing (not listed)" }));
+    }
+    return svg;
+  }
+
+  // ---- finding cards --------------------------------------------------------------------
+  function cards() {
+    var order = D.findings.slice().sort(function (a, b) {
+      return SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || a.index - b.index;
+    });
+    return h("section", { id: "findings" }, h("h2", { text: "Findings" }),
+      order.length ? h("div", { "class": "cards" }, order.map(card)) : h("p", { text: "No findings." }));
+  }
+  function card(f) {
+    var ti = tunnelIndex[f.tunnel];
+    return h("article", { "class": "card sev-" + f.severity, id: "f-" + f.index, "data-kind": f.kind },
+      h("h3", null, badge("sev-" + f.severity, f.severity.toUpperCase()), " ", f.kind,
+        f.phase ? " \u00b7 " + f.phase : "", " \u00b7 ", h("span", { "class": "muted", text: f.confidence })),
+      h("p", { "class": "mono muted" }, "tunnel ", ti === undefined ? f.tunnel : h("a", { href: "#t-" + ti, onclick: function (e) { e.preventDefault(); openTunnel(ti, true); }, text: f.tunnel }),
+        f.initiator ? " \u00b7 initiator " + f.initiator + " \u2192 responder " + f.responder : ""),
+      h("p", { text: f.summary }),
+      f.evidence.length ? h("ul", null, f.evidence.map(function (e) {
+        return h("li", null, h("a", { href: "#" + evId(ti, e[0], e[1]), "class": "evlink",
+          onclick: function (ev) { ev.preventDefault(); showEvidence(ti, e[0], e[1]); } }, frameLabel(e[0], e[1])), ": " + e[2]);
+      }), f.evidence_total > f.evidence.length ? h("li", { text: "\u2026 " + (f.evidence_total - f.evidence.length) + " more" }) : null) : null,
+      f.fix ? h("p", null, h("strong", { text: "Fix: " }), f.fix) : null);
+  }
+  function showEvidence(ti, file, frame) {
+    if (ti === undefined) return;
+    openTunnel(ti, false);
+    var e = document.getElementById(evId(ti, file, frame));
+    if (!e) return;
+    e.scrollIntoView({ block: "center" });
+    e.classList.add("flash");
+    setTimeout(function () { e.classList.remove("flash"); }, 1500);
+  }
+
+  // ---- page -----------------------------------------------------------------------------
+  var main = document.getElementById("report");
+  main.appendChild(header());
+  main.appendChild(table());
+  main.appendChild(cards());
+  main.appendChild(tunnelSections());
+  refresh();
+  D.tunnels.forEach(function (t) {
+    if (document.getElementById("t-" + t.index).open) draw(t.index);
+  });
+  // The test and the reader can open every tunnel (e.g. before printing).
+  window.ikescope = { data: D, open: function (ti) { return openTunnel(ti, false); } };
+  window.addEventListener("beforeprint", function () {
+    D.tunnels.forEach(function (t) { if (t.failing) openTunnel(t.index, false); });
+  });
+})();

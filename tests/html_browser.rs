@@ -1,0 +1,142 @@
+//! The HTML report in a real browser: headless Chromium opens the report of each of the
+//! project's captures (offline, from disk) and the drawn page is checked against the JSON
+//! document of the same run: the number of tunnels, one arrow per IKE message in every ladder
+//! (a folded liveness run counting its messages), one highlight per evidence frame, no console
+//! error, and no request other than the file itself.
+
+mod browser;
+mod common;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// What the page drew, read from its DOM after opening every tunnel.
+const PROBE: &str = r#"(() => {
+  const out = { rows: document.querySelectorAll('#tunnel-table tbody tr').length, tunnels: [],
+    external: [], auto_open: document.querySelectorAll('details.tunnel[open]').length };
+  ikescope.data.tunnels.forEach((t, i) => {
+    const d = ikescope.open(i);
+    const arrows = [...d.querySelectorAll('.ladder g.arrow')];
+    out.tunnels.push({
+      id: d.dataset.tunnel,
+      arrows: arrows.length,
+      messages: arrows.reduce((n, a) => n + Number(a.dataset.messages), 0),
+      single: arrows.filter(a => !a.classList.contains('folded')).every(a => a.dataset.messages === '1'),
+      evidence: [...d.querySelectorAll('.ladder .evidence')].map(e => e.dataset.frame),
+      labelled: arrows.every(a => a.querySelector('text.lbl').textContent.length > 0
+        && a.querySelector('text.frame').textContent.length > 0),
+    });
+  });
+  for (const e of document.querySelectorAll('[src], [href], [action], [srcset]')) {
+    const u = e.getAttribute('src') || e.getAttribute('href') || e.getAttribute('action') || e.getAttribute('srcset');
+    if (!u.startsWith('#')) out.external.push(u);
+  }
+  out.links_resolve = [...document.querySelectorAll('a.evlink')].length;
+  return out;
+})()"#;
+
+/// IKE messages the JSON lists for a tunnel (every request and response of every exchange).
+fn json_messages(t: &Value) -> u64 {
+    t["ike_sas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|sa| sa["exchanges"].as_array().into_iter().flatten())
+        .map(|e| (e["requests"].as_array().map_or(0, Vec::len) + e["responses"].as_array().map_or(0, Vec::len)) as u64)
+        .sum()
+}
+
+/// Distinct evidence frames of a tunnel's findings, as `file index:frame`.
+fn json_evidence(doc: &Value, tunnel: &str) -> BTreeSet<String> {
+    let files: Vec<&str> = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tunnel"] == tunnel)
+        .flat_map(|f| f["evidence"].as_array().unwrap().iter())
+        .map(|e| {
+            let file = files.iter().position(|n| *n == e["file"].as_str().unwrap()).unwrap();
+            format!("{file}:{}", e["frame"])
+        })
+        .collect()
+}
+
+#[test]
+fn reports_of_the_project_captures_draw_what_the_json_says() {
+    let Some(chromium) = browser::chromium() else { return };
+    let mut caps: Vec<_> = std::fs::read_dir(common::captures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .collect();
+    caps.sort();
+    assert!(caps.len() >= 20, "expected the project's captures, found {}", caps.len());
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = browser::Browser::launch(&chromium);
+    let mut evidence_seen = 0;
+    for cap in &caps {
+        let (model, findings) = common::analyze(cap);
+        let doc = ikescope::report::analyze_json::document(&model, &findings);
+        let page = dir.path().join("report.html");
+        let mut html = Vec::new();
+        ikescope::report::html::write(&model, &findings, None, &Default::default(), &mut html).unwrap();
+        std::fs::write(&page, &html).unwrap();
+        let url = format!("file://{}", page.display());
+        let before = b.events.len();
+        b.navigate(&url);
+        let got = b.eval(PROBE);
+        let name = cap.file_name().unwrap().to_string_lossy();
+        let tunnels = doc["tunnels"].as_array().unwrap();
+        assert_eq!(got["rows"].as_u64(), Some(tunnels.len() as u64), "{name}: table rows");
+        assert_eq!(got["tunnels"].as_array().unwrap().len(), tunnels.len(), "{name}: tunnel views");
+        for (t, drawn) in tunnels.iter().zip(got["tunnels"].as_array().unwrap()) {
+            let id = t["id"].as_str().unwrap();
+            assert_eq!(drawn["id"], t["id"], "{name}: tunnel order");
+            assert_eq!(drawn["messages"].as_u64(), Some(json_messages(t)), "{name} {id}: arrows vs messages");
+            assert_eq!(drawn["single"], true, "{name} {id}: an unfolded arrow is one message");
+            assert_eq!(drawn["labelled"], true, "{name} {id}: every arrow has a label and a frame");
+            let marked: Vec<String> = drawn["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            let distinct: BTreeSet<String> = marked.iter().cloned().collect();
+            assert_eq!(marked.len(), distinct.len(), "{name} {id}: one highlight per evidence frame");
+            assert_eq!(distinct, json_evidence(&doc, id), "{name} {id}: highlighted frames");
+            evidence_seen += distinct.len();
+        }
+        assert_eq!(got["external"], Value::Array(vec![]), "{name}: links leaving the page");
+        let events = b.events.split_off(before);
+        let requests: Vec<String> = browser_requests(&events);
+        assert!(requests.contains(&url), "{name}: the Network domain saw the page load");
+        assert!(
+            requests.iter().all(|u| *u == url),
+            "{name}: requests other than the file: {requests:?}"
+        );
+        let errors = browser_errors(&mut b, events);
+        assert!(errors.is_empty(), "{name}: console errors: {errors:?}");
+    }
+    assert!(evidence_seen > 50, "the captures' findings cite evidence ({evidence_seen})");
+}
+
+fn browser_requests(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["method"] == "Network.requestWillBeSent")
+        .filter_map(|e| e["params"]["request"]["url"].as_str().map(String::from))
+        .collect()
+}
+
+fn browser_errors(b: &mut browser::Browser, events: Vec<Value>) -> Vec<String> {
+    let kept = std::mem::replace(&mut b.events, events);
+    let errors = b.errors();
+    b.events = kept;
+    errors
+}
