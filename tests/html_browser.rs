@@ -42,7 +42,10 @@ fn json_messages(t: &Value) -> u64 {
         .into_iter()
         .flatten()
         .flat_map(|sa| sa["exchanges"].as_array().into_iter().flatten())
-        .map(|e| (e["requests"].as_array().map_or(0, Vec::len) + e["responses"].as_array().map_or(0, Vec::len)) as u64)
+        .map(|e| {
+            (e["requests"].as_array().map_or(0, Vec::len) + e["responses"].as_array().map_or(0, Vec::len))
+                as u64
+        })
         .sum()
 }
 
@@ -61,7 +64,10 @@ fn json_evidence(doc: &Value, tunnel: &str) -> BTreeSet<String> {
         .filter(|f| f["tunnel"] == tunnel)
         .flat_map(|f| f["evidence"].as_array().unwrap().iter())
         .map(|e| {
-            let file = files.iter().position(|n| *n == e["file"].as_str().unwrap()).unwrap();
+            let file = files
+                .iter()
+                .position(|n| *n == e["file"].as_str().unwrap())
+                .unwrap();
             format!("{file}:{}", e["frame"])
         })
         .collect()
@@ -69,14 +75,20 @@ fn json_evidence(doc: &Value, tunnel: &str) -> BTreeSet<String> {
 
 #[test]
 fn reports_of_the_project_captures_draw_what_the_json_says() {
-    let Some(chromium) = browser::chromium() else { return };
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
     let mut caps: Vec<_> = std::fs::read_dir(common::captures_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
         .collect();
     caps.sort();
-    assert!(caps.len() >= 20, "expected the project's captures, found {}", caps.len());
+    assert!(
+        caps.len() >= 20,
+        "expected the project's captures, found {}",
+        caps.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut b = browser::Browser::launch(&chromium);
     let mut evidence_seen = 0;
@@ -93,14 +105,32 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
         let got = b.eval(PROBE);
         let name = cap.file_name().unwrap().to_string_lossy();
         let tunnels = doc["tunnels"].as_array().unwrap();
-        assert_eq!(got["rows"].as_u64(), Some(tunnels.len() as u64), "{name}: table rows");
-        assert_eq!(got["tunnels"].as_array().unwrap().len(), tunnels.len(), "{name}: tunnel views");
+        assert_eq!(
+            got["rows"].as_u64(),
+            Some(tunnels.len() as u64),
+            "{name}: table rows"
+        );
+        assert_eq!(
+            got["tunnels"].as_array().unwrap().len(),
+            tunnels.len(),
+            "{name}: tunnel views"
+        );
         for (t, drawn) in tunnels.iter().zip(got["tunnels"].as_array().unwrap()) {
             let id = t["id"].as_str().unwrap();
             assert_eq!(drawn["id"], t["id"], "{name}: tunnel order");
-            assert_eq!(drawn["messages"].as_u64(), Some(json_messages(t)), "{name} {id}: arrows vs messages");
-            assert_eq!(drawn["single"], true, "{name} {id}: an unfolded arrow is one message");
-            assert_eq!(drawn["labelled"], true, "{name} {id}: every arrow has a label and a frame");
+            assert_eq!(
+                drawn["messages"].as_u64(),
+                Some(json_messages(t)),
+                "{name} {id}: arrows vs messages"
+            );
+            assert_eq!(
+                drawn["single"], true,
+                "{name} {id}: an unfolded arrow is one message"
+            );
+            assert_eq!(
+                drawn["labelled"], true,
+                "{name} {id}: every arrow has a label and a frame"
+            );
             let marked: Vec<String> = drawn["evidence"]
                 .as_array()
                 .unwrap()
@@ -108,14 +138,29 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
                 .map(|v| v.as_str().unwrap().to_string())
                 .collect();
             let distinct: BTreeSet<String> = marked.iter().cloned().collect();
-            assert_eq!(marked.len(), distinct.len(), "{name} {id}: one highlight per evidence frame");
-            assert_eq!(distinct, json_evidence(&doc, id), "{name} {id}: highlighted frames");
+            assert_eq!(
+                marked.len(),
+                distinct.len(),
+                "{name} {id}: one highlight per evidence frame"
+            );
+            assert_eq!(
+                distinct,
+                json_evidence(&doc, id),
+                "{name} {id}: highlighted frames"
+            );
             evidence_seen += distinct.len();
         }
-        assert_eq!(got["external"], Value::Array(vec![]), "{name}: links leaving the page");
+        assert_eq!(
+            got["external"],
+            Value::Array(vec![]),
+            "{name}: links leaving the page"
+        );
         let events = b.events.split_off(before);
         let requests: Vec<String> = browser_requests(&events);
-        assert!(requests.contains(&url), "{name}: the Network domain saw the page load");
+        assert!(
+            requests.contains(&url),
+            "{name}: the Network domain saw the page load"
+        );
         assert!(
             requests.iter().all(|u| *u == url),
             "{name}: requests other than the file: {requests:?}"
@@ -123,7 +168,10 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
         let errors = browser_errors(&mut b, events);
         assert!(errors.is_empty(), "{name}: console errors: {errors:?}");
     }
-    assert!(evidence_seen > 50, "the captures' findings cite evidence ({evidence_seen})");
+    assert!(
+        evidence_seen > 50,
+        "the captures' findings cite evidence ({evidence_seen})"
+    );
 }
 
 fn browser_requests(events: &[Value]) -> Vec<String> {

@@ -110,7 +110,15 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
                 let color = format == Format::Text
                     && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                write_report(&model, &findings, keep, opts, format, color, std::io::stdout().lock())
+                write_report(
+                    &model,
+                    &findings,
+                    keep,
+                    opts,
+                    format,
+                    color,
+                    std::io::stdout().lock(),
+                )
             }
         }
     };

@@ -135,6 +135,8 @@ pub fn parse_rate(s: &str) -> Result<u64, String> {
     };
     match num.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v * mult < 1e15 => Ok((v * mult).round() as u64),
-        _ => Err(format!("{s:?} is not a rate in bits per second (e.g. 100M, 1.5G, 64k)")),
+        _ => Err(format!(
+            "{s:?} is not a rate in bits per second (e.g. 100M, 1.5G, 64k)"
+        )),
     }
 }

@@ -50,7 +50,12 @@ impl Arrow {
     pub fn label(&self) -> String {
         let role = if self.response { "response" } else { "request" };
         if self.count > 1 {
-            format!("{} ×{} answered (MID {}…)", self.kind.label(), self.count / 2, self.message_id)
+            format!(
+                "{} ×{} answered (MID {}…)",
+                self.kind.label(),
+                self.count / 2,
+                self.message_id
+            )
         } else {
             format!("{} MID {} {role}", self.kind.label(), self.message_id)
         }

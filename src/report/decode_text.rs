@@ -111,7 +111,10 @@ pub fn ike_summary(ike: &IkeInfo, spis: bool) -> String {
     } else {
         "from responder".into()
     };
-    let mut s = format!("IKEv{} {} {} MID {}", ike.version, ike.exchange_name, role, ike.message_id);
+    let mut s = format!(
+        "IKEv{} {} {} MID {}",
+        ike.version, ike.exchange_name, role, ike.message_id
+    );
     if spis {
         s.push_str(&format!(" {}/{}", ike.spi_i.to_hex(), ike.spi_r.to_hex()));
     }

@@ -2,8 +2,8 @@
 //! terminal text or a JSON document.
 
 pub mod analyze_json;
-pub mod arrows;
 pub mod analyze_text;
+pub mod arrows;
 pub mod decode_text;
 pub mod jsonl;
 pub mod rows;

@@ -27,9 +27,15 @@ pub fn chromium() -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("IKESCOPE_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!("{} is missing (IKESCOPE_REQUIRE_CORPUS=1): apt-get install chromium", p.display());
+        panic!(
+            "{} is missing (IKESCOPE_REQUIRE_CORPUS=1): apt-get install chromium",
+            p.display()
+        );
     }
-    println!("skipped: no Chromium at {} (apt-get install chromium)", p.display());
+    println!(
+        "skipped: no Chromium at {} (apt-get install chromium)",
+        p.display()
+    );
     None
 }
 
@@ -159,7 +165,9 @@ impl Browser {
         self.to_browser.write_all(&bytes).expect("write to chromium");
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let v = self.recv(deadline).unwrap_or_else(|| panic!("{method}: no answer from chromium"));
+            let v = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("{method}: no answer from chromium"));
             if v["id"].as_u64() == Some(id) {
                 if let Some(e) = v.get("error") {
                     panic!("{method}: {e}");
@@ -233,7 +241,9 @@ impl Browser {
                 let p = &e["params"];
                 match e["method"].as_str()? {
                     "Runtime.exceptionThrown" => Some(format!("exception: {}", p["exceptionDetails"])),
-                    "Runtime.consoleAPICalled" if matches!(p["type"].as_str(), Some("error" | "warning" | "assert")) => {
+                    "Runtime.consoleAPICalled"
+                        if matches!(p["type"].as_str(), Some("error" | "warning" | "assert")) =>
+                    {
                         Some(format!("console.{}: {}", p["type"], p["args"]))
                     }
                     "Log.entryAdded" if matches!(p["entry"]["level"].as_str(), Some("error" | "warning")) => {

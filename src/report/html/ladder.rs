@@ -32,7 +32,12 @@ fn evidence_of(model: &Model, tf: &[&Finding]) -> BTreeMap<FrameRef, Vec<String>
             let Some(file) = model.data.files.iter().position(|n| *n == ev.file) else {
                 continue;
             };
-            let notes = m.entry(FrameRef { file, frame: ev.frame }).or_default();
+            let notes = m
+                .entry(FrameRef {
+                    file,
+                    frame: ev.frame,
+                })
+                .or_default();
             notes.push(format!("{}: {}", f.kind.as_str(), ev.note));
         }
     }
