@@ -101,7 +101,7 @@ pub fn ladder(model: &Model, t: &Tunnel, tf: &[&Finding], origin: Origin, string
             }
             let mut label = a.label();
             if !a.refusal.is_empty() {
-                label.push_str(&format!(" refused: {}", crate::report::notify_list(&a.refusal)));
+                label.push_str(&format!(" refused: {}", crate::wording::notify_list(&a.refusal)));
             }
             json!([
                 origin.ms(a.time),
