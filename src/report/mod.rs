@@ -5,9 +5,9 @@ pub mod analyze_json;
 pub mod analyze_text;
 pub mod arrows;
 pub mod decode_text;
+pub mod html;
 pub mod jsonl;
 pub mod rows;
-pub mod html;
 
 /// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key
 /// failures).
