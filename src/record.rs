@@ -2,6 +2,7 @@
 //! reconstruction stage consumes. Field names follow the `decode --format json` contract
 //! (issue 2); keys may be added, never renamed.
 
+use ikescope_parsers::iana::{DhGroup, ExchangeType, NotifyType, PayloadType};
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
@@ -166,7 +167,7 @@ pub struct IkeInfo {
     /// Minor version.
     pub minor_version: u8,
     /// Exchange type number.
-    pub exchange: u8,
+    pub exchange: ExchangeType,
     /// IANA name of the exchange type.
     pub exchange_name: &'static str,
     /// Raw header flags byte.
@@ -187,16 +188,16 @@ pub struct IkeInfo {
     /// Header length field.
     pub length: u32,
     /// Header next-payload field.
-    pub next_payload: u8,
+    pub next_payload: PayloadType,
     /// Top-level payload types in chain order (SK inner payloads excluded; `[]` for IKEv1 E).
-    pub payloads: Vec<u8>,
+    pub payloads: Vec<PayloadType>,
     /// Next-payload field of the SK/SKF payload (its first inner payload), if any.
-    pub sk_inner_first: Option<u8>,
+    pub sk_inner_first: Option<PayloadType>,
     /// Length of the SK/SKF payload body in bytes (IV + ciphertext + ICV), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sk_length: Option<u32>,
     /// Notify message types of unencrypted N payloads, in order.
-    pub notify: Vec<u16>,
+    pub notify: Vec<NotifyType>,
     /// Details of those notifies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifies: Vec<NotifyInfo>,
@@ -208,7 +209,7 @@ pub struct IkeInfo {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vendor_names: Vec<Option<String>>,
     /// DH group of the first KE payload (IKEv2), else `None`.
-    pub ke_group: Option<u16>,
+    pub ke_group: Option<DhGroup>,
     /// Fragment information: IKEv2 SKF or IKEv1 fragment payload.
     pub fragment: Option<FragmentInfo>,
     /// Identification payloads in clear.
@@ -257,9 +258,9 @@ impl IkeInfo {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct InnerInfo {
     /// Inner payload types in chain order.
-    pub payloads: Vec<u8>,
+    pub payloads: Vec<PayloadType>,
     /// Notify message types, in order.
-    pub notify: Vec<u16>,
+    pub notify: Vec<NotifyType>,
     /// Notify details.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifies: Vec<NotifyInfo>,
@@ -268,7 +269,7 @@ pub struct InnerInfo {
     /// Vendor IDs.
     pub vendor_ids: Vec<Hex>,
     /// DH group of the first inner KE payload.
-    pub ke_group: Option<u16>,
+    pub ke_group: Option<DhGroup>,
     /// Identification payloads.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<IdInfo>,
@@ -286,8 +287,8 @@ pub struct InnerInfo {
 /// One traffic selector.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TrafficSelector {
-    /// 44 TSi or 45 TSr (IKEv1 Quick Mode: 5 for the IDci/IDcr payloads).
-    pub payload: u8,
+    /// TSi (44) or TSr (45) (IKEv1 Quick Mode: ID (5) for the IDci/IDcr payloads).
+    pub payload: PayloadType,
     /// First address of the range.
     pub start: IpAddr,
     /// Last address of the range.
@@ -305,7 +306,7 @@ pub struct TrafficSelector {
 pub struct NotifyInfo {
     /// Notify message type.
     #[serde(rename = "type")]
-    pub kind: u16,
+    pub kind: NotifyType,
     /// IANA name (`None` when unknown).
     pub name: Option<&'static str>,
     /// Protocol ID field.
@@ -398,8 +399,8 @@ pub struct FragmentInfo {
 /// An identification payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IdInfo {
-    /// Payload type (5 IKEv1 ID, 35 IDi, 36 IDr).
-    pub payload: u8,
+    /// Payload type (IKEv1 ID, IKEv2 IDi or IDr).
+    pub payload: PayloadType,
     /// ID type.
     pub id_type: u8,
     /// Readable value (address, FQDN, ...) or hex.

@@ -3,20 +3,22 @@
 //! sits just above [`crate::record`] so that every layer may use it.
 
 use crate::record::{InnerFlowInfo, TrafficSelector};
-use ikescope_parsers::names;
+use ikescope_parsers::iana::{IkeVersion, NotifyType, PayloadType};
 
-/// Notify types with their names, e.g. `TS_UNACCEPTABLE(38), N(16399)`.
-pub fn notify_list(types: &[u16]) -> String {
-    let v: Vec<String> = types.iter().map(|&t| notify_name(t)).collect();
+/// Notify types with their names in the registry of `version`, e.g.
+/// `TS_UNACCEPTABLE(38), N(16399)`.
+pub fn notify_list(version: IkeVersion, types: &[NotifyType]) -> String {
+    let v: Vec<String> = types.iter().map(|&t| notify_name(version, t)).collect();
     v.join(", ")
 }
 
-/// One notify type's name, or `N(<number>)`.
-pub fn notify_name(t: u16) -> String {
-    names::notify(2, t)
-        .or_else(|| names::notify(1, t))
-        .map(|n| format!("{n}({t})"))
-        .unwrap_or_else(|| format!("N({t})"))
+/// One notify type's name in the registry of `version` (IKEv1 17 is INVALID-KEY-INFORMATION,
+/// IKEv2 17 INVALID_KE_PAYLOAD), or `N(<number>)`.
+pub fn notify_name(version: IkeVersion, t: NotifyType) -> String {
+    match t.name(version) {
+        Some(n) => format!("{n}({})", t.0),
+        None => format!("N({})", t.0),
+    }
 }
 
 /// Traffic selectors as `10.1.0.0/24` style ranges (or `a-b`), with protocol/ports when set.
@@ -24,8 +26,8 @@ pub fn selectors(ts: &[TrafficSelector]) -> Vec<String> {
     ts.iter()
         .map(|t| {
             let side = match t.payload {
-                44 => "TSi",
-                45 => "TSr",
+                PayloadType::V2_TSI => "TSi",
+                PayloadType::V2_TSR => "TSr",
                 _ => "ID",
             };
             let range = match ipnet::IpNet::new(t.start, prefix_len(t)).ok() {
@@ -60,53 +62,12 @@ fn prefix_len(t: &TrafficSelector) -> u8 {
     }
 }
 
-/// IKEv2 payload abbreviations as strongSwan logs them (presentation only).
-pub fn payload_abbrev(version: u8, t: u8) -> String {
-    let s = if version == 1 {
-        match t {
-            1 => "SA",
-            4 => "KE",
-            5 => "ID",
-            6 => "CERT",
-            7 => "CR",
-            8 => "HASH",
-            9 => "SIG",
-            10 => "No",
-            11 => "N",
-            12 => "D",
-            13 => "V",
-            14 => "ATTR",
-            20 | 130 => "NAT-D",
-            21 | 131 => "NAT-OA",
-            132 => "FRAG",
-            _ => "",
-        }
-    } else {
-        match t {
-            33 => "SA",
-            34 => "KE",
-            35 => "IDi",
-            36 => "IDr",
-            37 => "CERT",
-            38 => "CERTREQ",
-            39 => "AUTH",
-            40 => "No",
-            41 => "N",
-            42 => "D",
-            43 => "V",
-            44 => "TSi",
-            45 => "TSr",
-            46 => "SK",
-            47 => "CP",
-            48 => "EAP",
-            53 => "SKF",
-            _ => "",
-        }
-    };
-    if s.is_empty() {
-        format!("P({t})")
-    } else {
-        s.to_string()
+/// Payload abbreviations as strongSwan logs them (presentation only), `P(<number>)` for the
+/// others.
+pub fn payload_abbrev(version: IkeVersion, t: PayloadType) -> String {
+    match t.log_abbrev(version) {
+        Some(a) => a.to_string(),
+        None => format!("P({})", t.0),
     }
 }
 
@@ -121,4 +82,40 @@ pub fn inner_flow_text(f: &InnerFlowInfo) -> String {
         n => format!("proto {n}"),
     };
     format!("{}{} -> {}{} {proto}", f.src, port(f.sport), f.dst, port(f.dport))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_names_come_from_the_message_version() {
+        let notes = [
+            NotifyType(17),
+            NotifyType(14),
+            NotifyType(16384),
+            NotifyType(8191),
+        ];
+        assert_eq!(
+            notify_list(IkeVersion::V1, &notes),
+            "INVALID-KEY-INFORMATION(17), NO-PROPOSAL-CHOSEN(14), CONNECTED(16384), N(8191)"
+        );
+        assert_eq!(
+            notify_list(IkeVersion::V2, &notes),
+            "INVALID_KE_PAYLOAD(17), NO_PROPOSAL_CHOSEN(14), INITIAL_CONTACT(16384), N(8191)"
+        );
+        // IKEv1-only numbers are not named from the IKEv2 registry and vice versa.
+        assert_eq!(notify_name(IkeVersion::V2, NotifyType(18)), "N(18)");
+        assert_eq!(notify_name(IkeVersion::V1, NotifyType(38)), "N(38)");
+    }
+
+    #[test]
+    fn payload_abbreviations() {
+        assert_eq!(payload_abbrev(IkeVersion::V2, PayloadType::V2_NONCE), "No");
+        assert_eq!(
+            payload_abbrev(IkeVersion::V1, PayloadType::V1_NAT_D_DRAFT),
+            "NAT-D"
+        );
+        assert_eq!(payload_abbrev(IkeVersion::V1, PayloadType::V2_SA), "P(33)");
+    }
 }

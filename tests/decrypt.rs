@@ -309,9 +309,9 @@ fn run_capture(
             } => {
                 t.decrypted += 1;
                 if let Some(tr) = tr {
-                    if Some(*first_payload as u64) != tr["sk_inner_first"].as_u64() {
+                    if Some(u64::from(first_payload.0)) != tr["sk_inner_first"].as_u64() {
                         t.failures
-                            .push(format!("{name}: first inner payload {first_payload}"));
+                            .push(format!("{name}: first inner payload {}", first_payload.0));
                     }
                 }
                 if let Some((n, total)) = fragment {
@@ -325,7 +325,7 @@ fn run_capture(
                         t.reassembled += 1;
                     }
                 } else if let Some(d) = tr_dec {
-                    let (types, notify, ke) = inner_summary(*first_payload, plaintext);
+                    let (types, notify, ke) = inner_summary(first_payload.0, plaintext);
                     let want = (u8s(&d["payloads"]), u8s(&d["notify"]), d["ke_group"].as_u64());
                     if (types.clone(), notify.clone(), ke) != want {
                         t.failures.push(format!(
@@ -819,7 +819,7 @@ fn ikev1_decrypts_with_charon_log_keys() {
                 Ikev1Outcome::Decrypted(p) => {
                     let types: Vec<u64> = {
                         let mut v = Vec::new();
-                        let mut np = p.first_payload;
+                        let mut np = p.first_payload.0;
                         let mut off = 0;
                         while np != 0 {
                             v.push(np as u64);

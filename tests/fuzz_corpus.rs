@@ -2,6 +2,7 @@
 //! points and the key-file readers, so inputs found by fuzzing stay regression tests under plain
 //! `cargo test`.
 
+use ikescope_parsers::iana::PayloadType;
 use ikescope_parsers::{isakmp, udp_encap};
 
 #[test]
@@ -13,7 +14,11 @@ fn fuzz_corpus_replays_without_panic() {
             let data = std::fs::read(input.unwrap().path()).unwrap();
             let _ = ikescope::decode::ike::dissect_ike(&data);
             for first in [1u8, 33, 46] {
-                let _ = ikescope::decode::ike::dissect_chain(if first < 33 { 1 } else { 2 }, first, &data);
+                let _ = ikescope::decode::ike::dissect_chain(
+                    if first < 33 { 1 } else { 2 },
+                    PayloadType(first),
+                    &data,
+                );
             }
             let _ = isakmp::parse_header(&data);
             let _ = udp_encap::classify(&data);

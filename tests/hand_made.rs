@@ -5,6 +5,7 @@
 
 use ikescope::reconstruct::{Collected, Model};
 use ikescope::record::{IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp, TrafficSelector};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::net::IpAddr;
 
 fn ip(s: &str) -> IpAddr {
@@ -17,9 +18,9 @@ fn ike(
     src: &str,
     dst: &str,
     spi: u8,
-    exchange: u8,
+    exchange: ExchangeType,
     response: bool,
-    payloads: Vec<u8>,
+    payloads: Vec<PayloadType>,
     inner: Option<InnerInfo>,
 ) -> Record {
     let info = IkeInfo {
@@ -28,14 +29,18 @@ fn ike(
         exchange_name: "",
         initiator: !response,
         response,
-        encrypted: exchange != 34,
+        encrypted: exchange != ExchangeType::IKE_SA_INIT,
         spi_i: Spi8([spi; 8]),
-        spi_r: Spi8(if exchange == 34 && !response {
+        spi_r: Spi8(if exchange == ExchangeType::IKE_SA_INIT && !response {
             [0; 8]
         } else {
             [spi + 1; 8]
         }),
-        message_id: if exchange == 34 { 0 } else { 1 },
+        message_id: if exchange == ExchangeType::IKE_SA_INIT {
+            0
+        } else {
+            1
+        },
         length: 300,
         payloads,
         sk_inner_first: inner.as_ref().map(|i| i.payloads[0]),
@@ -64,7 +69,7 @@ fn ike(
     }
 }
 
-fn ts(payload: u8, a: &str, b: &str) -> TrafficSelector {
+fn ts(payload: PayloadType, a: &str, b: &str) -> TrafficSelector {
     TrafficSelector {
         payload,
         start: ip(a),
@@ -85,19 +90,34 @@ fn tunnel(
     tsi: (&str, &str),
     tsr: (&str, &str),
 ) {
-    records.push(ike(first_frame, gw, peer, spi, 34, false, vec![33, 34, 40], None));
+    records.push(ike(
+        first_frame,
+        gw,
+        peer,
+        spi,
+        ExchangeType::IKE_SA_INIT,
+        false,
+        vec![PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+        None,
+    ));
     records.push(ike(
         first_frame + 1,
         peer,
         gw,
         spi,
-        34,
+        ExchangeType::IKE_SA_INIT,
         true,
-        vec![33, 34, 40],
+        vec![PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
         None,
     ));
     let req = InnerInfo {
-        payloads: vec![35, 39, 33, 44, 45],
+        payloads: vec![
+            PayloadType::V2_IDI,
+            PayloadType::V2_AUTH,
+            PayloadType::V2_SA,
+            PayloadType::V2_TSI,
+            PayloadType::V2_TSR,
+        ],
         ..Default::default()
     };
     records.push(ike(
@@ -105,14 +125,23 @@ fn tunnel(
         gw,
         peer,
         spi,
-        35,
+        ExchangeType::IKE_AUTH,
         false,
-        vec![46],
+        vec![PayloadType::V2_SK],
         Some(req),
     ));
     let resp = InnerInfo {
-        payloads: vec![36, 39, 33, 44, 45],
-        traffic_selectors: vec![ts(44, tsi.0, tsi.1), ts(45, tsr.0, tsr.1)],
+        payloads: vec![
+            PayloadType::V2_IDR,
+            PayloadType::V2_AUTH,
+            PayloadType::V2_SA,
+            PayloadType::V2_TSI,
+            PayloadType::V2_TSR,
+        ],
+        traffic_selectors: vec![
+            ts(PayloadType::V2_TSI, tsi.0, tsi.1),
+            ts(PayloadType::V2_TSR, tsr.0, tsr.1),
+        ],
         ..Default::default()
     };
     records.push(ike(
@@ -120,9 +149,9 @@ fn tunnel(
         peer,
         gw,
         spi,
-        35,
+        ExchangeType::IKE_AUTH,
         true,
-        vec![46],
+        vec![PayloadType::V2_SK],
         Some(resp),
     ));
 }
@@ -218,7 +247,21 @@ fn selectors_in_the_shared_address_space_are_flagged() {
 
 /// An IKEv1 Aggressive Mode message (cleartext).
 fn am(frame: u64, secs: i64, src: &str, dst: &str, cookie: u8, from_initiator: bool) -> Record {
-    let mut r = ike(frame, src, dst, cookie, 4, false, vec![1, 4, 10, 5], None);
+    let mut r = ike(
+        frame,
+        src,
+        dst,
+        cookie,
+        ExchangeType::AGGRESSIVE,
+        false,
+        vec![
+            PayloadType::V1_SA,
+            PayloadType::V1_KE,
+            PayloadType::V1_NONCE,
+            PayloadType::V1_ID,
+        ],
+        None,
+    );
     let info = r.ike.as_mut().unwrap();
     info.version = 1;
     info.initiator = from_initiator;
@@ -256,9 +299,9 @@ fn answers_lost_on_the_return_path_are_told_apart() {
             "192.0.2.1",
             "198.51.100.1",
             1,
-            34,
+            ExchangeType::IKE_SA_INIT,
             false,
-            vec![33, 34, 40],
+            vec![PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
             None,
         );
         m.ike.as_mut().unwrap().digest = 42;
@@ -270,9 +313,9 @@ fn answers_lost_on_the_return_path_are_told_apart() {
         "198.51.100.1",
         "192.0.2.1",
         1,
-        34,
+        ExchangeType::IKE_SA_INIT,
         true,
-        vec![33, 34, 40],
+        vec![PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
         None,
     );
     resp.time = Timestamp(10_000_000);

@@ -6,6 +6,7 @@
 use ikescope::decode::RecordSink;
 use ikescope::reconstruct::{Collected, ExchangeKind, Model};
 use ikescope::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::net::IpAddr;
 
 const GW: &str = "192.0.2.1";
@@ -17,10 +18,10 @@ fn msg(
     frame: u64,
     secs: i64,
     from_initiator: bool,
-    exchange: u8,
+    exchange: ExchangeType,
     mid: u32,
     response: bool,
-    inner: u8,
+    inner: PayloadType,
 ) -> Record {
     let (src, dst) = if from_initiator { (GW, PEER) } else { (PEER, GW) };
     let info = IkeInfo {
@@ -28,17 +29,21 @@ fn msg(
         exchange,
         initiator: from_initiator,
         response,
-        encrypted: exchange != 34,
+        encrypted: exchange != ExchangeType::IKE_SA_INIT,
         spi_i: Spi8([1; 8]),
-        spi_r: Spi8(if exchange == 34 && !response {
+        spi_r: Spi8(if exchange == ExchangeType::IKE_SA_INIT && !response {
             [0; 8]
         } else {
             [2; 8]
         }),
         message_id: mid,
         length: 80,
-        payloads: vec![if exchange == 34 { 33 } else { 46 }],
-        sk_inner_first: (exchange != 34).then_some(inner),
+        payloads: vec![if exchange == ExchangeType::IKE_SA_INIT {
+            PayloadType::V2_SA
+        } else {
+            PayloadType::V2_SK
+        }],
+        sk_inner_first: (exchange != ExchangeType::IKE_SA_INIT).then_some(inner),
         digest: frame,
         ..IkeInfo::default()
     };
@@ -70,22 +75,78 @@ fn weeks_of_dpd_are_counted_not_kept() {
         *f += 1;
         *f
     };
-    c.record(msg(next(&mut frame), 0, true, 34, 0, false, 0));
-    c.record(msg(next(&mut frame), 0, false, 34, 0, true, 0));
-    c.record(msg(next(&mut frame), 0, true, 35, 1, false, 35)); // IDi first
-    c.record(msg(next(&mut frame), 0, false, 35, 1, true, 36)); // IDr first: up
-                                                                // DPD from the initiator every 10 s, answered at once.
+    c.record(msg(
+        next(&mut frame),
+        0,
+        true,
+        ExchangeType::IKE_SA_INIT,
+        0,
+        false,
+        PayloadType::NONE,
+    ));
+    c.record(msg(
+        next(&mut frame),
+        0,
+        false,
+        ExchangeType::IKE_SA_INIT,
+        0,
+        true,
+        PayloadType::NONE,
+    ));
+    c.record(msg(
+        next(&mut frame),
+        0,
+        true,
+        ExchangeType::IKE_AUTH,
+        1,
+        false,
+        PayloadType::V2_IDI,
+    )); // IDi first
+    c.record(msg(
+        next(&mut frame),
+        0,
+        false,
+        ExchangeType::IKE_AUTH,
+        1,
+        true,
+        PayloadType::V2_IDR,
+    )); // IDr first: up
+        // DPD from the initiator every 10 s, answered at once.
     for i in 0..CHECKS {
         let t = 10 + 10 * i64::from(i);
         let mid = 2 + i;
-        c.record(msg(next(&mut frame), t, true, 37, mid, false, 0));
-        c.record(msg(next(&mut frame), t, false, 37, mid, true, 0));
+        c.record(msg(
+            next(&mut frame),
+            t,
+            true,
+            ExchangeType::INFORMATIONAL,
+            mid,
+            false,
+            PayloadType::NONE,
+        ));
+        c.record(msg(
+            next(&mut frame),
+            t,
+            false,
+            ExchangeType::INFORMATIONAL,
+            mid,
+            true,
+            PayloadType::NONE,
+        ));
     }
     // Then the peer goes silent: one check sent five times.
     let t0 = 10 + 10 * i64::from(CHECKS);
     let last_mid = 2 + CHECKS;
     for k in 0..5 {
-        let mut r = msg(next(&mut frame), t0 + k, true, 37, last_mid, false, 0);
+        let mut r = msg(
+            next(&mut frame),
+            t0 + k,
+            true,
+            ExchangeType::INFORMATIONAL,
+            last_mid,
+            false,
+            PayloadType::NONE,
+        );
         r.ike.as_deref_mut().unwrap().digest = 999_999_999; // bitwise retransmissions
         c.record(r);
     }
@@ -129,7 +190,7 @@ fn repeated_offers_are_stored_once() {
     let offers: Vec<_> =
         g.0.iter()
             .filter_map(|r| r.ike.as_deref())
-            .filter(|i| i.exchange == 34 && !i.response && !i.proposals.is_empty())
+            .filter(|i| i.exchange == ExchangeType::IKE_SA_INIT && !i.response && !i.proposals.is_empty())
             .collect();
     let spis: std::collections::HashSet<_> = offers.iter().map(|i| i.spi_i).collect();
     assert!(spis.len() >= 3, "expected several IKE SAs, found {}", spis.len());

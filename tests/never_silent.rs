@@ -4,7 +4,7 @@
 
 mod common;
 
-use ikescope::reconstruct::exchanges::{notifies_of, notify};
+use ikescope::reconstruct::exchanges::notifies_of;
 use ikescope::reconstruct::{IkeSa, Model, SaState};
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ fn refused(model: &Model, sa: &IkeSa) -> bool {
             model.data.ike[i]
                 .ike
                 .as_deref()
-                .is_some_and(|ike| notifies_of(ike).into_iter().any(notify::is_error))
+                .is_some_and(|ike| notifies_of(ike).into_iter().any(|n| n.is_error()))
         })
 }
 

@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, body)) = data.split_first() else {
         return;
     };
-    let mut it = isakmp::PayloadIter::new(first, body, isakmp::HEADER_LEN, 1);
+    let mut it = isakmp::PayloadIter::new(ikescope_parsers::iana::PayloadType(first), body, isakmp::HEADER_LEN, 1);
     let mut n = 0usize;
     while let Some(p) = it.next() {
         n += 1;

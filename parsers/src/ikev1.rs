@@ -8,49 +8,8 @@ use crate::attributes::AttributeIter;
 use crate::chain::{SpiIter, SubIter};
 use crate::cursor::Cursor;
 use crate::error::ParseError;
+use crate::iana::{NotifyType, PayloadType};
 use crate::isakmp::RawPayload;
-
-/// IKEv1 payload type numbers (RFC 2408 §3.1, RFC 3947, draft NAT-T, Cisco).
-pub mod payload_type {
-    /// Security Association.
-    pub const SA: u8 = 1;
-    /// Proposal (inside SA).
-    pub const PROPOSAL: u8 = 2;
-    /// Transform (inside Proposal).
-    pub const TRANSFORM: u8 = 3;
-    /// Key Exchange.
-    pub const KE: u8 = 4;
-    /// Identification.
-    pub const ID: u8 = 5;
-    /// Certificate.
-    pub const CERT: u8 = 6;
-    /// Certificate Request.
-    pub const CR: u8 = 7;
-    /// Hash.
-    pub const HASH: u8 = 8;
-    /// Signature.
-    pub const SIG: u8 = 9;
-    /// Nonce.
-    pub const NONCE: u8 = 10;
-    /// Notification.
-    pub const N: u8 = 11;
-    /// Delete.
-    pub const D: u8 = 12;
-    /// Vendor ID.
-    pub const VID: u8 = 13;
-    /// Mode-config / XAUTH attributes.
-    pub const ATTR: u8 = 14;
-    /// NAT Discovery (RFC 3947).
-    pub const NAT_D: u8 = 20;
-    /// NAT Original Address (RFC 3947).
-    pub const NAT_OA: u8 = 21;
-    /// NAT Discovery (draft-ietf-ipsec-nat-t-ike).
-    pub const NAT_D_DRAFT: u8 = 130;
-    /// NAT Original Address (draft).
-    pub const NAT_OA_DRAFT: u8 = 131;
-    /// Cisco IKE fragment.
-    pub const FRAGMENT: u8 = 132;
-}
 
 /// Security Association payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +186,7 @@ pub struct Notification<'a> {
     /// Protocol ID.
     pub protocol_id: u8,
     /// Notify message type.
-    pub notify_type: u16,
+    pub notify_type: NotifyType,
     /// SPI (may be empty).
     pub spi: &'a [u8],
     /// Notification data.
@@ -240,7 +199,7 @@ pub fn parse_notification(body: &[u8], offset: usize) -> Result<Notification<'_>
     let doi = c.u32()?;
     let protocol_id = c.u8()?;
     let spi_size = c.u8()?;
-    let notify_type = c.u16()?;
+    let notify_type = NotifyType(c.u16()?);
     let spi = c.take(usize::from(spi_size))?;
     Ok(Notification {
         doi,
@@ -397,29 +356,28 @@ pub enum Payload<'a> {
     /// Cisco fragment (132).
     Fragment(Fragment<'a>),
     /// Any other type, kept raw.
-    Unknown(u8, &'a [u8]),
+    Unknown(PayloadType, &'a [u8]),
 }
 
 /// Decode the body of one payload of an IKEv1 chain.
 pub fn parse_payload<'a>(p: &RawPayload<'a>) -> Result<Payload<'a>, ParseError> {
-    use payload_type as t;
     let (b, o) = (p.body, p.body_offset());
     Ok(match p.payload_type {
-        t::SA => Payload::Sa(parse_sa(b, o)?),
-        t::KE => Payload::KeyExchange(b),
-        t::ID => Payload::Identification(parse_id(b, o)?),
-        t::CERT => Payload::Certificate(parse_cert(b, o)?),
-        t::CR => Payload::CertificateRequest(parse_cert(b, o)?),
-        t::HASH => Payload::Hash(b),
-        t::SIG => Payload::Signature(b),
-        t::NONCE => Payload::Nonce(b),
-        t::N => Payload::Notification(parse_notification(b, o)?),
-        t::D => Payload::Delete(parse_delete(b, o)?),
-        t::VID => Payload::VendorId(b),
-        t::ATTR => Payload::Attributes(parse_mode_config(b, o)?),
-        t::NAT_D | t::NAT_D_DRAFT => Payload::NatD(b),
-        t::NAT_OA | t::NAT_OA_DRAFT => Payload::NatOa(parse_nat_oa(b, o)?),
-        t::FRAGMENT => Payload::Fragment(parse_fragment(b, o)?),
+        PayloadType::V1_SA => Payload::Sa(parse_sa(b, o)?),
+        PayloadType::V1_KE => Payload::KeyExchange(b),
+        PayloadType::V1_ID => Payload::Identification(parse_id(b, o)?),
+        PayloadType::V1_CERT => Payload::Certificate(parse_cert(b, o)?),
+        PayloadType::V1_CR => Payload::CertificateRequest(parse_cert(b, o)?),
+        PayloadType::V1_HASH => Payload::Hash(b),
+        PayloadType::V1_SIG => Payload::Signature(b),
+        PayloadType::V1_NONCE => Payload::Nonce(b),
+        PayloadType::V1_N => Payload::Notification(parse_notification(b, o)?),
+        PayloadType::V1_D => Payload::Delete(parse_delete(b, o)?),
+        PayloadType::V1_VID => Payload::VendorId(b),
+        PayloadType::V1_ATTR => Payload::Attributes(parse_mode_config(b, o)?),
+        PayloadType::V1_NAT_D | PayloadType::V1_NAT_D_DRAFT => Payload::NatD(b),
+        PayloadType::V1_NAT_OA | PayloadType::V1_NAT_OA_DRAFT => Payload::NatOa(parse_nat_oa(b, o)?),
+        PayloadType::V1_FRAGMENT => Payload::Fragment(parse_fragment(b, o)?),
         other => Payload::Unknown(other, b),
     })
 }
@@ -444,7 +402,7 @@ mod tests {
         let m = unhex(MM1);
         let msg = parse_message(&m).unwrap();
         let ps: Vec<_> = msg.payloads().collect::<Result<_, _>>().unwrap();
-        let types: Vec<u8> = ps.iter().map(|p| p.payload_type).collect();
+        let types: Vec<u8> = ps.iter().map(|p| p.payload_type.0).collect();
         assert_eq!(types, [1, 13, 13, 13, 13, 13]);
         let Payload::Sa(sa) = parse_payload(&ps[0]).unwrap() else {
             panic!("not SA")
@@ -482,7 +440,7 @@ mod tests {
         let mut b = vec![0, 0, 0, 1, 1, 16, 0, 14];
         b.extend_from_slice(&[0xaa; 16]);
         let n = parse_notification(&b, 32).unwrap();
-        assert_eq!(n.notify_type, 14);
+        assert_eq!(n.notify_type, NotifyType::V1_NO_PROPOSAL_CHOSEN);
         assert_eq!(n.spi.len(), 16);
         assert!(n.data.is_empty());
         // D: DOI 1, ESP, SPI size 4, two SPIs but only one present

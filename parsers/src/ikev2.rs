@@ -7,47 +7,8 @@ use crate::attributes::AttributeIter;
 use crate::chain::{SpiIter, SubIter};
 use crate::cursor::Cursor;
 use crate::error::ParseError;
+use crate::iana::{DhGroup, NotifyType, PayloadType, TransformType};
 use crate::isakmp::RawPayload;
-
-/// IKEv2 payload type numbers (RFC 7296 §3.2, RFC 7383, RFC 6467, RFC 9838 G-IKEv2).
-pub mod payload_type {
-    /// Security Association.
-    pub const SA: u8 = 33;
-    /// Key Exchange.
-    pub const KE: u8 = 34;
-    /// Identification - Initiator.
-    pub const IDI: u8 = 35;
-    /// Identification - Responder.
-    pub const IDR: u8 = 36;
-    /// Certificate.
-    pub const CERT: u8 = 37;
-    /// Certificate Request.
-    pub const CERTREQ: u8 = 38;
-    /// Authentication.
-    pub const AUTH: u8 = 39;
-    /// Nonce.
-    pub const NONCE: u8 = 40;
-    /// Notify.
-    pub const N: u8 = 41;
-    /// Delete.
-    pub const D: u8 = 42;
-    /// Vendor ID.
-    pub const V: u8 = 43;
-    /// Traffic Selector - Initiator.
-    pub const TSI: u8 = 44;
-    /// Traffic Selector - Responder.
-    pub const TSR: u8 = 45;
-    /// Encrypted and Authenticated.
-    pub const SK: u8 = 46;
-    /// Configuration.
-    pub const CP: u8 = 47;
-    /// Extensible Authentication.
-    pub const EAP: u8 = 48;
-    /// Generic Secure Password Method.
-    pub const GSPM: u8 = 49;
-    /// Encrypted and Authenticated Fragment.
-    pub const SKF: u8 = 53;
-}
 
 /// Security Association payload: a chain of proposals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +92,7 @@ impl<'a> Iterator for TransformIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.0.next()?.and_then(|(_, body, off)| {
             let mut c = Cursor::new(body, off.saturating_add(4));
-            let transform_type = c.u8()?;
+            let transform_type = TransformType(c.u8()?);
             let _reserved = c.u8()?;
             let transform_id = c.u16()?;
             Ok(Transform {
@@ -149,7 +110,7 @@ impl<'a> Iterator for TransformIter<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transform<'a> {
     /// Transform type (1 ENCR, 2 PRF, 3 INTEG, 4 KE, 5 ESN/SN, 6-12 ADDKE1-7).
-    pub transform_type: u8,
+    pub transform_type: TransformType,
     /// Transform ID.
     pub transform_id: u16,
     attributes: &'a [u8],
@@ -178,7 +139,7 @@ impl<'a> Transform<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyExchange<'a> {
     /// DH / KE group number.
-    pub group: u16,
+    pub group: DhGroup,
     /// Key exchange data.
     pub data: &'a [u8],
 }
@@ -189,7 +150,7 @@ pub fn parse_ke(body: &[u8], offset: usize) -> Result<KeyExchange<'_>, ParseErro
     let group = c.u16()?;
     let _reserved = c.u16()?;
     Ok(KeyExchange {
-        group,
+        group: DhGroup(group),
         data: c.rest(),
     })
 }
@@ -258,7 +219,7 @@ pub struct Notify<'a> {
     /// Protocol ID (0 when not about an SA).
     pub protocol_id: u8,
     /// Notify message type.
-    pub notify_type: u16,
+    pub notify_type: NotifyType,
     /// SPI (may be empty).
     pub spi: &'a [u8],
     /// Notification data.
@@ -270,7 +231,7 @@ pub fn parse_notify(body: &[u8], offset: usize) -> Result<Notify<'_>, ParseError
     let mut c = Cursor::new(body, offset);
     let protocol_id = c.u8()?;
     let spi_size = c.u8()?;
-    let notify_type = c.u16()?;
+    let notify_type = NotifyType(c.u16()?);
     let spi = c.take(usize::from(spi_size))?;
     Ok(Notify {
         protocol_id,
@@ -417,7 +378,7 @@ impl<'a> Iterator for SelectorIter<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Encrypted<'a> {
     /// First inner payload type (the SK payload's next-payload field).
-    pub inner_first: u8,
+    pub inner_first: PayloadType,
     /// IV, ciphertext and ICV.
     pub data: &'a [u8],
 }
@@ -434,7 +395,7 @@ pub fn parse_sk<'a>(p: &RawPayload<'a>) -> Encrypted<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncryptedFragment<'a> {
     /// First inner payload type (non-zero only in fragment 1).
-    pub inner_first: u8,
+    pub inner_first: PayloadType,
     /// Fragment number (1-based).
     pub number: u16,
     /// Total fragments.
@@ -558,31 +519,30 @@ pub enum Payload<'a> {
     /// SKF (53).
     EncryptedFragment(EncryptedFragment<'a>),
     /// Any other type, kept raw.
-    Unknown(u8, &'a [u8]),
+    Unknown(PayloadType, &'a [u8]),
 }
 
 /// Decode the body of one payload of an IKEv2 chain.
 pub fn parse_payload<'a>(p: &RawPayload<'a>) -> Result<Payload<'a>, ParseError> {
-    use payload_type as t;
     let (b, o) = (p.body, p.body_offset());
     Ok(match p.payload_type {
-        t::SA => Payload::Sa(parse_sa(b, o)),
-        t::KE => Payload::KeyExchange(parse_ke(b, o)?),
-        t::IDI => Payload::IdInitiator(parse_id(b, o)?),
-        t::IDR => Payload::IdResponder(parse_id(b, o)?),
-        t::CERT => Payload::Certificate(parse_cert(b, o)?),
-        t::CERTREQ => Payload::CertificateRequest(parse_cert(b, o)?),
-        t::AUTH => Payload::Auth(parse_auth(b, o)?),
-        t::NONCE => Payload::Nonce(b),
-        t::N => Payload::Notify(parse_notify(b, o)?),
-        t::D => Payload::Delete(parse_delete(b, o)?),
-        t::V => Payload::VendorId(b),
-        t::TSI => Payload::TsInitiator(parse_ts(b, o)?),
-        t::TSR => Payload::TsResponder(parse_ts(b, o)?),
-        t::SK => Payload::Encrypted(parse_sk(p)),
-        t::CP => Payload::Configuration(parse_cp(b, o)?),
-        t::EAP => Payload::Eap(parse_eap(b, o)?),
-        t::SKF => Payload::EncryptedFragment(parse_skf(p)?),
+        PayloadType::V2_SA => Payload::Sa(parse_sa(b, o)),
+        PayloadType::V2_KE => Payload::KeyExchange(parse_ke(b, o)?),
+        PayloadType::V2_IDI => Payload::IdInitiator(parse_id(b, o)?),
+        PayloadType::V2_IDR => Payload::IdResponder(parse_id(b, o)?),
+        PayloadType::V2_CERT => Payload::Certificate(parse_cert(b, o)?),
+        PayloadType::V2_CERTREQ => Payload::CertificateRequest(parse_cert(b, o)?),
+        PayloadType::V2_AUTH => Payload::Auth(parse_auth(b, o)?),
+        PayloadType::V2_NONCE => Payload::Nonce(b),
+        PayloadType::V2_N => Payload::Notify(parse_notify(b, o)?),
+        PayloadType::V2_D => Payload::Delete(parse_delete(b, o)?),
+        PayloadType::V2_V => Payload::VendorId(b),
+        PayloadType::V2_TSI => Payload::TsInitiator(parse_ts(b, o)?),
+        PayloadType::V2_TSR => Payload::TsResponder(parse_ts(b, o)?),
+        PayloadType::V2_SK => Payload::Encrypted(parse_sk(p)),
+        PayloadType::V2_CP => Payload::Configuration(parse_cp(b, o)?),
+        PayloadType::V2_EAP => Payload::Eap(parse_eap(b, o)?),
+        PayloadType::V2_SKF => Payload::EncryptedFragment(parse_skf(p)?),
         other => Payload::Unknown(other, b),
     })
 }
@@ -608,8 +568,8 @@ mod tests {
         assert!(msg.is_truncated());
         let mut it = msg.payloads();
         let sa = it.next().unwrap().unwrap();
-        assert_eq!(sa.payload_type, 33);
-        assert_eq!(sa.next_payload, 34);
+        assert_eq!(sa.payload_type, PayloadType::V2_SA);
+        assert_eq!(sa.next_payload, PayloadType::V2_KE);
         let Payload::Sa(sa) = parse_payload(&sa).unwrap() else {
             panic!()
         };
@@ -620,7 +580,7 @@ mod tests {
         let tr: Vec<_> = props[0].transforms().collect::<Result<_, _>>().unwrap();
         let v: Vec<_> = tr
             .iter()
-            .map(|t| (t.transform_type, t.transform_id, t.key_length()))
+            .map(|t| (t.transform_type.0, t.transform_id, t.key_length()))
             .collect();
         assert_eq!(
             v,
@@ -639,10 +599,10 @@ mod tests {
         // N(NAT_DETECTION_SOURCE_IP) body from ikev2_ok.pcap frame 1
         let b = unhex("0000400466009c90a296c102a5e881e135596ffd024083a1");
         let n = parse_notify(&b, 0).unwrap();
-        assert_eq!(n.notify_type, 16388);
+        assert_eq!(n.notify_type, NotifyType::V2_NAT_DETECTION_SOURCE_IP);
         assert_eq!(n.data.len(), 20);
         let ke = parse_ke(&[0, 14, 0, 0, 1, 2], 0).unwrap();
-        assert_eq!(ke.group, 14);
+        assert_eq!(ke.group, DhGroup::MODP_2048);
         assert_eq!(ke.data, [1, 2]);
     }
 
@@ -655,8 +615,8 @@ mod tests {
         let first = msg.payloads().next().unwrap();
         assert!(matches!(first, Err(ParseError::Overrun { offset: 28, .. })));
         let raw = crate::isakmp::RawPayload {
-            payload_type: 53,
-            next_payload: 35,
+            payload_type: PayloadType::V2_SKF,
+            next_payload: PayloadType::V2_IDI,
             critical: false,
             flags: 0,
             length: 12,
@@ -664,7 +624,7 @@ mod tests {
             offset: 28,
         };
         let f = parse_skf(&raw).unwrap();
-        assert_eq!((f.inner_first, f.number, f.total), (35, 1, 3));
+        assert_eq!((f.inner_first, f.number, f.total), (PayloadType::V2_IDI, 1, 3));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::cursor::Cursor;
 use crate::error::ParseError;
+use crate::iana::{ExchangeType, PayloadType};
 
 /// Length of the fixed ISAKMP/IKE header.
 pub const HEADER_LEN: usize = 28;
@@ -22,11 +23,6 @@ pub const FLAG_V2_VERSION: u8 = 0x10;
 /// IKEv2 header flag: Response.
 pub const FLAG_V2_RESPONSE: u8 = 0x20;
 
-/// IKEv2 payload type of the Encrypted and Authenticated payload.
-pub const PAYLOAD_V2_SK: u8 = 46;
-/// IKEv2 payload type of the Encrypted and Authenticated Fragment payload (RFC 7383).
-pub const PAYLOAD_V2_SKF: u8 = 53;
-
 /// The 28-byte header common to IKEv1 (ISAKMP) and IKEv2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IsakmpHeader {
@@ -35,13 +31,13 @@ pub struct IsakmpHeader {
     /// Responder SPI / cookie.
     pub spi_r: [u8; 8],
     /// Type of the first payload.
-    pub next_payload: u8,
+    pub next_payload: PayloadType,
     /// Major version (high nibble of the version byte).
     pub major_version: u8,
     /// Minor version (low nibble).
     pub minor_version: u8,
     /// Exchange type.
-    pub exchange_type: u8,
+    pub exchange_type: ExchangeType,
     /// Raw flags byte.
     pub flags: u8,
     /// Message ID.
@@ -82,9 +78,9 @@ pub fn parse_header(input: &[u8]) -> Result<(IsakmpHeader, &[u8]), ParseError> {
     let mut c = Cursor::new(input, 0);
     let spi_i = c.array8()?;
     let spi_r = c.array8()?;
-    let next_payload = c.u8()?;
+    let next_payload = PayloadType(c.u8()?);
     let version = c.u8()?;
-    let exchange_type = c.u8()?;
+    let exchange_type = ExchangeType(c.u8()?);
     let flags = c.u8()?;
     let message_id = c.u32()?;
     let length = c.u32()?;
@@ -162,9 +158,9 @@ pub fn parse_message(input: &[u8]) -> Result<IkeMessage<'_>, ParseError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawPayload<'a> {
     /// This payload's type (from the previous payload's next-payload field or the header).
-    pub payload_type: u8,
+    pub payload_type: PayloadType,
     /// Next-payload field of this payload's generic header.
-    pub next_payload: u8,
+    pub next_payload: PayloadType,
     /// Critical bit (IKEv2; high bit of the flags byte).
     pub critical: bool,
     /// Raw flags/reserved byte.
@@ -195,7 +191,7 @@ pub struct PayloadIter<'a> {
     data: &'a [u8],
     pos: usize,
     base: usize,
-    next: u8,
+    next: PayloadType,
     version: u8,
     done: bool,
 }
@@ -203,14 +199,14 @@ pub struct PayloadIter<'a> {
 impl<'a> PayloadIter<'a> {
     /// Walk `data` (whose first byte is at message offset `base`) starting with payload type
     /// `first`. `major_version` selects the IKEv2 SK/SKF end-of-chain rule.
-    pub fn new(first: u8, data: &'a [u8], base: usize, major_version: u8) -> Self {
+    pub fn new(first: PayloadType, data: &'a [u8], base: usize, major_version: u8) -> Self {
         PayloadIter {
             data,
             pos: 0,
             base,
             next: first,
             version: major_version,
-            done: first == 0,
+            done: first == PayloadType::NONE,
         }
     }
 
@@ -222,7 +218,7 @@ impl<'a> PayloadIter<'a> {
 
     /// Type of the payload the iterator would decode next; after an `Err`, the type of the
     /// payload that failed.
-    pub fn next_type(&self) -> u8 {
+    pub fn next_type(&self) -> PayloadType {
         self.next
     }
 
@@ -241,7 +237,7 @@ impl<'a> PayloadIter<'a> {
             .unwrap_or(body);
         Some(RawPayload {
             payload_type: self.next,
-            next_payload,
+            next_payload: PayloadType(next_payload),
             critical: flags & 0x80 != 0,
             flags,
             length,
@@ -266,7 +262,7 @@ impl<'a> Iterator for PayloadIter<'a> {
         let offset = self.offset();
         let rest = self.remaining();
         let mut c = Cursor::new(rest, offset);
-        let hdr = (|| Ok::<_, ParseError>((c.u8()?, c.u8()?, c.u16()?)))();
+        let hdr = (|| Ok::<_, ParseError>((PayloadType(c.u8()?), c.u8()?, c.u16()?)))();
         let (next_payload, flags, length) = match hdr {
             Ok(h) => h,
             Err(_) => {
@@ -298,8 +294,9 @@ impl<'a> Iterator for PayloadIter<'a> {
         let payload_type = self.next;
         self.pos = self.pos.saturating_add(len);
         self.next = next_payload;
-        if next_payload == 0
-            || (self.version == 2 && (payload_type == PAYLOAD_V2_SK || payload_type == PAYLOAD_V2_SKF))
+        if next_payload == PayloadType::NONE
+            || (self.version == 2
+                && (payload_type == PayloadType::V2_SK || payload_type == PayloadType::V2_SKF))
         {
             self.done = true;
         }
@@ -342,8 +339,8 @@ mod tests {
         assert_eq!(h.spi_r, [0; 8]);
         assert_eq!(h.major_version, 1);
         assert_eq!(h.minor_version, 0);
-        assert_eq!(h.exchange_type, 2);
-        assert_eq!(h.next_payload, 13);
+        assert_eq!(h.exchange_type, ExchangeType::MAIN_MODE);
+        assert_eq!(h.next_payload, PayloadType::V1_VID);
         assert_eq!(h.length, 40);
         assert_eq!(rest.len(), 12);
     }
@@ -354,7 +351,7 @@ mod tests {
         let msg = parse_message(&m).unwrap();
         let p: Vec<_> = msg.payloads().collect::<Result<_, _>>().unwrap();
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].payload_type, 13);
+        assert_eq!(p[0].payload_type, PayloadType::V1_VID);
         assert_eq!(p[0].offset, 28);
         assert_eq!(p[0].body, &[0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12]);
     }
@@ -393,7 +390,10 @@ mod tests {
         let mut it = msg.payloads();
         assert!(matches!(it.next(), Some(Err(ParseError::Overrun { .. }))));
         let part = it.partial().unwrap();
-        assert_eq!((part.payload_type, part.length, part.body.len()), (13, 12, 2));
+        assert_eq!(
+            (part.payload_type, part.length, part.body.len()),
+            (PayloadType::V1_VID, 12, 2)
+        );
         assert!(it.next().is_none());
     }
 
@@ -421,7 +421,7 @@ mod tests {
         let msg = parse_message(&m).unwrap();
         let p: Vec<_> = msg.payloads().collect::<Result<_, _>>().unwrap();
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].payload_type, 46);
-        assert_eq!(p[0].next_payload, 35);
+        assert_eq!(p[0].payload_type, PayloadType::V2_SK);
+        assert_eq!(p[0].next_payload, PayloadType::V2_IDI);
     }
 }

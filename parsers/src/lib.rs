@@ -10,7 +10,7 @@
 //! - [`ikev1`] and [`ikev2`] for payload bodies;
 //! - [`attributes::AttributeIter`] for TV/TLV data attributes;
 //! - [`esp::parse_esp`] and [`udp_encap::classify`] for ESP and UDP-4500 demultiplexing;
-//! - [`names`] for IANA registry names, [`vendor::vendor_name`] for vendor IDs and
+//! - [`iana`] for the IANA registries as value types with their names, [`vendor::vendor_name`] for vendor IDs and
 //!   [`summary`] for strongSwan-style proposal strings and weak-crypto checks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,10 +20,10 @@ mod chain;
 mod cursor;
 pub mod error;
 pub mod esp;
+pub mod iana;
 pub mod ikev1;
 pub mod ikev2;
 pub mod isakmp;
-pub mod names;
 pub mod summary;
 pub mod udp_encap;
 pub mod vendor;

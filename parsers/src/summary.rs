@@ -2,6 +2,7 @@
 //! and weak-crypto checks (RFC 8247 / RFC 8221 "MUST NOT"/"SHOULD NOT" algorithms).
 
 use crate::attributes::DataAttribute;
+use crate::iana::TransformType;
 use crate::{ikev1, ikev2};
 use std::borrow::Cow;
 
@@ -135,25 +136,28 @@ pub fn dh_keyword(group: u16) -> Option<Cow<'static, str>> {
 /// `aes128gcm16-prfsha384-ecp384` (AEAD), `aes128-sha256` (ESP without PFS), `…-esn`.
 pub fn summary_v2<I>(protocol: u8, transforms: I) -> String
 where
-    I: IntoIterator<Item = (u8, u16, Option<u16>)>,
+    I: IntoIterator<Item = (TransformType, u16, Option<u16>)>,
 {
-    let t: Vec<(u8, u16, Option<u16>)> = transforms.into_iter().collect();
-    let of = |ty: u8| t.iter().filter(move |x| x.0 == ty);
+    let t: Vec<(TransformType, u16, Option<u16>)> = transforms.into_iter().collect();
+    let of = |ty: TransformType| t.iter().filter(move |x| x.0 == ty);
     let mut parts: Vec<Cow<'static, str>> = Vec::new();
     let mut all_aead = true;
     let mut any_encr = false;
-    for &(_, id, kl) in of(1) {
+    for &(_, id, kl) in of(TransformType::ENCR) {
         any_encr = true;
         all_aead &= is_aead_v2(id);
         parts.push(encr_keyword(id, kl));
     }
-    let integs: Vec<u16> = of(3).map(|x| x.1).filter(|&i| i != 0).collect();
+    let integs: Vec<u16> = of(TransformType::INTEG)
+        .map(|x| x.1)
+        .filter(|&i| i != 0)
+        .collect();
     for &i in &integs {
         if let Some(k) = integ_keyword(i) {
             parts.push(k);
         }
     }
-    let prfs: Vec<u16> = of(2).map(|x| x.1).collect();
+    let prfs: Vec<u16> = of(TransformType::PRF).map(|x| x.1).collect();
     if protocol == 1 && !prfs.is_empty() {
         let mut implied: Vec<u16> = integs.iter().filter_map(|&i| implied_prf(i)).collect();
         implied.dedup();
@@ -166,13 +170,13 @@ where
             parts.extend(prfs.iter().map(|&p| prf_keyword(p)));
         }
     }
-    parts.extend(of(4).filter_map(|x| dh_keyword(x.1)));
-    for &(ty, id, _) in t.iter().filter(|x| (6..=12).contains(&x.0)) {
-        if let Some(k) = dh_keyword(id) {
-            parts.push(Cow::Owned(format!("ke{}_{k}", ty.saturating_sub(5))));
+    parts.extend(of(TransformType::KE).filter_map(|x| dh_keyword(x.1)));
+    for &(ty, id, _) in &t {
+        if let (Some(n), Some(k)) = (ty.additional_ke_number(), dh_keyword(id)) {
+            parts.push(Cow::Owned(format!("ke{n}_{k}")));
         }
     }
-    let esn: Vec<u16> = of(5).map(|x| x.1).collect();
+    let esn: Vec<u16> = of(TransformType::ESN).map(|x| x.1).collect();
     if esn.contains(&1) {
         parts.push("esn".into());
         if esn.contains(&0) {
@@ -383,13 +387,12 @@ pub fn is_weak_ipsec_auth_v1(id: u16) -> bool {
 }
 
 /// True when any transform of an IKEv2 proposal `(type, id)` is weak.
-pub fn has_weak_v2<I: IntoIterator<Item = (u8, u16)>>(transforms: I) -> bool {
+pub fn has_weak_v2<I: IntoIterator<Item = (TransformType, u16)>>(transforms: I) -> bool {
     transforms.into_iter().any(|(ty, id)| match ty {
-        1 => is_weak_encr_v2(id),
-        2 => is_weak_prf_v2(id),
-        3 => is_weak_integ_v2(id),
-        4 | 6..=12 => is_weak_dh_group(id),
-        _ => false,
+        TransformType::ENCR => is_weak_encr_v2(id),
+        TransformType::PRF => is_weak_prf_v2(id),
+        TransformType::INTEG => is_weak_integ_v2(id),
+        _ => ty.is_key_exchange() && is_weak_dh_group(id),
     })
 }
 
@@ -422,29 +425,58 @@ mod tests {
         assert_eq!(
             summary_v2(
                 1,
-                [(1, 12, Some(128)), (3, 12, None), (2, 5, None), (4, 14, None)]
+                [
+                    (TransformType(1), 12, Some(128)),
+                    (TransformType(3), 12, None),
+                    (TransformType(2), 5, None),
+                    (TransformType(4), 14, None)
+                ]
             ),
             "aes128-sha256-modp2048"
         );
         assert_eq!(
-            summary_v2(1, [(1, 20, Some(128)), (2, 6, None), (4, 20, None)]),
+            summary_v2(
+                1,
+                [
+                    (TransformType(1), 20, Some(128)),
+                    (TransformType(2), 6, None),
+                    (TransformType(4), 20, None)
+                ]
+            ),
             "aes128gcm16-prfsha384-ecp384"
         );
         assert_eq!(
-            summary_v2(3, [(1, 12, Some(128)), (3, 12, None), (5, 0, None)]),
+            summary_v2(
+                3,
+                [
+                    (TransformType(1), 12, Some(128)),
+                    (TransformType(3), 12, None),
+                    (TransformType(5), 0, None)
+                ]
+            ),
             "aes128-sha256"
         );
         assert_eq!(
             summary_v2(
                 1,
-                [(1, 12, Some(256)), (3, 12, None), (2, 6, None), (4, 31, None)]
+                [
+                    (TransformType(1), 12, Some(256)),
+                    (TransformType(3), 12, None),
+                    (TransformType(2), 6, None),
+                    (TransformType(4), 31, None)
+                ]
             ),
             "aes256-sha256-prfsha384-curve25519"
         );
         assert_eq!(
             summary_v2(
                 1,
-                [(1, 20, Some(256)), (2, 5, None), (4, 31, None), (6, 36, None)]
+                [
+                    (TransformType(1), 20, Some(256)),
+                    (TransformType(2), 5, None),
+                    (TransformType(4), 31, None),
+                    (TransformType(6), 36, None)
+                ]
             ),
             "aes256gcm16-prfsha256-curve25519-ke1_mlkem768"
         );
@@ -471,9 +503,14 @@ mod tests {
 
     #[test]
     fn weak() {
-        assert!(has_weak_v2([(1, 3), (3, 12)]));
-        assert!(has_weak_v2([(4, 2)]));
-        assert!(!has_weak_v2([(1, 12), (3, 12), (2, 5), (4, 14)]));
+        assert!(has_weak_v2([(TransformType(1), 3), (TransformType(3), 12)]));
+        assert!(has_weak_v2([(TransformType(4), 2)]));
+        assert!(!has_weak_v2([
+            (TransformType(1), 12),
+            (TransformType(3), 12),
+            (TransformType(2), 5),
+            (TransformType(4), 14)
+        ]));
         assert!(has_weak_v1(1, 1, [(1, 5), (2, 1), (4, 2)]));
         assert!(!has_weak_v1(1, 1, [(1, 7), (2, 4), (4, 14)]));
         assert!(has_weak_v1(3, 11, []));

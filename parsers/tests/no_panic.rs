@@ -2,8 +2,9 @@
 //! chain iterators always terminate within the bound their lengths allow.
 
 use ikescope_parsers::attributes::AttributeIter;
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType, ProtocolId, TransformType};
 use ikescope_parsers::isakmp::{self, PayloadIter};
-use ikescope_parsers::{esp, ikev1, ikev2, names, summary, udp_encap, vendor};
+use ikescope_parsers::{esp, ikev1, ikev2, summary, udp_encap, vendor};
 use proptest::prelude::*;
 
 /// A valid-looking ISAKMP header (so that the body is reached) followed by arbitrary bytes.
@@ -33,7 +34,7 @@ fn message() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-fn walk_all(first: u8, body: &[u8], version: u8) {
+fn walk_all(first: PayloadType, body: &[u8], version: u8) {
     let mut it = PayloadIter::new(first, body, 28, version);
     let mut n = 0usize;
     while let Some(p) = it.next() {
@@ -99,8 +100,8 @@ proptest! {
     fn raw_bytes_everywhere(data in proptest::collection::vec(any::<u8>(), 0..400), first in any::<u8>()) {
         let _ = isakmp::parse_header(&data);
         let _ = isakmp::parse_message(&data);
-        walk_all(first, &data, 1);
-        walk_all(first, &data, 2);
+        walk_all(PayloadType(first), &data, 1);
+        walk_all(PayloadType(first), &data, 2);
         if let Ok(sa) = ikev1::parse_sa(&data, 0) {
             for p in sa.proposals().flatten() {
                 for t in p.transforms().flatten() {
@@ -131,13 +132,16 @@ proptest! {
 
     #[test]
     fn names_total(v in any::<u16>(), t in any::<u8>()) {
-        let _ = names::exchange_type(t);
-        let _ = names::payload_type(t);
-        let _ = names::transform_id_v2(t, v);
-        let _ = names::transform_id_v1(t, t);
-        let _ = names::notify(1, v);
-        let _ = names::notify(2, v);
-        let _ = summary::summary_v2(t, [(t, v, Some(v))]);
+        let _ = ExchangeType(t).name();
+        let _ = PayloadType(t).name();
+        let _ = PayloadType(t).log_abbrev(IkeVersion::V1);
+        let _ = PayloadType(t).log_abbrev(IkeVersion::V2);
+        let _ = TransformType(t).id_name(v);
+        let _ = TransformType(t).additional_ke_number();
+        let _ = ProtocolId(t).v1_transform_name(t);
+        let _ = NotifyType(v).name(IkeVersion::V1);
+        let _ = NotifyType(v).name(IkeVersion::V2);
+        let _ = summary::summary_v2(t, [(TransformType(t), v, Some(v))]);
         let _ = summary::summary_v1(t, t, [(v, u64::from(v))]);
         let _ = summary::has_weak_v1(t, t, [(v, u64::MAX)]);
     }

@@ -11,8 +11,11 @@ use crate::record::{
     Spi8, Transform,
 };
 use ikescope_parsers::attributes::{AttributeValue, DataAttribute};
+use ikescope_parsers::iana::{
+    IkeAttribute, IkeVersion, IpsecAttribute, NotifyType, PayloadType, ProtocolId, TransformType,
+};
 use ikescope_parsers::isakmp::{self, IsakmpHeader, PayloadIter, RawPayload, HEADER_LEN};
-use ikescope_parsers::{ikev1, ikev2, names, summary, vendor, ParseError};
+use ikescope_parsers::{ikev1, ikev2, summary, vendor, ParseError};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Notification data is kept up to this many bytes.
@@ -94,7 +97,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
 /// Dissect a payload chain that is not preceded by an ISAKMP header: the decrypted body of an
 /// IKEv2 SK/SKF payload or of an IKEv1 E-flag message, starting with payload `first_payload`.
 /// Offsets in the problems are from the start of `body`.
-pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, Vec<Problem>) {
+pub fn dissect_chain(version: u8, first_payload: PayloadType, body: &[u8]) -> (IkeInfo, Vec<Problem>) {
     let mut info = IkeInfo {
         version,
         ..IkeInfo::default()
@@ -117,7 +120,7 @@ pub fn dissect_chain(version: u8, first_payload: u8, body: &[u8]) -> (IkeInfo, V
     (info, problems)
 }
 
-/// The key length attribute (`kind`: IKEv2 and IKEv1 phase 1 use 14, the IPsec DOI 6).
+/// The IKEv1 key length attribute (`kind`: phase 1 and the IPsec DOI number it differently).
 fn key_length(attributes: &[Attribute], kind: u16) -> Option<u16> {
     attributes
         .iter()
@@ -132,7 +135,7 @@ fn header_info(h: &IsakmpHeader) -> IkeInfo {
         version: h.major_version,
         minor_version: h.minor_version,
         exchange: h.exchange_type,
-        exchange_name: names::exchange_type(h.exchange_type).unwrap_or("unknown"),
+        exchange_name: h.exchange_type.name().unwrap_or("unknown"),
         flags: h.flags,
         initiator: v2 && h.v2_initiator(),
         response: v2 && h.v2_response(),
@@ -266,11 +269,11 @@ impl Dissector<'_> {
         Ok(())
     }
 
-    fn notify(&mut self, kind: u16, protocol: u8, spi: &[u8], data: &[u8]) {
+    fn notify(&mut self, kind: NotifyType, protocol: u8, spi: &[u8], data: &[u8]) {
         self.info.notify.push(kind);
         self.info.notifies.push(NotifyInfo {
             kind,
-            name: names::notify(self.version, kind),
+            name: kind.name(IkeVersion::from_major(self.version)),
             protocol,
             spi: Hex(spi.to_vec()),
             data: Hex(data.get(..NOTIFY_DATA_MAX).unwrap_or(data).to_vec()),
@@ -307,8 +310,11 @@ impl Dissector<'_> {
     }
 
     fn proposal_v1(&mut self, prop: &ikev1::Proposal<'_>) {
-        // Phase 1 (ISAKMP) key length is attribute 14; IPsec DOI key length is attribute 6.
-        let kl_attr = if prop.protocol_id == 1 { 14 } else { 6 };
+        let kl_attr = if ProtocolId(prop.protocol_id) == ProtocolId::IKE {
+            IkeAttribute::KEY_LENGTH.0
+        } else {
+            IpsecAttribute::KEY_LENGTH.0
+        };
         let mut out = Proposal {
             number: prop.number,
             protocol: prop.protocol_id,
@@ -358,9 +364,9 @@ impl Dissector<'_> {
                 }
             };
             let attributes = self.attributes(t.attributes());
-            let key_length = key_length(&attributes, 14);
+            let key_length = t.key_length();
             out.transforms.push(Transform {
-                kind: u16::from(t.transform_type),
+                kind: u16::from(t.transform_type.0),
                 id: t.transform_id,
                 key_length,
                 attributes,
@@ -368,9 +374,13 @@ impl Dissector<'_> {
         }
         out.summary.push(summary::summary_v2(
             prop.protocol_id,
-            out.transforms
-                .iter()
-                .map(|t| (u8::try_from(t.kind).unwrap_or(u8::MAX), t.id, t.key_length)),
+            out.transforms.iter().map(|t| {
+                (
+                    TransformType(u8::try_from(t.kind).unwrap_or(u8::MAX)),
+                    t.id,
+                    t.key_length,
+                )
+            }),
         ));
         self.proposals.push(out);
     }
@@ -414,6 +424,7 @@ fn id_value(version: u8, id_type: u8, data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ikescope_parsers::iana::{DhGroup, ExchangeType};
 
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len() / 2)
@@ -431,12 +442,12 @@ mod tests {
     fn ikev1_main_mode_1() {
         let (i, p) = dissect_ike(&unhex(MM1)).unwrap();
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!((i.version, i.exchange, i.flags), (1, 2, 0));
+        assert_eq!((i.version, i.exchange, i.flags), (1, ExchangeType::MAIN_MODE, 0));
         assert_eq!(i.exchange_name, "Identity Protection (Main Mode)");
         assert_eq!(i.spi_i.to_hex(), "02199ca29b5e411d");
         assert!(i.spi_r.is_zero());
         assert_eq!(i.length, 180);
-        assert_eq!(i.payloads, [1, 13, 13, 13, 13, 13]);
+        assert_eq!(i.payloads, [1, 13, 13, 13, 13, 13].map(PayloadType));
         assert_eq!(i.proposals.len(), 1);
         let t = &i.proposals[0].transforms[0];
         assert_eq!((t.kind, t.id, t.key_length), (1, 1, Some(128)));
@@ -454,12 +465,15 @@ mod tests {
     fn ikev2_sa_init() {
         let (i, p) = dissect_ike(&unhex(SA_INIT)).unwrap();
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!((i.version, i.exchange, i.flags), (2, 34, 8));
+        assert_eq!(
+            (i.version, i.exchange, i.flags),
+            (2, ExchangeType::IKE_SA_INIT, 8)
+        );
         assert!(i.initiator && !i.response && !i.encrypted);
-        assert_eq!(i.payloads, [33, 34, 40, 41, 41, 41, 41, 41]);
-        assert_eq!(i.notify, [16388, 16389, 16430, 16431, 16406]);
+        assert_eq!(i.payloads, [33, 34, 40, 41, 41, 41, 41, 41].map(PayloadType));
+        assert_eq!(i.notify, [16388, 16389, 16430, 16431, 16406].map(NotifyType));
         assert_eq!(i.notifies[2].name, Some("IKEV2_FRAGMENTATION_SUPPORTED"));
-        assert_eq!(i.ke_group, Some(14));
+        assert_eq!(i.ke_group, Some(DhGroup(14)));
         let kinds: Vec<_> = i.proposals[0]
             .transforms
             .iter()
@@ -478,7 +492,7 @@ mod tests {
         // ikev2_fragmentation_ok.pcap frame 3 header + SKF header, body cut short
         let m = unhex("f90b29908d9d3a420dd5f69f6d0ddc683520230800000001000004d4230004b800010003dfa65341");
         let (i, p) = dissect_ike(&m).unwrap();
-        assert_eq!(i.payloads, [53]);
+        assert_eq!(i.payloads, [53].map(PayloadType));
         assert!(i.encrypted);
         // the SKF payload overruns the cut buffer: decoded as far as possible
         assert!(!p.is_empty());
@@ -491,8 +505,8 @@ mod tests {
         m.truncate(40);
         let (i, p) = dissect_ike(&m).unwrap();
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!(i.payloads, [53]);
-        assert_eq!(i.sk_inner_first, Some(0));
+        assert_eq!(i.payloads, [53].map(PayloadType));
+        assert_eq!(i.sk_inner_first, Some(PayloadType(0)));
         assert_eq!(i.sk_length, Some(4));
         assert_eq!(
             i.fragment,
@@ -510,8 +524,8 @@ mod tests {
         let full = unhex(SA_INIT);
         let (i, p) = dissect_ike(&full[..100]).unwrap();
         // the KE payload is cut by the capture: kept, with its group, plus a problem
-        assert_eq!(i.payloads, [33, 34]);
-        assert_eq!(i.ke_group, Some(14));
+        assert_eq!(i.payloads, [33, 34].map(PayloadType));
+        assert_eq!(i.ke_group, Some(DhGroup(14)));
         assert!(p.iter().any(|p| p.what.contains("truncated")));
         assert!(dissect_ike(&full[..27]).is_none());
         let mut bad = full.clone();

@@ -1,11 +1,12 @@
 //! Decrypted inner payload chains → [`InnerInfo`], with the same dissector as the clear chain.
 
 use crate::record::{InnerInfo, TrafficSelector};
+use ikescope_parsers::iana::PayloadType;
 use ikescope_parsers::ikev2;
 use ikescope_parsers::isakmp::PayloadIter;
 
 /// Dissect a decrypted payload chain starting with payload type `first_payload`.
-pub fn dissect_inner(version: u8, first_payload: u8, body: &[u8]) -> InnerInfo {
+pub fn dissect_inner(version: u8, first_payload: PayloadType, body: &[u8]) -> InnerInfo {
     let (info, _problems) = super::ike::dissect_chain(version, first_payload, body);
     let mut out = InnerInfo {
         payloads: info.payloads,
@@ -21,7 +22,7 @@ pub fn dissect_inner(version: u8, first_payload: u8, body: &[u8]) -> InnerInfo {
     };
     if version == 2 {
         for p in PayloadIter::new(first_payload, body, 0, 2).flatten() {
-            if p.payload_type != 44 && p.payload_type != 45 {
+            if p.payload_type != PayloadType::V2_TSI && p.payload_type != PayloadType::V2_TSR {
                 continue;
             }
             let Ok(ts) = ikev2::parse_ts(p.body, 0) else {

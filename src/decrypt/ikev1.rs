@@ -13,6 +13,7 @@
 use super::crypto::{self, CbcCipher};
 use crate::keys::{HashAlg, Ikev1Key, KeySource, KeyStore};
 use crate::record::Spi8;
+use ikescope_parsers::iana::PayloadType;
 use std::collections::{HashMap, VecDeque};
 
 const HEADER_LEN: usize = 28;
@@ -25,7 +26,7 @@ const MAX_MSGIDS: usize = 256;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Ikev1Plain {
     /// The header's next-payload field: type of the first (decrypted) payload.
-    pub first_payload: u8,
+    pub first_payload: PayloadType,
     /// The decrypted body, from the first payload to the end of the padding.
     pub plaintext: Vec<u8>,
     /// Length of the well-formed payload chain at the start of `plaintext` (the rest is padding).
@@ -391,7 +392,7 @@ impl Ikev1Decryptor {
         if let Some((i, _, buf, chain_len)) = result {
             sa.bound = Some(i);
             return Ikev1Outcome::Decrypted(Ikev1Plain {
-                first_payload: np,
+                first_payload: PayloadType(np),
                 plaintext: buf,
                 chain_len,
                 key: self.keys[i].source.clone(),

@@ -4,12 +4,9 @@
 use super::crypto::{self, CbcCipher, CryptoError};
 use crate::keys::{EncAlg, Ikev2Keys, IntegAlg, KeySource, KeyStore};
 use crate::record::Spi8;
+use ikescope_parsers::iana::PayloadType;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// Payload type of the Encrypted payload.
-pub const PAYLOAD_SK: u8 = 46;
-/// Payload type of the Encrypted Fragment payload.
-pub const PAYLOAD_SKF: u8 = 53;
 /// Length of the IKE header.
 const HEADER_LEN: usize = 28;
 /// Most payloads walked before the SK payload.
@@ -22,7 +19,7 @@ pub enum SkOutcome {
     Decrypted {
         /// The SK payload's next-payload field: type of the first inner payload (0 in SKF
         /// fragments other than the first).
-        first_payload: u8,
+        first_payload: PayloadType,
         /// The inner payloads (padding and pad length removed).
         plaintext: Vec<u8>,
         /// `(number, total)` for an SKF fragment.
@@ -90,7 +87,7 @@ pub struct SkLocation {
     /// End of the SK/SKF payload.
     pub end: usize,
     /// Type of the first inner payload.
-    pub first_payload: u8,
+    pub first_payload: PayloadType,
     /// `(number, total)` for SKF.
     pub fragment: Option<(u16, u16)>,
 }
@@ -134,8 +131,8 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
         if plen < 4 || off + plen > end {
             return Err(format!("payload at offset {off} has bad length {plen}"));
         }
-        if np == PAYLOAD_SK || np == PAYLOAD_SKF {
-            let (body_start, fragment) = if np == PAYLOAD_SKF {
+        if PayloadType(np) == PayloadType::V2_SK || PayloadType(np) == PayloadType::V2_SKF {
+            let (body_start, fragment) = if PayloadType(np) == PayloadType::V2_SKF {
                 match (be16(msg, off + 4), be16(msg, off + 6)) {
                     (Some(n), Some(t)) if plen >= 8 => (off + 8, Some((n, t))),
                     _ => return Err("SKF payload shorter than its fragment fields".into()),
@@ -151,7 +148,7 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
                 offset: off,
                 body_start,
                 end: off + plen,
-                first_payload: msg[off],
+                first_payload: PayloadType(msg[off]),
                 fragment,
             }));
         }
@@ -163,8 +160,8 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
 
 /// True when `inner` is a well-formed chain of generic payloads starting with `first` that ends
 /// exactly at the end of the buffer.
-pub fn inner_chain_ok(first: u8, inner: &[u8]) -> bool {
-    let mut np = first;
+pub fn inner_chain_ok(first: PayloadType, inner: &[u8]) -> bool {
+    let mut np = first.0;
     let mut off = 0usize;
     for _ in 0..4096 {
         if np == 0 {
@@ -454,7 +451,7 @@ impl FragKey {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Reassembled {
     /// First inner payload type (from fragment 1).
-    pub first_payload: u8,
+    pub first_payload: PayloadType,
     /// Concatenated decrypted fragment contents.
     pub plaintext: Vec<u8>,
     /// Number of fragments.
@@ -473,7 +470,7 @@ impl std::fmt::Debug for Reassembled {
 
 struct Pending {
     total: u16,
-    first_payload: Option<u8>,
+    first_payload: Option<PayloadType>,
     frags: BTreeMap<u16, Vec<u8>>,
     bytes: usize,
 }
@@ -508,7 +505,7 @@ impl Ikev2Reassembler {
         key: FragKey,
         number: u16,
         total: u16,
-        first_payload: u8,
+        first_payload: PayloadType,
         plaintext: &[u8],
     ) -> Option<Reassembled> {
         if number == 0 || total == 0 || number > total || total > Self::MAX_FRAGMENTS {
@@ -560,7 +557,7 @@ impl Ikev2Reassembler {
             out.extend_from_slice(f);
         }
         Some(Reassembled {
-            first_payload: p.first_payload.unwrap_or(0),
+            first_payload: p.first_payload.unwrap_or(PayloadType::NONE),
             plaintext: out,
             fragments: total,
         })
@@ -588,11 +585,11 @@ mod tests {
     #[test]
     fn reassembles_in_any_order() {
         let mut r = Ikev2Reassembler::new();
-        assert!(r.add(key(), 3, 3, 0, b"cc").is_none());
-        assert!(r.add(key(), 1, 3, 35, b"aa").is_none());
-        assert!(r.add(key(), 1, 3, 35, b"xx").is_none());
-        let m = r.add(key(), 2, 3, 0, b"bb").unwrap();
-        assert_eq!(m.first_payload, 35);
+        assert!(r.add(key(), 3, 3, PayloadType::NONE, b"cc").is_none());
+        assert!(r.add(key(), 1, 3, PayloadType::V2_IDI, b"aa").is_none());
+        assert!(r.add(key(), 1, 3, PayloadType::V2_IDI, b"xx").is_none());
+        let m = r.add(key(), 2, 3, PayloadType::NONE, b"bb").unwrap();
+        assert_eq!(m.first_payload, PayloadType::V2_IDI);
         assert_eq!(m.plaintext, b"aabbcc");
         assert_eq!(r.pending(), 0);
     }
@@ -600,15 +597,15 @@ mod tests {
     #[test]
     fn rejects_bad_numbering_and_bounds() {
         let mut r = Ikev2Reassembler::new();
-        assert!(r.add(key(), 0, 3, 0, b"").is_none());
-        assert!(r.add(key(), 4, 3, 0, b"").is_none());
-        assert!(r.add(key(), 1, 60000, 0, b"").is_none());
+        assert!(r.add(key(), 0, 3, PayloadType::NONE, b"").is_none());
+        assert!(r.add(key(), 4, 3, PayloadType::NONE, b"").is_none());
+        assert!(r.add(key(), 1, 60000, PayloadType::NONE, b"").is_none());
         for i in 0..(Ikev2Reassembler::MAX_PENDING as u32 + 10) {
             let k = FragKey {
                 message_id: i,
                 ..key()
             };
-            r.add(k, 1, 2, 0, b"x");
+            r.add(k, 1, 2, PayloadType::NONE, b"x");
         }
         assert!(r.pending() <= Ikev2Reassembler::MAX_PENDING);
     }
@@ -631,10 +628,10 @@ mod tests {
 
     #[test]
     fn chain_check() {
-        assert!(inner_chain_ok(0, &[]));
-        assert!(inner_chain_ok(41, &[0, 0, 0, 8, 0, 0, 0, 0]));
-        assert!(!inner_chain_ok(41, &[0, 0, 0, 9, 0, 0, 0, 0]));
-        assert!(!inner_chain_ok(41, &[0, 0, 0, 4, 0, 0, 0, 0]));
+        assert!(inner_chain_ok(PayloadType::NONE, &[]));
+        assert!(inner_chain_ok(PayloadType::V2_N, &[0, 0, 0, 8, 0, 0, 0, 0]));
+        assert!(!inner_chain_ok(PayloadType::V2_N, &[0, 0, 0, 9, 0, 0, 0, 0]));
+        assert!(!inner_chain_ok(PayloadType::V2_N, &[0, 0, 0, 4, 0, 0, 0, 0]));
         assert_eq!(inner_payload_types(41, &[0, 0, 0, 8, 0, 0, 0, 0]), vec![41]);
     }
 }

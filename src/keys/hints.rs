@@ -21,6 +21,7 @@
 
 use super::charon::split_line;
 use super::KeySource;
+use ikescope_parsers::iana::{EsnId, TransformType};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -58,80 +59,36 @@ pub enum ConfigHint {
     },
 }
 
-/// charon's transform name → (IKEv2 transform type, ID, key length).
-fn transform(name: &str) -> Option<(u8, u16, Option<u16>)> {
-    let bits = |s: &str| s.parse::<u16>().ok();
-    let t = match name {
-        "3DES_CBC" => (1, 3, None),
-        "DES_CBC" => (1, 2, None),
-        "NULL" => (1, 11, None),
-        "CHACHA20_POLY1305" => (1, 28, None),
-        "HMAC_MD5_96" => (3, 1, None),
-        "HMAC_SHA1_96" => (3, 2, None),
-        "AES_XCBC_96" => (3, 5, None),
-        "HMAC_MD5_128" => (3, 6, None),
-        "HMAC_SHA1_160" => (3, 7, None),
-        "AES_CMAC_96" => (3, 8, None),
-        "HMAC_SHA2_256_128" => (3, 12, None),
-        "HMAC_SHA2_384_192" => (3, 13, None),
-        "HMAC_SHA2_512_256" => (3, 14, None),
-        "PRF_HMAC_MD5" => (2, 1, None),
-        "PRF_HMAC_SHA1" => (2, 2, None),
-        "PRF_AES128_XCBC" => (2, 4, None),
-        "PRF_HMAC_SHA2_256" => (2, 5, None),
-        "PRF_HMAC_SHA2_384" => (2, 6, None),
-        "PRF_HMAC_SHA2_512" => (2, 7, None),
-        "PRF_AES128_CMAC" => (2, 8, None),
-        "NO_EXT_SEQ" => (5, 0, None),
-        "EXT_SEQ" => (5, 1, None),
-        "CURVE_25519" => (4, 31, None),
-        "CURVE_448" => (4, 32, None),
-        _ => {
-            let (head, tail) = name.rsplit_once('_')?;
-            match head {
-                "AES_CBC" => (1, 12, Some(bits(tail)?)),
-                "AES_CTR" => (1, 13, Some(bits(tail)?)),
-                "AES_CCM_8" => (1, 14, Some(bits(tail)?)),
-                "AES_CCM_12" => (1, 15, Some(bits(tail)?)),
-                "AES_CCM_16" => (1, 16, Some(bits(tail)?)),
-                "AES_GCM_8" => (1, 18, Some(bits(tail)?)),
-                "AES_GCM_12" => (1, 19, Some(bits(tail)?)),
-                "AES_GCM_16" => (1, 20, Some(bits(tail)?)),
-                "CAMELLIA_CBC" => (1, 23, Some(bits(tail)?)),
-                "MODP" => {
-                    let id = match tail {
-                        "768" => 1,
-                        "1024" => 2,
-                        "1536" => 5,
-                        "2048" => 14,
-                        "3072" => 15,
-                        "4096" => 16,
-                        "6144" => 17,
-                        "8192" => 18,
-                        _ => return None,
-                    };
-                    (4, id, None)
-                }
-                "ECP" => {
-                    let id = match tail {
-                        "256" => 19,
-                        "384" => 20,
-                        "521" => 21,
-                        "192" => 25,
-                        "224" => 26,
-                        _ => return None,
-                    };
-                    (4, id, None)
-                }
-                _ => return None,
-            }
-        }
+/// charon's transform name → (IKEv2 transform type, ID, key length). charon prints the IANA
+/// names without their `ENCR_`/`AUTH_` prefix, an encryption key length last (`AES_CBC_128`),
+/// DES as `DES_CBC`/`3DES_CBC`, and ESN as `EXT_SEQ`/`NO_EXT_SEQ`.
+fn transform(name: &str) -> Option<(TransformType, u16, Option<u16>)> {
+    /// Every assigned ID of the registries read here is below this.
+    const MAX_ID: u16 = 1024;
+    let find = |ty: TransformType, iana: &str| (0..MAX_ID).find(|&id| ty.id_name(id) == Some(iana));
+    let plain = |ty: TransformType, iana: &str| find(ty, iana).map(|id| (ty, id, None));
+    match name {
+        "NO_EXT_SEQ" => return Some((TransformType::ESN, EsnId::NO_ESN.0, None)),
+        "EXT_SEQ" => return Some((TransformType::ESN, EsnId::ESN.0, None)),
+        _ => {}
+    }
+    let encr = |n: &str| {
+        plain(TransformType::ENCR, &format!("ENCR_{n}"))
+            .or_else(|| plain(TransformType::ENCR, &format!("ENCR_{}", n.strip_suffix("_CBC")?)))
     };
-    Some(t)
+    encr(name)
+        .or_else(|| plain(TransformType::INTEG, &format!("AUTH_{name}")))
+        .or_else(|| plain(TransformType::PRF, name))
+        .or_else(|| plain(TransformType::KE, name))
+        .or_else(|| {
+            let (head, bits) = name.rsplit_once('_')?;
+            let bits = bits.parse::<u16>().ok()?;
+            find(TransformType::ENCR, &format!("ENCR_{head}")).map(|id| (TransformType::ENCR, id, Some(bits)))
+        })
 }
 
 /// `ESP:AES_CBC_128/...` → (protocol name, protocol number, transforms when all are known).
-type Parsed = (String, u8, Option<Vec<(u8, u16, Option<u16>)>>);
+type Parsed = (String, u8, Option<Vec<(TransformType, u16, Option<u16>)>>);
 
 fn parse_proposal(proposal: &str) -> Parsed {
     let (proto, rest) = proposal.split_once(':').unwrap_or(("", proposal));
@@ -164,7 +121,7 @@ pub fn proposal_keywords(proposal: &str) -> (String, String) {
 /// CHILD SA proposal is its PFS group).
 fn disagreement(received: &str, configured: &str) -> Vec<String> {
     let child = !received.trim_start().starts_with("IKE:");
-    let values = |list: &str| -> Option<Vec<(u8, u16, Option<u16>)>> {
+    let values = |list: &str| -> Option<Vec<(TransformType, u16, Option<u16>)>> {
         let mut all = Vec::new();
         for p in list.split(", ") {
             all.extend(parse_proposal(p.trim()).2?);
@@ -176,11 +133,11 @@ fn disagreement(received: &str, configured: &str) -> Vec<String> {
     };
     let mut out = Vec::new();
     for (ty, name) in [
-        (1, "encryption algorithm"),
-        (3, "integrity algorithm"),
-        (2, "PRF"),
-        (4, if child { "PFS group" } else { "DH group" }),
-        (5, "extended sequence numbers"),
+        (TransformType::ENCR, "encryption algorithm"),
+        (TransformType::INTEG, "integrity algorithm"),
+        (TransformType::PRF, "PRF"),
+        (TransformType::KE, if child { "PFS group" } else { "DH group" }),
+        (TransformType::ESN, "extended sequence numbers"),
     ] {
         let rv: Vec<_> = r.iter().filter(|t| t.0 == ty).collect();
         let cv: Vec<_> = c.iter().filter(|t| t.0 == ty).collect();

@@ -3,78 +3,8 @@
 
 use super::collect::FrameRef;
 use crate::record::{IkeInfo, Record, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType, ProtocolId};
 use std::net::IpAddr;
-
-/// IKEv2 payload numbers used by the classification.
-pub mod payload {
-    /// IKEv2 SA.
-    pub const SA: u8 = 33;
-    /// IKEv2 KE.
-    pub const KE: u8 = 34;
-    /// IKEv2 IDi.
-    pub const IDI: u8 = 35;
-    /// IKEv2 IDr.
-    pub const IDR: u8 = 36;
-    /// IKEv2 AUTH.
-    pub const AUTH: u8 = 39;
-    /// IKEv2 Notify.
-    pub const N: u8 = 41;
-    /// IKEv2 Delete.
-    pub const D: u8 = 42;
-    /// IKEv2 TSi.
-    pub const TSI: u8 = 44;
-    /// IKEv2 TSr.
-    pub const TSR: u8 = 45;
-    /// IKEv2 SK.
-    pub const SK: u8 = 46;
-    /// IKEv2 EAP.
-    pub const EAP: u8 = 48;
-    /// IKEv2 SKF.
-    pub const SKF: u8 = 53;
-}
-
-/// Notify types used by the diagnosis.
-pub mod notify {
-    /// INVALID_MAJOR_VERSION.
-    pub const INVALID_MAJOR_VERSION: u16 = 5;
-    /// NO_PROPOSAL_CHOSEN.
-    pub const NO_PROPOSAL_CHOSEN: u16 = 14;
-    /// PAYLOAD_MALFORMED (IKEv1).
-    pub const PAYLOAD_MALFORMED: u16 = 16;
-    /// INVALID_KE_PAYLOAD (IKEv2).
-    pub const INVALID_KE_PAYLOAD: u16 = 17;
-    /// INVALID_ID_INFORMATION (IKEv1).
-    pub const INVALID_ID_INFORMATION: u16 = 18;
-    /// INVALID_HASH_INFORMATION (IKEv1).
-    pub const INVALID_HASH_INFORMATION: u16 = 23;
-    /// AUTHENTICATION_FAILED.
-    pub const AUTHENTICATION_FAILED: u16 = 24;
-    /// TS_UNACCEPTABLE.
-    pub const TS_UNACCEPTABLE: u16 = 38;
-    /// INVALID_SELECTORS.
-    pub const INVALID_SELECTORS: u16 = 39;
-    /// COOKIE.
-    pub const COOKIE: u16 = 16390;
-    /// REDIRECT (RFC 5685).
-    pub const REDIRECT: u16 = 16407;
-    /// REKEY_SA.
-    pub const REKEY_SA: u16 = 16393;
-    /// IKEV2_FRAGMENTATION_SUPPORTED.
-    pub const FRAGMENTATION_SUPPORTED: u16 = 16430;
-    /// NAT_DETECTION_SOURCE_IP.
-    pub const NAT_DETECTION_SOURCE_IP: u16 = 16388;
-    /// NAT_DETECTION_DESTINATION_IP.
-    pub const NAT_DETECTION_DESTINATION_IP: u16 = 16389;
-    /// IKEv1 R-U-THERE.
-    pub const R_U_THERE: u16 = 36136;
-    /// IKEv1 R-U-THERE-ACK.
-    pub const R_U_THERE_ACK: u16 = 36137;
-
-    /// Error notifies are below 16384 (IKEv2) / 8192 (IKEv1 private range starts there).
-    pub fn is_error(t: u16) -> bool {
-        (1..16384).contains(&t)
-    }
-}
 
 /// What an exchange is, as far as can be told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -164,8 +94,8 @@ pub struct MsgRef {
 pub struct Exchange {
     /// What it is.
     pub kind: ExchangeKind,
-    /// Exchange type number.
-    pub exchange_type: u8,
+    /// Exchange type.
+    pub exchange_type: ExchangeType,
     /// Message ID.
     pub message_id: u32,
     /// Who sent the request (IKEv1: the first message).
@@ -184,7 +114,7 @@ impl Exchange {
     /// A new exchange with no messages yet.
     pub fn new(
         kind: ExchangeKind,
-        exchange_type: u8,
+        exchange_type: ExchangeType,
         message_id: u32,
         requester: IpAddr,
         responder: IpAddr,
@@ -260,7 +190,7 @@ impl Exchange {
 }
 
 /// Notify types visible in a message: clear ones, plus decrypted ones.
-pub fn notifies_of(ike: &IkeInfo) -> Vec<u16> {
+pub fn notifies_of(ike: &IkeInfo) -> Vec<NotifyType> {
     let mut v = ike.notify.clone();
     if let Some(d) = &ike.decrypted {
         v.extend(d.notify.iter().copied());
@@ -269,14 +199,14 @@ pub fn notifies_of(ike: &IkeInfo) -> Vec<u16> {
 }
 
 /// Payload chain of a message, decrypted inner chain when available.
-pub fn inner_payloads(ike: &IkeInfo) -> Option<&[u8]> {
+pub fn inner_payloads(ike: &IkeInfo) -> Option<&[PayloadType]> {
     ike.decrypted.as_deref().map(|d| d.payloads.as_slice())
 }
 
 /// First payload of the protected body: from decryption, else the SK/SKF next-payload field.
-pub fn inner_first(ike: &IkeInfo) -> Option<u8> {
+pub fn inner_first(ike: &IkeInfo) -> Option<PayloadType> {
     if let Some(d) = &ike.decrypted {
-        return Some(d.payloads.first().copied().unwrap_or(0));
+        return Some(d.payloads.first().copied().unwrap_or(PayloadType::NONE));
     }
     ike.sk_inner_first
 }
@@ -287,27 +217,31 @@ pub fn classify_v2(req: &Record) -> ExchangeKind {
         return ExchangeKind::Other;
     };
     match ike.exchange {
-        34 => ExchangeKind::IkeSaInit,
-        35 => ExchangeKind::IkeAuth,
-        36 => {
+        ExchangeType::IKE_SA_INIT => ExchangeKind::IkeSaInit,
+        ExchangeType::IKE_AUTH => ExchangeKind::IkeAuth,
+        ExchangeType::CREATE_CHILD_SA => {
             if let Some(d) = &ike.decrypted {
-                if d.notify.contains(&notify::REKEY_SA) {
+                if d.notify.contains(&NotifyType::V2_REKEY_SA) {
                     ExchangeKind::ChildRekey
-                } else if d.proposals.iter().any(|p| p.protocol == 1) {
+                } else if d
+                    .proposals
+                    .iter()
+                    .any(|p| ProtocolId(p.protocol) == ProtocolId::IKE)
+                {
                     ExchangeKind::IkeRekey
                 } else {
                     ExchangeKind::NewChild
                 }
-            } else if ike.sk_inner_first == Some(payload::N) {
+            } else if ike.sk_inner_first == Some(PayloadType::V2_N) {
                 // Implementations put N(REKEY_SA) first when rekeying a CHILD SA.
                 ExchangeKind::ChildRekey
             } else {
                 ExchangeKind::CreateChildSa
             }
         }
-        37 => match inner_first(ike) {
-            Some(0) => ExchangeKind::Liveness,
-            Some(payload::D) => ExchangeKind::Delete,
+        ExchangeType::INFORMATIONAL => match inner_first(ike) {
+            Some(PayloadType::NONE) => ExchangeKind::Liveness,
+            Some(PayloadType::V2_D) => ExchangeKind::Delete,
             _ => ExchangeKind::Informational,
         },
         _ => ExchangeKind::Other,
@@ -325,19 +259,20 @@ pub const MAX_LONE_NOTIFY_RESPONSE: u32 = 160;
 pub fn auth_response(ike: &IkeInfo) -> Option<bool> {
     match ike.decrypted.as_deref() {
         Some(d) => {
-            if d.notify.contains(&notify::AUTHENTICATION_FAILED)
-                || (!d.payloads.contains(&payload::AUTH) && d.notify.iter().any(|n| notify::is_error(*n)))
+            let has_auth = d.payloads.contains(&PayloadType::V2_AUTH);
+            if d.notify.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
+                || (!has_auth && d.notify.iter().any(|n| n.is_error()))
             {
                 Some(false)
-            } else if d.payloads.contains(&payload::AUTH) {
+            } else if has_auth {
                 Some(true)
             } else {
                 None
             }
         }
         None => match inner_first(ike) {
-            Some(payload::N) if ike.length <= MAX_LONE_NOTIFY_RESPONSE => Some(false),
-            Some(payload::EAP) | Some(0) | None => None,
+            Some(PayloadType::V2_N) if ike.length <= MAX_LONE_NOTIFY_RESPONSE => Some(false),
+            Some(PayloadType::V2_EAP) | Some(PayloadType::NONE) | None => None,
             // IDr, AUTH, CERT, or a vendor ID first (as Cisco sends).
             Some(_) => Some(true),
         },

@@ -9,6 +9,7 @@
 //! of answered checks folded in between.
 
 use crate::record::{Record, Spi8};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
@@ -39,9 +40,9 @@ pub fn is_liveness(r: &Record) -> bool {
     };
     let empty = match &ike.decrypted {
         Some(d) => d.payloads.is_empty(),
-        None => ike.sk_inner_first == Some(0) && ike.fragment.is_none(),
+        None => ike.sk_inner_first == Some(PayloadType::NONE) && ike.fragment.is_none(),
     };
-    ike.version == 2 && ike.exchange == 37 && empty && r.problems.is_empty()
+    ike.version == 2 && ike.exchange == ExchangeType::INFORMATIONAL && empty && r.problems.is_empty()
 }
 
 impl LivenessFold {

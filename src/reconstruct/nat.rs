@@ -2,9 +2,9 @@
 //! (IKEv2 NAT_DETECTION_*_IP notifies, RFC 7296 §2.23; IKEv1 NAT-D payloads, RFC 3947 §3.2),
 //! recomputed against what the capture shows.
 
-use super::exchanges::notify;
 use super::{ExchangeKind, IkeSa, Model, MsgRef};
 use crate::record::IkeInfo;
+use ikescope_parsers::iana::{IkeAttribute, NotifyType};
 use sha1::{Digest, Sha1};
 use std::net::IpAddr;
 
@@ -36,10 +36,10 @@ fn nat_check(model: &Model, m: &MsgRef) -> (Option<bool>, Option<bool>) {
         if n.data.0.len() != 20 {
             continue;
         }
-        if n.kind == notify::NAT_DETECTION_SOURCE_IP {
+        if n.kind == NotifyType::V2_NAT_DETECTION_SOURCE_IP {
             let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.src, sport)[..] == n.data.0[..];
             src = Some(src.unwrap_or(false) || ok);
-        } else if n.kind == notify::NAT_DETECTION_DESTINATION_IP {
+        } else if n.kind == NotifyType::V2_NAT_DETECTION_DESTINATION_IP {
             let ok = nat_hash(&ike.spi_i.0, &ike.spi_r.0, r.dst, dport)[..] == n.data.0[..];
             dst = Some(dst.unwrap_or(false) || ok);
         }
@@ -116,7 +116,7 @@ fn nat_view_v1(model: &Model, sa: &IkeSa) -> Option<NatView> {
         .flat_map(|i| i.proposals.iter())
         .flat_map(|p| p.transforms.iter())
         .flat_map(|t| t.attributes.iter())
-        .find(|a| a.kind == 2)
+        .find(|a| a.kind == IkeAttribute::HASH_ALGORITHM.0)
         .and_then(|a| a.value.as_u64())
         .or_else(|| {
             p1.responses
@@ -126,7 +126,7 @@ fn nat_view_v1(model: &Model, sa: &IkeSa) -> Option<NatView> {
                 .flat_map(|i| i.proposals.iter())
                 .flat_map(|p| p.transforms.iter())
                 .flat_map(|t| t.attributes.iter())
-                .find(|a| a.kind == 2)
+                .find(|a| a.kind == IkeAttribute::HASH_ALGORITHM.0)
                 .and_then(|a| a.value.as_u64())
         })?;
     let check = |m: &MsgRef| -> (Option<bool>, Option<bool>) {

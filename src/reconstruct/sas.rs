@@ -1,10 +1,9 @@
 //! IKE SAs keyed by IKEv1 cookies / IKEv2 SPIs, their exchanges, and what they reached.
 
 use super::collect::FrameRef;
-use super::exchanges::{
-    auth_response, classify_v2, notifies_of, notify, payload, Exchange, ExchangeKind, MsgRef,
-};
+use super::exchanges::{auth_response, classify_v2, notifies_of, Exchange, ExchangeKind, MsgRef};
 use crate::record::{Record, Spi8, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -86,6 +85,11 @@ pub struct IkeSa {
 }
 
 impl IkeSa {
+    /// The IKE version as the registry its notify and payload numbers are read from.
+    pub fn ike_version(&self) -> IkeVersion {
+        IkeVersion::from_major(self.version)
+    }
+
     /// The exchanges of one kind.
     pub fn exchanges_of(&self, kind: ExchangeKind) -> impl Iterator<Item = (usize, &Exchange)> {
         self.exchanges
@@ -179,7 +183,7 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
 }
 
 /// (SA index, message ID, exchange type, requester; `None` for IKEv1, matched without it).
-type ExchangeKey = (usize, u32, u8, Option<IpAddr>);
+type ExchangeKey = (usize, u32, ExchangeType, Option<IpAddr>);
 
 /// Append an exchange to the SA and make it the latest one for `key`; returns its index.
 fn push_exchange(
@@ -254,13 +258,13 @@ fn place_v2(
     }
 }
 
-fn v1_kind(exchange: u8) -> ExchangeKind {
+fn v1_kind(exchange: ExchangeType) -> ExchangeKind {
     match exchange {
-        2 => ExchangeKind::MainMode,
-        4 => ExchangeKind::AggressiveMode,
-        32 => ExchangeKind::QuickMode,
-        5 => ExchangeKind::V1Informational,
-        6 => ExchangeKind::Transaction,
+        ExchangeType::MAIN_MODE => ExchangeKind::MainMode,
+        ExchangeType::AGGRESSIVE => ExchangeKind::AggressiveMode,
+        ExchangeType::QUICK_MODE => ExchangeKind::QuickMode,
+        ExchangeType::INFORMATIONAL_V1 => ExchangeKind::V1Informational,
+        ExchangeType::TRANSACTION => ExchangeKind::Transaction,
         _ => ExchangeKind::Other,
     }
 }
@@ -349,7 +353,7 @@ fn state_v2(sa: &mut IkeSa, records: &[Record]) -> SaState {
         };
     };
     let resp_ike = records[resp.index].ike.as_deref().expect("ike");
-    if !resp_ike.payloads.contains(&payload::SA) {
+    if !resp_ike.payloads.contains(&PayloadType::V2_SA) {
         return SaState::Refused;
     }
     // IKE_AUTH rounds in order (several with EAP); the last response decides, so an EAP round
@@ -445,13 +449,13 @@ fn state_v1(sa: &mut IkeSa, records: &[Record]) -> SaState {
         .iter()
         .filter(|e| e.kind == ExchangeKind::V1Informational && e.requester == sa.responder)
         .collect();
-    let clear_notes: Vec<u16> = responder_infos
+    let clear_notes: Vec<NotifyType> = responder_infos
         .iter()
         .flat_map(|e| e.requests.iter())
         .flat_map(|m| notifies_of(records[m.index].ike.as_deref().expect("ike")))
         .collect();
     if resp_msgs.is_empty() {
-        if clear_notes.iter().any(|n| notify::is_error(*n)) || !responder_infos.is_empty() {
+        if clear_notes.iter().any(|n| n.is_error()) || !responder_infos.is_empty() {
             return SaState::Refused;
         }
         return SaState::NoResponse;
@@ -476,8 +480,8 @@ fn state_v1(sa: &mut IkeSa, records: &[Record]) -> SaState {
             return SaState::AuthFailed;
         }
     }
-    if clear_notes.contains(&notify::AUTHENTICATION_FAILED)
-        || clear_notes.contains(&notify::INVALID_HASH_INFORMATION)
+    if clear_notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
+        || clear_notes.contains(&NotifyType::V1_INVALID_HASH_INFORMATION)
         || (encrypted_sent && !responder_infos.is_empty())
         || (aggressive && !responder_infos.is_empty())
     {

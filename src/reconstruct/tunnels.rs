@@ -2,9 +2,10 @@
 //! CHILD SAs and ESP flows.
 
 use super::collect::{Collected, EspFlow, FrameRef};
-use super::exchanges::{auth_response, inner_first, payload, ExchangeKind};
+use super::exchanges::{auth_response, inner_first, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
+use ikescope_parsers::iana::PayloadType;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -247,7 +248,7 @@ impl Model {
                 let (created, inferred, spis) = match e.kind {
                     ExchangeKind::IkeAuth => match ike.decrypted.as_deref() {
                         Some(d) => (
-                            d.payloads.contains(&payload::SA),
+                            d.payloads.contains(&PayloadType::V2_SA),
                             false,
                             d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
                         ),
@@ -256,11 +257,11 @@ impl Model {
                     ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
                         match ike.decrypted.as_deref() {
                             Some(d) => (
-                                d.payloads.contains(&payload::SA),
+                                d.payloads.contains(&PayloadType::V2_SA),
                                 false,
                                 d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
                             ),
-                            None => (inner_first(ike) != Some(payload::N), true, Vec::new()),
+                            None => (inner_first(ike) != Some(PayloadType::V2_N), true, Vec::new()),
                         }
                     }
                     ExchangeKind::QuickMode => (true, ike.decrypted.is_none(), Vec::new()),

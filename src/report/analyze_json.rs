@@ -3,6 +3,7 @@
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
 use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState, Tunnel};
 use crate::record::{Spi8, Timestamp};
+use ikescope_parsers::iana::ExchangeType;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -32,7 +33,7 @@ fn frames<'a>(model: &'a Model, msgs: &[MsgRef]) -> Vec<FrameJson<'a>> {
 #[derive(Serialize)]
 struct ExchangeJson<'a> {
     answered: bool,
-    exchange: u8,
+    exchange: ExchangeType,
     kind: ExchangeKind,
     message_id: u32,
     name: &'static str,

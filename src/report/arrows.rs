@@ -2,9 +2,10 @@
 //! text ladder: who sent what to whom and when, with retransmissions, unanswered requests and
 //! refusals marked, and runs of answered liveness checks folded into one arrow with a count.
 
-use crate::reconstruct::exchanges::{notifies_of, notify};
+use crate::reconstruct::exchanges::notifies_of;
 use crate::reconstruct::{ExchangeKind, FrameRef, Model, Tunnel};
 use crate::record::Timestamp;
+use ikescope_parsers::iana::NotifyType;
 use std::net::IpAddr;
 
 /// A run of answered liveness checks shorter than this (in exchanges) is drawn in full.
@@ -34,7 +35,7 @@ pub struct Arrow {
     /// The last copy of a request that never got an answer.
     pub unanswered: bool,
     /// Error notifies the message carries (a refusal when non-empty).
-    pub refusal: Vec<u16>,
+    pub refusal: Vec<NotifyType>,
     /// Payload chain (`SA KE No N(...)`).
     pub payloads: String,
     /// The message in full, without SPIs (payloads, proposals, decrypted contents, length).
@@ -89,10 +90,8 @@ pub fn arrows(model: &Model, t: &Tunnel) -> Vec<Arrow> {
             for (m, response, unanswered) in msgs {
                 let rec = &model.data.ike[m.index];
                 let Some(ike) = rec.ike.as_deref() else { continue };
-                let mut refusal: Vec<u16> = notifies_of(ike)
-                    .into_iter()
-                    .filter(|&n| notify::is_error(n))
-                    .collect();
+                let mut refusal: Vec<NotifyType> =
+                    notifies_of(ike).into_iter().filter(|n| n.is_error()).collect();
                 refusal.dedup();
                 out.push(Arrow {
                     time: m.time,

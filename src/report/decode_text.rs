@@ -2,6 +2,7 @@
 
 use crate::record::{IkeInfo, Kind, Record};
 use crate::wording::{inner_flow_text, notify_list, notify_name, payload_abbrev};
+use ikescope_parsers::iana::IkeVersion;
 
 /// One line for a record.
 pub fn line(file: &str, r: &Record) -> String {
@@ -74,16 +75,17 @@ pub fn line(file: &str, r: &Record) -> String {
 /// The cleartext payload chain, notifies by name, `SK{IDi...}` for the first protected payload:
 /// `SA KE No NO_PROPOSAL_CHOSEN(14)`.
 pub fn payload_chain(ike: &IkeInfo) -> String {
+    let version = IkeVersion::from_major(ike.version);
     let mut pl: Vec<String> = Vec::new();
     let mut notes = ike.notify.iter();
     for &p in &ike.payloads {
-        if p == 41 || p == 11 {
+        if p.is_notify() {
             match notes.next() {
-                Some(&n) => pl.push(notify_name(n)),
+                Some(&n) => pl.push(notify_name(version, n)),
                 None => pl.push("N".into()),
             }
         } else {
-            pl.push(payload_abbrev(ike.version, p));
+            pl.push(payload_abbrev(version, p));
         }
     }
     if ike.version == 1 && ike.encrypted {
@@ -91,7 +93,7 @@ pub fn payload_chain(ike: &IkeInfo) -> String {
     }
     if let Some(first) = ike.sk_inner_first {
         if let Some(last) = pl.last_mut() {
-            last.push_str(&format!("{{{}...}}", payload_abbrev(2, first)));
+            last.push_str(&format!("{{{}...}}", payload_abbrev(IkeVersion::V2, first)));
         }
     }
     pl.join(" ")
@@ -128,7 +130,7 @@ pub fn ike_summary(ike: &IkeInfo, spis: bool) -> String {
         s.push_str(&format!(" {}", props.join(",")));
     }
     if let Some(g) = ike.ke_group {
-        s.push_str(&format!(" KE group {g}"));
+        s.push_str(&format!(" KE group {}", g.0));
     }
     if let Some(f) = &ike.fragment {
         match f.total {
@@ -144,11 +146,14 @@ pub fn ike_summary(ike: &IkeInfo, spis: bool) -> String {
         let inner: Vec<String> = d
             .payloads
             .iter()
-            .map(|&p| payload_abbrev(ike.version, p))
+            .map(|&p| payload_abbrev(IkeVersion::from_major(ike.version), p))
             .collect();
         s.push_str(&format!(" decrypted: [ {} ]", inner.join(" ")));
         if !d.notify.is_empty() {
-            s.push_str(&format!(" {}", notify_list(&d.notify)));
+            s.push_str(&format!(
+                " {}",
+                notify_list(IkeVersion::from_major(ike.version), &d.notify)
+            ));
         }
     } else if let Some(st) = &ike.decryption {
         s.push_str(&format!(" (decryption: {st})"));

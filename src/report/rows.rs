@@ -6,6 +6,7 @@
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
 use crate::reconstruct::{FrameRef, Model, Tunnel};
 use crate::record::Timestamp;
+use ikescope_parsers::iana::ExchangeType;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -132,7 +133,7 @@ pub struct ExchangeRow {
     /// Readable name (`exchanges[].name`).
     pub name: &'static str,
     /// Exchange type number.
-    pub exchange_type: u8,
+    pub exchange_type: ExchangeType,
     /// Message ID.
     pub message_id: u32,
     /// `phase1`, `phase2` or null.

@@ -12,9 +12,10 @@
 //!   the initiator re-sends MM5 (likely; a lost MM5 is the alternative).
 
 use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
+use crate::reconstruct::exchanges::{inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
 use crate::wording::notify_list;
+use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -47,11 +48,11 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         let ike = ctx.ike(resp);
         let notes = notifies_of(ike);
         let decrypted = ike.decrypted.is_some();
-        let auth_failed = notes.contains(&notify::AUTHENTICATION_FAILED);
+        let auth_failed = notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED);
         if decrypted && !auth_failed {
             continue;
         }
-        if !auth_failed && inner_first(ike) != Some(payload::N) {
+        if !auth_failed && inner_first(ike) != Some(PayloadType::V2_N) {
             continue;
         }
         let certain = auth_failed;
@@ -78,7 +79,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             )
         };
         f.evidence(model, resp.at, note);
-        let id_of = |payload: u8| -> Vec<String> {
+        let id_of = |payload: PayloadType| -> Vec<String> {
             let mut v: Vec<String> = e
                 .requests
                 .iter()
@@ -93,7 +94,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             v.dedup();
             v
         };
-        let (idi, idr) = (id_of(35), id_of(36));
+        let (idi, idr) = (id_of(PayloadType::V2_IDI), id_of(PayloadType::V2_IDR));
         f.summary = if certain {
             format!(
                 "{} refused {}'s authentication (AUTHENTICATION_FAILED)",
@@ -137,15 +138,15 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     let Some(next) = sa.exchanges.get(ai + 1) else {
         return;
     };
-    if next.exchange_type != 37 || next.requester != sa.initiator {
+    if next.exchange_type != ExchangeType::INFORMATIONAL || next.requester != sa.initiator {
         return;
     }
     let Some(m) = next.requests.first() else { return };
     let ike = ctx.ike(m);
     let notes = notifies_of(ike);
-    let certain = notes.contains(&notify::AUTHENTICATION_FAILED);
+    let certain = notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED);
     let quick = m.time.secs_since(resp.time) < 2.0;
-    let lone_notify = ike.decrypted.is_none() && inner_first(ike) == Some(payload::N);
+    let lone_notify = ike.decrypted.is_none() && inner_first(ike) == Some(PayloadType::V2_N);
     let nothing_after = sa.exchanges[ai + 2..].is_empty();
     if !(certain || (quick && lone_notify && nothing_after && child_esp_missing(ctx, sa))) {
         return;
@@ -165,7 +166,7 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             "INFORMATIONAL from {}: {}",
             sa.initiator,
             if certain {
-                notify_list(&notes)
+                notify_list(sa.ike_version(), &notes)
             } else {
                 "a lone protected Notify right after IKE_AUTH".into()
             }
@@ -206,7 +207,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         .enumerate()
         .filter(|(_, e)| e.kind == ExchangeKind::V1Informational && e.requester == sa.responder)
         .collect();
-    let notes: Vec<u16> = infos
+    let notes: Vec<NotifyType> = infos
         .iter()
         .flat_map(|(_, e)| e.requests.iter())
         .flat_map(|m| notifies_of(ctx.ike(m)))
@@ -221,8 +222,8 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             .flat_map(|(_, e)| e.requests.iter())
             .any(|m| ctx.ike(m).decryption.as_deref() == Some("wrong_key"));
     let certain = key_split
-        || notes.contains(&notify::AUTHENTICATION_FAILED)
-        || notes.contains(&notify::INVALID_HASH_INFORMATION);
+        || notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
+        || notes.contains(&NotifyType::V1_INVALID_HASH_INFORMATION);
     let mut f = Finding::new(
         FindingKind::AuthFailure,
         ctx.tunnel_id(sa),
@@ -252,7 +253,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         } else if n.is_empty() {
             "encrypted Informational (the responder could not read message 5)".to_string()
         } else {
-            format!("Informational {}", notify_list(&n))
+            format!("Informational {}", notify_list(sa.ike_version(), &n))
         };
         f.evidence(
             model,
@@ -436,23 +437,33 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
+    use ikescope_parsers::iana::ExchangeType;
 
     /// IKEv1 Main Mode: MM1-MM4 in clear, then MM5 (encrypted) re-sent and MM4 re-sent: a
     /// libreswan responder that cannot decrypt message 5.
     fn main_mode_mm4_repeated(mm4_again: bool) -> Vec<Msg> {
         let mut v = vec![
-            Msg::new(1, 2, 0.0, I, R, true, false, 1),
-            Msg::new(1, 2, 0.01, R, I, false, false, 2),
-            Msg::new(1, 2, 0.02, I, R, true, false, 3),
-            Msg::new(1, 2, 0.03, R, I, false, false, 4),
-            Msg::new(1, 2, 0.04, I, R, true, false, 5).encrypted(),
+            Msg::new(1, ExchangeType::MAIN_MODE, 0.0, I, R, true, false, 1),
+            Msg::new(1, ExchangeType::MAIN_MODE, 0.01, R, I, false, false, 2),
+            Msg::new(1, ExchangeType::MAIN_MODE, 0.02, I, R, true, false, 3),
+            Msg::new(1, ExchangeType::MAIN_MODE, 0.03, R, I, false, false, 4),
+            Msg::new(1, ExchangeType::MAIN_MODE, 0.04, I, R, true, false, 5).encrypted(),
         ];
         for k in 1..5 {
             let t = 0.04 + f64::from(1u32 << k) / 2.0;
             if mm4_again {
-                v.push(Msg::new(1, 2, t - 0.2, R, I, false, false, 4));
+                v.push(Msg::new(
+                    1,
+                    ExchangeType::MAIN_MODE,
+                    t - 0.2,
+                    R,
+                    I,
+                    false,
+                    false,
+                    4,
+                ));
             }
-            v.push(Msg::new(1, 2, t, I, R, true, false, 5).encrypted());
+            v.push(Msg::new(1, ExchangeType::MAIN_MODE, t, I, R, true, false, 5).encrypted());
         }
         v
     }

@@ -15,10 +15,10 @@
 
 use crate::capture::IngestEvent;
 use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::exchanges::notify;
 use crate::reconstruct::SaState;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa};
 use crate::record::Timestamp;
+use ikescope_parsers::iana::NotifyType;
 use std::collections::BTreeSet;
 
 /// Typical path MTU; IKE datagrams above it are fragmented on most paths.
@@ -29,8 +29,13 @@ fn fragmentation_negotiated(ctx: &Ctx<'_>, sa: &IkeSa) -> Option<bool> {
     let req = init.requests.first()?;
     let resp = init.responses.first()?;
     Some(
-        ctx.ike(req).notify.contains(&notify::FRAGMENTATION_SUPPORTED)
-            && ctx.ike(resp).notify.contains(&notify::FRAGMENTATION_SUPPORTED),
+        ctx.ike(req)
+            .notify
+            .contains(&NotifyType::V2_IKEV2_FRAGMENTATION_SUPPORTED)
+            && ctx
+                .ike(resp)
+                .notify
+                .contains(&NotifyType::V2_IKEV2_FRAGMENTATION_SUPPORTED),
     )
 }
 
@@ -300,6 +305,7 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
+    use ikescope_parsers::iana::{ExchangeType, PayloadType};
 
     #[test]
     fn only_first_fragments_after_ike_sa_init_are_a_fragmentation_loss() {
@@ -334,9 +340,9 @@ mod tests {
         let early = first_fragment_only(1, 0.0, I, R);
         let mut msgs = ike_sa_init(1.0);
         msgs.push(
-            Msg::new(2, 35, 30.0, I, R, true, false, 9)
+            Msg::new(2, ExchangeType::IKE_AUTH, 30.0, I, R, true, false, 9)
                 .mid(1)
-                .payloads(&[46], Some(35)),
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDI)),
         );
         let f = findings(msgs, vec![other, early]);
         assert!(

@@ -5,8 +5,8 @@
 //! (each side initiates with its own version and the other refuses it).
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::exchanges::notify;
 use crate::reconstruct::SaState;
+use ikescope_parsers::iana::NotifyType;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -17,7 +17,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         for sa in &sas {
             for e in &sa.exchanges {
                 for m in e.requests.iter().chain(e.responses.iter()) {
-                    if ctx.ike(m).notify.contains(&notify::INVALID_MAJOR_VERSION) {
+                    if ctx.ike(m).notify.contains(&NotifyType::V2_INVALID_MAJOR_VERSION) {
                         explicit.push((sa.id, *m));
                     }
                 }

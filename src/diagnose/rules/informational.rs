@@ -2,9 +2,9 @@
 //! invalid_ke_retry, rekey (healthy), weak_crypto, peer_vendor.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::exchanges::notify;
 use crate::reconstruct::nat::{nat_view, NatView};
 use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState, Tunnel};
+use ikescope_parsers::iana::NotifyType;
 
 /// Algorithm names (tokens of strongSwan-style proposal strings) considered weak.
 const WEAK_TOKENS: &[&str] = &[
@@ -110,12 +110,12 @@ fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
         for (_, e) in sa.exchanges_of(ExchangeKind::IkeSaInit) {
             let Some(resp) = e.responses.first() else { continue };
             let notes = &ctx.ike(resp).notify;
-            let (kind, what) = if notes.contains(&notify::COOKIE) {
+            let (kind, what) = if notes.contains(&NotifyType::V2_COOKIE) {
                 (
                     FindingKind::CookieChallenge,
                     "COOKIE challenge (responder under load or DoS protection)",
                 )
-            } else if notes.contains(&notify::INVALID_KE_PAYLOAD) && up {
+            } else if notes.contains(&NotifyType::V2_INVALID_KE_PAYLOAD) && up {
                 (
                     FindingKind::InvalidKeRetry,
                     "INVALID_KE_PAYLOAD: initiator retried with the group the responder asked for",

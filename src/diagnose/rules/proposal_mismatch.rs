@@ -13,9 +13,10 @@
 
 use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::keys::hints::ConfigHint;
-use crate::reconstruct::exchanges::{inner_first, notifies_of, notify, payload};
+use crate::reconstruct::exchanges::{inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
 use crate::wording::notify_list;
+use ikescope_parsers::iana::{NotifyType, PayloadType, ProtocolId};
 
 /// Minimum shortfall (bytes) of an IKE_AUTH response against its request for the CHILD SA
 /// payloads (SA, TSi, TSr) to be judged missing.
@@ -36,7 +37,7 @@ fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: boo
                     .iter()
                     .chain(ike.decrypted.iter().flat_map(|d| d.proposals.iter()));
                 for p in props {
-                    if (p.protocol == 1) == protocol_ike {
+                    if (ProtocolId(p.protocol) == ProtocolId::IKE) == protocol_ike {
                         for s in &p.summary {
                             if !out.contains(s) {
                                 out.push(s.clone());
@@ -165,19 +166,19 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             ),
         );
     }
-    if notes.contains(&notify::NO_PROPOSAL_CHOSEN) {
+    if notes.contains(&NotifyType::V2_NO_PROPOSAL_CHOSEN) {
         f.evidence(
             model,
             resp.at,
             format!("IKE_SA_INIT response from {}: NO_PROPOSAL_CHOSEN", sa.responder),
         );
         f.summary = format!("IKE proposal refused by {} (NO_PROPOSAL_CHOSEN)", sa.responder);
-    } else if notes.contains(&notify::INVALID_KE_PAYLOAD) {
+    } else if notes.contains(&NotifyType::V2_INVALID_KE_PAYLOAD) {
         let group = ctx
             .ike(resp)
             .notifies
             .iter()
-            .find(|n| n.kind == notify::INVALID_KE_PAYLOAD)
+            .find(|n| n.kind == NotifyType::V2_INVALID_KE_PAYLOAD)
             .and_then(|n| (n.data.0.len() == 2).then(|| u16::from_be_bytes([n.data.0[0], n.data.0[1]])));
         // A later successful IKE SA from the same initiator within 30 s is a healthy retry.
         let retried_ok = t.sas.iter().any(|&o| {
@@ -206,7 +207,7 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             sa.responder
         );
         f.detail("responder_wants_group", group);
-    } else if notes.iter().any(|n| notify::is_error(*n)) {
+    } else if notes.iter().any(|n| n.is_error()) {
         // Other errors (e.g. INVALID_SYNTAX) are not proposal problems.
         return;
     } else {
@@ -239,7 +240,9 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         if e.kind == ExchangeKind::V1Informational && e.requester == responder {
             if let Some(m) = e.requests.first() {
                 let n = ctx.ike(m).notify.clone();
-                if n.contains(&notify::NO_PROPOSAL_CHOSEN) || n.contains(&13) {
+                if n.contains(&NotifyType::V2_NO_PROPOSAL_CHOSEN)
+                    || n.contains(&NotifyType::V1_ATTRIBUTES_NOT_SUPPORTED)
+                {
                     hit = Some((ei, *m, n));
                     break;
                 }
@@ -277,12 +280,16 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     f.evidence(
         model,
         m.at,
-        format!("Informational from {}: {}", responder, notify_list(&n)),
+        format!(
+            "Informational from {}: {}",
+            responder,
+            notify_list(sa.ike_version(), &n)
+        ),
     );
     f.summary = format!(
         "ISAKMP (phase 1) proposal refused by {} ({}){}",
         responder,
-        notify_list(&n),
+        notify_list(sa.ike_version(), &n),
         if refusal_only {
             "; the refused request is not in the capture"
         } else {
@@ -323,13 +330,13 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         let ike = ctx.ike(resp);
         let Some(req) = e.requests.first() else { continue };
         if let Some(d) = &ike.decrypted {
-            let refused: Vec<u16> = d
+            let refused: Vec<NotifyType> = d
                 .notify
                 .iter()
                 .copied()
                 .filter(|n| {
-                    *n == notify::NO_PROPOSAL_CHOSEN
-                        || (*n == notify::INVALID_KE_PAYLOAD && e.kind != ExchangeKind::IkeAuth)
+                    *n == NotifyType::V2_NO_PROPOSAL_CHOSEN
+                        || (*n == NotifyType::V2_INVALID_KE_PAYLOAD && e.kind != ExchangeKind::IkeAuth)
                 })
                 .collect();
             if refused.is_empty() {
@@ -360,13 +367,13 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                     "{} response from {} (decrypted): {}",
                     e.kind.label(),
                     e.responder,
-                    notify_list(&d.notify)
+                    notify_list(sa.ike_version(), &d.notify)
                 ),
             );
             f.summary = format!(
                 "CHILD SA proposal refused by {} ({})",
                 e.responder,
-                notify_list(&refused)
+                notify_list(sa.ike_version(), &refused)
             );
             finish(ctx, &mut f, t, sa, offered, false);
             f.fix = Some(fixes::IPSEC_CRYPTO.to_string());
@@ -375,7 +382,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         } else if e.kind == ExchangeKind::IkeAuth && ike.decrypted.is_none() && req_is_clear_of_keys(ctx, req)
         {
             // Without keys: authenticated (IDr first) but no CHILD SA payloads and no ESP.
-            if inner_first(ike) != Some(payload::IDR) {
+            if inner_first(ike) != Some(PayloadType::V2_IDR) {
                 continue;
             }
             let req_len = ctx.ike(req).length;
@@ -462,10 +469,10 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         let Some((ii, info)) = info else { continue };
         let im = info.requests[0];
         let notes = notifies_of(ctx.ike(&im));
-        if notes.contains(&notify::INVALID_ID_INFORMATION) {
+        if notes.contains(&NotifyType::V1_INVALID_ID_INFORMATION) {
             continue; // ts_mismatch
         }
-        let certain = notes.contains(&notify::NO_PROPOSAL_CHOSEN);
+        let certain = notes.contains(&NotifyType::V2_NO_PROPOSAL_CHOSEN);
         let mut f = Finding::new(
             FindingKind::ProposalMismatch,
             &t.id,
@@ -493,7 +500,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         let what = if notes.is_empty() {
             "encrypted Informational instead of Quick Mode message 2".to_string()
         } else {
-            format!("Informational {}", notify_list(&notes))
+            format!("Informational {}", notify_list(sa.ike_version(), &notes))
         };
         f.evidence(model, im.at, format!("{} from {}", what, e.responder));
         f.summary = format!(

@@ -8,14 +8,12 @@
 //! policy and never on the wire). A successful make-before-break rekey is not a flap.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::exchanges::{inner_first, notify, payload};
+use crate::reconstruct::exchanges::inner_first;
 use crate::reconstruct::FrameRef;
 use crate::reconstruct::{ExchangeKind, SaState};
 use crate::record::{AttrValue, Timestamp};
 use crate::wording::notify_list;
-
-/// IKEv2 TEMPORARY_FAILURE (43): a rekey collision, not a failure.
-const TEMPORARY_FAILURE: u16 = 43;
+use ikescope_parsers::iana::{IkeAttribute, IpsecAttribute, NotifyType, PayloadType, ProtocolId};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -42,20 +40,20 @@ pub fn run(ctx: &mut Ctx<'_>) {
                             continue;
                         };
                         let ike = ctx.ike(resp);
-                        let errors: Vec<u16> = match &ike.decrypted {
+                        let errors: Vec<NotifyType> = match &ike.decrypted {
                             Some(d) => d
                                 .notify
                                 .iter()
                                 .copied()
                                 // TEMPORARY_FAILURE: an exchange collision, retried by design.
-                                .filter(|n| notify::is_error(*n) && *n != TEMPORARY_FAILURE)
+                                .filter(|n| n.is_error() && *n != NotifyType::V2_TEMPORARY_FAILURE)
                                 .collect(),
                             None => Vec::new(),
                         };
                         let failed_now = if ike.decrypted.is_some() {
                             !errors.is_empty()
                         } else {
-                            inner_first(ike) == Some(payload::N)
+                            inner_first(ike) == Some(PayloadType::V2_N)
                         };
                         if failed_now {
                             certain |= ike.decrypted.is_some();
@@ -99,7 +97,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             Confidence::of(certain),
         );
         f.parties(Some(phase), first_sa.initiator, first_sa.responder);
-        let mut all_errors: Vec<u16> = Vec::new();
+        let mut all_errors: Vec<NotifyType> = Vec::new();
         for (sid, ei, _, errors) in &failed {
             let sa = &model.sas[*sid];
             let e = &sa.exchanges[*ei];
@@ -115,7 +113,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 let what = if errors.is_empty() {
                     "refused (protected body starts with a Notify: an error)".to_string()
                 } else {
-                    format!("refused with {}", notify_list(errors))
+                    format!("refused with {}", notify_list(sa.ike_version(), errors))
                 };
                 f.evidence(
                     model,
@@ -160,7 +158,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
             format!("{} of the tunnel's rekeys failed", failed.len())
         };
         if !all_errors.is_empty() {
-            summary.push_str(&format!(" ({})", notify_list(&all_errors)));
+            summary.push_str(&format!(
+                " ({})",
+                notify_list(first_sa.ike_version(), &all_errors)
+            ));
         }
         if let Some(m) = mean {
             summary.push_str(&format!(
@@ -194,7 +195,11 @@ fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
                 for p in ctx.ike(m).proposals.iter() {
                     for tr in &p.transforms {
                         // Life type then life duration: phase 1 attributes 11/12, IPsec 1/2.
-                        let (type_attr, key) = if p.protocol == 1 { (11, 12) } else { (1, 2) };
+                        let (type_attr, key) = if ProtocolId(p.protocol) == ProtocolId::IKE {
+                            (IkeAttribute::LIFE_TYPE.0, IkeAttribute::LIFE_DURATION.0)
+                        } else {
+                            (IpsecAttribute::SA_LIFE_TYPE.0, IpsecAttribute::SA_LIFE_DURATION.0)
+                        };
                         let unit = match tr
                             .attributes
                             .iter()

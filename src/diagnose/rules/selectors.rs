@@ -14,6 +14,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::{ExchangeKind, FrameRef, MsgRef, SaState};
+use ikescope_parsers::iana::PayloadType;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -93,8 +94,16 @@ fn agreed_pairs(ctx: &Ctx<'_>) -> Vec<Pair> {
                 continue;
             };
             let (ini, res) = if sa.version == 2 {
-                let tsi: Vec<_> = d.traffic_selectors.iter().filter(|t| t.payload == 44).collect();
-                let tsr: Vec<_> = d.traffic_selectors.iter().filter(|t| t.payload == 45).collect();
+                let tsi: Vec<_> = d
+                    .traffic_selectors
+                    .iter()
+                    .filter(|t| t.payload == PayloadType::V2_TSI)
+                    .collect();
+                let tsr: Vec<_> = d
+                    .traffic_selectors
+                    .iter()
+                    .filter(|t| t.payload == PayloadType::V2_TSR)
+                    .collect();
                 let (Some(i), Some(r)) = (tsi.first(), tsr.first()) else {
                     continue;
                 };

@@ -11,8 +11,9 @@
 //!   missing.
 
 use crate::diagnose::{progress, Confidence, Ctx, Finding, FindingKind, Severity, LONE_REQUEST_WAIT_SECS};
-use crate::reconstruct::exchanges::{notifies_of, notify};
+use crate::reconstruct::exchanges::notifies_of;
 use crate::reconstruct::{IkeSa, MsgRef, SaState, Tunnel};
+use ikescope_parsers::iana::NotifyType;
 
 /// Messages shown as evidence of a stalled negotiation.
 const LAST_MESSAGES: usize = 6;
@@ -137,7 +138,7 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
         for e in &sa.exchanges {
             for m in &e.responses {
                 let ike = ctx.ike(m);
-                if !notifies_of(ike).contains(&notify::REDIRECT) {
+                if !notifies_of(ike).contains(&NotifyType::V2_REDIRECT) {
                     continue;
                 }
                 let mut f = Finding::new(FindingKind::Redirect, &t.id, Severity::Info, Confidence::Certain);
@@ -151,10 +152,7 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                     "{} redirected {} to another gateway (RFC 5685 REDIRECT); the negotiation continues there",
                     sa.responder, sa.initiator
                 );
-                let errors: Vec<u16> = notifies_of(ike)
-                    .into_iter()
-                    .filter(|n| notify::is_error(*n))
-                    .collect();
+                let errors: Vec<NotifyType> = notifies_of(ike).into_iter().filter(|n| n.is_error()).collect();
                 if !errors.is_empty() {
                     return None;
                 }
@@ -168,11 +166,17 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
+    use ikescope_parsers::iana::{ExchangeType, PayloadType};
 
     #[test]
     fn a_lone_first_message_is_too_short_to_judge() {
         let f = findings(
-            vec![Msg::new(2, 34, 0.0, I, R, true, false, 1).payloads(&[33, 34, 40], None)],
+            vec![
+                Msg::new(2, ExchangeType::IKE_SA_INIT, 0.0, I, R, true, false, 1).payloads(
+                    &[PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+                    None,
+                ),
+            ],
             vec![],
         );
         assert!(failures(&f).is_empty(), "{f:#?}");
@@ -193,24 +197,24 @@ mod tests {
         // while the responder re-sends... nothing: no rule knows this, the net catches it.
         let mut m = ike_sa_init(0.0);
         m.push(
-            Msg::new(2, 35, 1.0, I, R, true, false, 3)
+            Msg::new(2, ExchangeType::IKE_AUTH, 1.0, I, R, true, false, 3)
                 .mid(1)
-                .payloads(&[46], Some(35)),
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDI)),
         );
         m.push(
-            Msg::new(2, 35, 2.0, I, R, true, false, 3)
+            Msg::new(2, ExchangeType::IKE_AUTH, 2.0, I, R, true, false, 3)
                 .mid(1)
-                .payloads(&[46], Some(35)),
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDI)),
         );
         m.push(
-            Msg::new(2, 35, 2.1, R, I, false, true, 4)
+            Msg::new(2, ExchangeType::IKE_AUTH, 2.1, R, I, false, true, 4)
                 .mid(1)
-                .payloads(&[46], Some(48)),
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_EAP)),
         );
         m.push(
-            Msg::new(2, 37, 70.0, R, I, false, false, 5)
+            Msg::new(2, ExchangeType::INFORMATIONAL, 70.0, R, I, false, false, 5)
                 .mid(0)
-                .payloads(&[46], Some(41)),
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_N)),
         );
         let f = findings(m, vec![]);
         assert_eq!(

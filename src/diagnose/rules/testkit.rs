@@ -4,6 +4,7 @@ use crate::capture::IngestEvent;
 use crate::diagnose::Finding;
 use crate::reconstruct::{Collected, Model};
 use crate::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::net::IpAddr;
 
 /// The initiator of every hand-built negotiation.
@@ -29,7 +30,7 @@ impl Msg {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         version: u8,
-        exchange: u8,
+        exchange: ExchangeType,
         secs: f64,
         src: &str,
         dst: &str,
@@ -43,7 +44,7 @@ impl Msg {
             initiator: from_initiator,
             response: version == 2 && response,
             spi_i: Spi8([7; 8]),
-            spi_r: Spi8(if exchange == 34 && !response {
+            spi_r: Spi8(if exchange == ExchangeType::IKE_SA_INIT && !response {
                 [0; 8]
             } else {
                 [8; 8]
@@ -81,7 +82,7 @@ impl Msg {
     }
 
     /// Set the top-level payloads (and for IKEv2 the SK body's first payload).
-    pub fn payloads(mut self, p: &[u8], sk_inner_first: Option<u8>) -> Msg {
+    pub fn payloads(mut self, p: &[PayloadType], sk_inner_first: Option<PayloadType>) -> Msg {
         let info = self.info();
         info.payloads = p.to_vec();
         info.sk_inner_first = sk_inner_first;
@@ -135,8 +136,14 @@ pub fn first_fragment_only(frame: u64, secs: f64, src: &str, dst: &str) -> Inges
 /// IKEv2 IKE_SA_INIT request and its answer with an SA payload, at `secs`.
 pub fn ike_sa_init(secs: f64) -> Vec<Msg> {
     vec![
-        Msg::new(2, 34, secs, I, R, true, false, 1).payloads(&[33, 34, 40], None),
-        Msg::new(2, 34, secs + 0.01, R, I, false, true, 2).payloads(&[33, 34, 40], None),
+        Msg::new(2, ExchangeType::IKE_SA_INIT, secs, I, R, true, false, 1).payloads(
+            &[PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+            None,
+        ),
+        Msg::new(2, ExchangeType::IKE_SA_INIT, secs + 0.01, R, I, false, true, 2).payloads(
+            &[PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+            None,
+        ),
     ]
 }
 

@@ -7,9 +7,10 @@
 
 use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::keys::hints::ConfigHint;
-use crate::reconstruct::exchanges::{notifies_of, notify};
+use crate::reconstruct::exchanges::notifies_of;
 use crate::reconstruct::{ExchangeKind, SaState};
 use crate::wording::{notify_list, selectors};
+use ikescope_parsers::iana::NotifyType;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -45,14 +46,14 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 (e.requests[0], None)
             };
             let notes = notifies_of(ctx.ike(&msg));
-            let hit: Vec<u16> = notes
+            let hit: Vec<NotifyType> = notes
                 .iter()
                 .copied()
                 .filter(|n| {
                     if v2_child {
-                        *n == notify::TS_UNACCEPTABLE || *n == notify::INVALID_SELECTORS
+                        *n == NotifyType::V2_TS_UNACCEPTABLE || *n == NotifyType::V2_INVALID_SELECTORS
                     } else {
-                        *n == notify::INVALID_ID_INFORMATION
+                        *n == NotifyType::V1_INVALID_ID_INFORMATION
                     }
                 })
                 .collect();
@@ -96,11 +97,16 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.evidence(
                 model,
                 msg.at,
-                format!("{} from {}: {}", e.kind.label(), resp, notify_list(&notes)),
+                format!(
+                    "{} from {}: {}",
+                    e.kind.label(),
+                    resp,
+                    notify_list(sa.ike_version(), &notes)
+                ),
             );
             f.summary = format!(
                 "{resp} refused the traffic selectors ({}){}",
-                notify_list(&hit),
+                notify_list(sa.ike_version(), &hit),
                 if offered.is_empty() {
                     String::new()
                 } else {

@@ -101,7 +101,11 @@ pub fn ladder(model: &Model, t: &Tunnel, tf: &[&Finding], origin: Origin, string
             }
             let mut label = a.label();
             if !a.refusal.is_empty() {
-                label.push_str(&format!(" refused: {}", crate::wording::notify_list(&a.refusal)));
+                let version = model.sas[a.sa].ike_version();
+                label.push_str(&format!(
+                    " refused: {}",
+                    crate::wording::notify_list(version, &a.refusal)
+                ));
             }
             json!([
                 origin.ms(a.time),
