@@ -23,6 +23,9 @@ const PROBE: &str = r#"(() => {
       messages: arrows.reduce((n, a) => n + Number(a.dataset.messages), 0),
       single: arrows.filter(a => !a.classList.contains('folded')).every(a => a.dataset.messages === '1'),
       evidence: [...d.querySelectorAll('.ladder .evidence')].map(e => e.dataset.frame),
+      sa_bars: d.querySelectorAll('.timeline g.sa').length,
+      points: [...d.querySelectorAll('.throughput')].map(c => c.querySelectorAll('circle.pt').length),
+      ceilings: d.querySelectorAll('.throughput .ceiling').length,
       labelled: arrows.every(a => a.querySelector('text.lbl').textContent.length > 0
         && a.querySelector('text.frame').textContent.length > 0),
     });
@@ -92,12 +95,27 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
     let dir = tempfile::tempdir().unwrap();
     let mut b = browser::Browser::launch(&chromium);
     let mut evidence_seen = 0;
-    for cap in &caps {
-        let (model, findings) = common::analyze(cap);
+    let mut points_seen = 0;
+    let mut saturated = 0;
+    for (n, cap) in caps.iter().enumerate() {
+        // every third report is drawn with a 1 kbit/s ceiling, which the lab's pings exceed
+        let bandwidth = (n % 3 == 0).then_some(1_000);
+        let (model, _) = common::analyze(cap);
+        let options = ikescope::diagnose::DiagnoseOptions {
+            bandwidth_bps: bandwidth,
+        };
+        let findings = ikescope::diagnose::diagnose_with(&model, &options);
+        saturated += findings
+            .iter()
+            .filter(|f| f.kind.as_str() == "bandwidth_saturation")
+            .count();
         let doc = ikescope::report::analyze_json::document(&model, &findings);
         let page = dir.path().join("report.html");
         let mut html = Vec::new();
-        ikescope::report::html::write(&model, &findings, None, &Default::default(), &mut html).unwrap();
+        let html_opts = ikescope::report::html::HtmlOptions {
+            bandwidth_bps: bandwidth,
+        };
+        ikescope::report::html::write(&model, &findings, None, &html_opts, &mut html).unwrap();
         std::fs::write(&page, &html).unwrap();
         let url = format!("file://{}", page.display());
         let before = b.events.len();
@@ -131,6 +149,30 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
                 drawn["labelled"], true,
                 "{name} {id}: every arrow has a label and a frame"
             );
+            let bars = t["ike_sas"].as_array().unwrap().len() + t["child_sas"].as_array().unwrap().len();
+            assert_eq!(
+                drawn["sa_bars"].as_u64(),
+                Some(bars as u64),
+                "{name} {id}: SA timeline bars"
+            );
+            let intervals: Vec<u64> = t["throughput"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["bytes"].as_array().unwrap().len() as u64)
+                .collect();
+            assert_eq!(
+                drawn["points"],
+                serde_json::json!(intervals),
+                "{name} {id}: chart points"
+            );
+            let directions = if bandwidth.is_some() { intervals.len() } else { 0 };
+            assert_eq!(
+                drawn["ceilings"].as_u64(),
+                Some(directions as u64),
+                "{name} {id}: ceiling lines"
+            );
+            points_seen += intervals.iter().sum::<u64>();
             let marked: Vec<String> = drawn["evidence"]
                 .as_array()
                 .unwrap()
@@ -171,6 +213,14 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
     assert!(
         evidence_seen > 50,
         "the captures' findings cite evidence ({evidence_seen})"
+    );
+    assert!(
+        points_seen > 100,
+        "the captures' ESP is charted ({points_seen} points)"
+    );
+    assert!(
+        saturated > 3,
+        "bandwidth_saturation cards and highlights were drawn ({saturated})"
     );
 }
 

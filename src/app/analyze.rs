@@ -4,7 +4,7 @@
 use crate::app::keyfiles::{keys_for, load_key_files, KeyFiles};
 use crate::app::pipeline::{process_file, Progress};
 use crate::app::{Format, Outcome, RunOptions};
-use crate::diagnose::{diagnose, Finding};
+use crate::diagnose::{diagnose_with, DiagnoseOptions, Finding};
 use crate::reconstruct::{Collected, Model};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -84,7 +84,12 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let mut findings = diagnose(&model);
+    let mut findings = diagnose_with(
+        &model,
+        &DiagnoseOptions {
+            bandwidth_bps: opts.bandwidth_bps,
+        },
+    );
     // --peer / --failing: the tunnels to report, and only their findings (cross-tunnel findings
     // such as ts_overlap were made on all of them first).
     let shown = selected_tunnels(&model, &findings, opts);

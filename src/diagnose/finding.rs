@@ -86,6 +86,8 @@ pub enum FindingKind {
     CaptureTooShort,
     /// The responder redirected the initiator to another gateway (RFC 5685) (info).
     Redirect,
+    /// ESP ran at 80 % or more of the link capacity given with `--bandwidth` (warning).
+    BandwidthSaturation,
 }
 
 impl FindingKind {
@@ -114,6 +116,7 @@ impl FindingKind {
             NegotiationStalled => "negotiation_stalled",
             CaptureTooShort => "capture_too_short",
             Redirect => "redirect",
+            BandwidthSaturation => "bandwidth_saturation",
         }
     }
 }

@@ -23,6 +23,8 @@ pub const LONE_REQUEST_WAIT_SECS: f64 = 10.0;
 pub struct Ctx<'m> {
     /// The model.
     pub model: &'m Model,
+    /// What the command line told the diagnosis.
+    pub options: DiagnoseOptions,
     /// Exchanges (sa id, exchange index) already explained by a finding.
     pub explained: HashSet<(usize, usize)>,
     /// Tunnels whose phase-1 failures are explained by a version mismatch.
@@ -219,10 +221,24 @@ impl<'m> Ctx<'m> {
     }
 }
 
+/// What the diagnosis is told beyond the capture.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiagnoseOptions {
+    /// The tunnels' link capacity in bits per second (`--bandwidth`): enables
+    /// `bandwidth_saturation`.
+    pub bandwidth_bps: Option<u64>,
+}
+
 /// Run every rule over the model; findings most severe first.
 pub fn diagnose(model: &Model) -> Vec<Finding> {
+    diagnose_with(model, &DiagnoseOptions::default())
+}
+
+/// [`diagnose`] with what the command line adds (`--bandwidth`).
+pub fn diagnose_with(model: &Model, options: &DiagnoseOptions) -> Vec<Finding> {
     let mut ctx = Ctx {
         model,
+        options: *options,
         explained: HashSet::new(),
         version_mismatch_tunnels: HashSet::new(),
         findings: Vec::new(),
@@ -269,6 +285,7 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
     rules::selectors::run(&mut ctx);
     rules::informational::run(&mut ctx);
     rules::stalled::run(&mut ctx);
+    rules::bandwidth_saturation::run(&mut ctx);
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
         a.severity

@@ -51,6 +51,8 @@ pub struct EspFlow {
     pub seq_gaps: u64,
     /// Times the sequence number went backwards (reset or reordering).
     pub seq_resets: u64,
+    /// Bytes and packets over time, in a bounded number of buckets.
+    pub series: super::esp_series::EspSeries,
 }
 
 /// NAT-T keepalives between two endpoints.

@@ -8,8 +8,9 @@
 pub const BUCKETS: usize = 64;
 /// Width of the first buckets.
 const FIRST_WIDTH_NS: i128 = 1_000_000_000;
-/// Widest bucket (about 17 years); later packets of a wilder timestamp land in an edge bucket.
-const MAX_WIDTH_NS: i128 = FIRST_WIDTH_NS << 29;
+/// Widest bucket (about two years, so 64 of them span 140); packets of a wilder timestamp land in
+/// an edge bucket.
+const MAX_WIDTH_NS: i128 = FIRST_WIDTH_NS << 26;
 /// Timestamps are clamped to ±2^62 ns (±146 years), so every start stays an `i64`.
 const TIME_LIMIT_NS: i128 = 1 << 62;
 
@@ -117,7 +118,9 @@ impl EspSeries {
 
     /// Index of the last bucket with traffic.
     pub fn last_used(&self) -> Option<usize> {
-        (0..BUCKETS).rev().find(|&i| self.packets[i] != 0 || self.bytes[i] != 0)
+        (0..BUCKETS)
+            .rev()
+            .find(|&i| self.packets[i] != 0 || self.bytes[i] != 0)
     }
 
     /// Fold in another series (of the same flow from another input, or of another flow).
@@ -133,11 +136,27 @@ impl EspSeries {
         }
     }
 
+    /// The buckets from the first to the last with traffic: the first one's start and the
+    /// bytes and packets of each (`None` when empty).
+    pub fn span(&self) -> Option<(i64, &[u64], &[u32])> {
+        let first = (0..BUCKETS).find(|&i| self.packets[i] != 0 || self.bytes[i] != 0)?;
+        let last = self.last_used()?;
+        let start = self
+            .origin_ns
+            .saturating_add((first as i64).saturating_mul(self.width_ns));
+        Some((start, &self.bytes[first..=last], &self.packets[first..=last]))
+    }
+
     /// Buckets with traffic: (start in nanoseconds, bytes, packets).
     pub fn used(&self) -> impl Iterator<Item = (i64, u64, u32)> + '_ {
         (0..BUCKETS)
             .filter(|&i| self.packets[i] != 0 || self.bytes[i] != 0)
-            .map(|i| (self.origin_ns + i as i64 * self.width_ns, self.bytes[i], self.packets[i]))
+            .map(|i| {
+                let start = self
+                    .origin_ns
+                    .saturating_add((i as i64).saturating_mul(self.width_ns));
+                (start, self.bytes[i], self.packets[i])
+            })
     }
 }
 

@@ -10,6 +10,7 @@
 //! cannot hold go to an exact map keyed by the whole (source, destination, SPI).
 
 use super::collect::{EspFlow, EspKey, FrameRef};
+use super::esp_series::EspSeries;
 use crate::decode::EspSample;
 use crate::record::Timestamp;
 use rustc_hash::FxHashMap;
@@ -83,6 +84,8 @@ struct Slot {
     /// Destination << 32 | SPI; 0 = empty (SPI 0 is reserved and never keyed here).
     key: u64,
     src: u32,
+    /// Index of the flow's throughput series in [`EspTable::series`].
+    series: u32,
     c: Counters,
 }
 
@@ -105,7 +108,10 @@ pub struct EspTable {
     slots: Vec<Slot>,
     used: usize,
     cold_v4: FxHashMap<(u64, u32), Cold>,
-    exact: FxHashMap<EspKey, (Counters, Cold)>,
+    /// Throughput series of the IPv4 slots (kept apart: a packet touches its series' one
+    /// bucket, not the whole series, and the slots stay small).
+    series: Vec<EspSeries>,
+    exact: FxHashMap<EspKey, (Counters, Cold, EspSeries)>,
 }
 
 impl EspTable {
@@ -211,7 +217,11 @@ impl EspTable {
             return self.add_exact(s, u64::MAX);
         };
         match self.v4_slot(s) {
-            Some(Ok(i)) => self.slots[i].c.count(s, at),
+            Some(Ok(i)) => {
+                let slot = &mut self.slots[i];
+                slot.c.count(s, at);
+                self.series[slot.series as usize].add(s.time.0, u64::from(s.esp.length));
+            }
             Some(Err(i)) => {
                 let IpAddr::V4(src) = s.src else {
                     unreachable!("v4_slot checked")
@@ -220,8 +230,11 @@ impl EspTable {
                 self.slots[i] = Slot {
                     key,
                     src: u32::from(src),
+                    series: self.series.len() as u32,
                     c: Counters::first(s, at),
                 };
+                self.series
+                    .push(EspSeries::first(s.time.0, u64::from(s.esp.length)));
                 self.used += 1;
                 self.cold_v4.insert((key, u32::from(src)), cold_of(s));
             }
@@ -232,9 +245,14 @@ impl EspTable {
     fn add_exact(&mut self, s: &EspSample, at: u64) {
         let key = EspKey(s.src, s.dst, s.esp.spi);
         match self.exact.get_mut(&key) {
-            Some((c, _)) => c.count(s, at),
+            Some((c, _, series)) => {
+                c.count(s, at);
+                series.add(s.time.0, u64::from(s.esp.length));
+            }
             None => {
-                self.exact.insert(key, (Counters::first(s, at), cold_of(s)));
+                let series = EspSeries::first(s.time.0, u64::from(s.esp.length));
+                self.exact
+                    .insert(key, (Counters::first(s, at), cold_of(s), series));
             }
         }
     }
@@ -260,14 +278,15 @@ impl EspTable {
         // Merging is rare (once per flow per extra input): the exact map holds merged flows,
         // and `into_flows` folds a flow present in both halves.
         match self.exact.get_mut(&key) {
-            Some((mine, my_cold)) => {
+            Some((mine, my_cold, series)) => {
                 mine.absorb(&c);
+                series.absorb(&f.series);
                 if cold.first < my_cold.first {
                     *my_cold = cold;
                 }
             }
             None => {
-                self.exact.insert(key, (c, cold));
+                self.exact.insert(key, (c, cold, f.series));
             }
         }
     }
@@ -279,6 +298,7 @@ impl EspTable {
             slots,
             mut cold_v4,
             mut exact,
+            series: all_series,
             ..
         } = self;
         for s in slots.into_iter().filter(|s| s.key != 0) {
@@ -290,19 +310,23 @@ impl EspTable {
             let Some(cold) = cold_v4.remove(&(s.key, s.src)) else {
                 continue;
             };
+            let Some(series) = all_series.get(s.series as usize) else {
+                continue;
+            };
             match exact.get_mut(&key) {
-                Some((mine, my_cold)) => {
+                Some((mine, my_cold, my_series)) => {
                     mine.absorb(&s.c);
+                    my_series.absorb(series);
                     if cold.first < my_cold.first {
                         *my_cold = cold;
                     }
                 }
                 None => {
-                    exact.insert(key, (s.c, cold));
+                    exact.insert(key, (s.c, cold, series.clone()));
                 }
             }
         }
-        exact.into_iter().map(|(key, (c, cold))| {
+        exact.into_iter().map(|(key, (c, cold, series))| {
             let last_frame = if c.last_pos == u64::MAX {
                 cold.first_frame
             } else {
@@ -328,6 +352,7 @@ impl EspTable {
                     last_seq: c.last_seq,
                     seq_gaps: c.seq_gaps,
                     seq_resets: u64::from(c.seq_resets),
+                    series,
                 },
             )
         })

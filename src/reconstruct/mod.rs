@@ -2,6 +2,7 @@
 //! attached. Everything works without keys; decrypted content, when present, sharpens it.
 
 pub mod collect;
+pub mod esp_series;
 pub mod esp_table;
 pub mod exchanges;
 pub mod liveness;

@@ -47,6 +47,30 @@ impl Tunnel {
             .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes))
     }
 
+    /// ESP sent by `src` on this tunnel over time, all its SPIs together (`None` without any).
+    pub fn esp_series(&self, model: &Model, src: IpAddr) -> Option<super::esp_series::EspSeries> {
+        let mut flows = self
+            .esp
+            .iter()
+            .filter(|k| k.0 == src)
+            .filter_map(|k| model.esp.get(k));
+        let mut series = flows.next()?.series.clone();
+        for f in flows {
+            series.absorb(&f.series);
+        }
+        Some(series)
+    }
+
+    /// ESP over time in each direction that carried any: (sender, receiver, series).
+    pub fn esp_directions<'m>(
+        &'m self,
+        model: &'m Model,
+    ) -> impl Iterator<Item = (IpAddr, IpAddr, super::esp_series::EspSeries)> + 'm {
+        [(self.peers[0], self.peers[1]), (self.peers[1], self.peers[0])]
+            .into_iter()
+            .filter_map(move |(src, dst)| Some((src, dst, self.esp_series(model, src)?)))
+    }
+
     /// The flows seen inside decrypted ESP between this tunnel's peers, busiest first (then by
     /// inner flow, then outer addresses and SPI: a stable order for the reports).
     pub fn inner_flows(&self, model: &Model) -> Vec<InnerFlowTally> {

@@ -120,6 +120,24 @@ struct TunnelJson<'a> {
     last: Timestamp,
     peers: [IpAddr; 2],
     state: &'static str,
+    throughput: Vec<Value>,
+}
+
+/// ESP over time in each direction: buckets from the first to the last with traffic.
+pub fn throughput_value(model: &Model, t: &Tunnel) -> Vec<Value> {
+    t.esp_directions(model)
+        .filter_map(|(src, dst, series)| {
+            let (start, bytes, packets) = series.span()?;
+            Some(json!({
+                "src": src,
+                "dst": dst,
+                "start": Timestamp(start),
+                "interval_s": series.width_ns as f64 / 1e9,
+                "bytes": bytes,
+                "packets": packets,
+            }))
+        })
+        .collect()
 }
 
 fn inputs_value(model: &Model) -> Value {
@@ -215,6 +233,7 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         last: t.last,
         peers: t.peers,
         state: tunnel_state(model, t, findings),
+        throughput: throughput_value(model, t),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per finding rule.
 
 pub mod auth_failure;
+pub mod bandwidth_saturation;
 pub mod dpd_flap;
 pub mod fragmentation_loss;
 pub mod ike_version_mismatch;

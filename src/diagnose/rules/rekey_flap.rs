@@ -150,7 +150,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         };
         all_errors.sort();
         all_errors.dedup();
-        let lifetimes = proposal_lifetimes(ctx, &t.sas);
+        let lifetimes = proposal_lifetimes(ctx.model, &t.sas);
         let mut summary = if failed.is_empty() {
             "the tunnel is torn down and rebuilt on a regular cadence, each old SA gone before the new one is up"
                 .to_string()
@@ -183,16 +183,19 @@ pub fn run(ctx: &mut Ctx<'_>) {
 }
 
 /// IKEv1 life durations offered (phase 1 attribute 12, IPsec attribute 2), as "N s".
-fn proposal_lifetimes(ctx: &Ctx<'_>, sas: &[usize]) -> Vec<String> {
+pub fn proposal_lifetimes(model: &crate::reconstruct::Model, sas: &[usize]) -> Vec<String> {
     let mut out = Vec::new();
     for &sid in sas {
-        let sa = &ctx.model.sas[sid];
+        let sa = &model.sas[sid];
         if sa.version != 1 {
             continue;
         }
         for e in &sa.exchanges {
             for m in e.requests.iter().take(1) {
-                for p in ctx.ike(m).proposals.iter() {
+                let Some(ike) = model.data.ike[m.index].ike.as_deref() else {
+                    continue;
+                };
+                for p in ike.proposals.iter() {
                     for tr in &p.transforms {
                         // Life type then life duration: phase 1 attributes 11/12, IPsec 1/2.
                         let (type_attr, key) = if ProtocolId(p.protocol) == ProtocolId::IKE {

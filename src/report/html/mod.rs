@@ -11,6 +11,8 @@ mod cards;
 mod ladder;
 mod page;
 mod strings;
+mod throughput;
+mod timeline;
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding};
 use crate::reconstruct::Model;
@@ -87,6 +89,8 @@ pub fn document(model: &Model, findings: &[Finding], keep: Option<&[bool]>, opts
             "esp_packets": esp_packets,
             "esp_bytes": esp_bytes,
             "ladder": ladder::ladder(model, t, tf, origin, &mut strings),
+            "timeline": timeline::timeline(model, t, origin),
+            "throughput": throughput::throughput(model, t, origin),
         }));
     }
     let inputs: Vec<Value> = model

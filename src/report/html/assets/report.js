@@ -45,6 +45,7 @@
     return new Date(D.origin_ms + ms).toISOString().replace("T", " ").replace("Z", " UTC");
   }
   function secs(ms) {
+    if (ms < 0) return "-" + secs(-ms);
     var v = ms / 1000;
     return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3)) + " s";
   }
@@ -216,6 +217,143 @@
     var detail = h("pre", { "class": "detail", "aria-live": "polite" }, "Click an arrow for the whole message.");
     d.appendChild(h("div", { "class": "view ladder" }, ladder(t, detail)));
     d.appendChild(detail);
+    var scale = timeScale(t);
+    d.appendChild(h("h3", { text: "SA timeline" }));
+    d.appendChild(h("div", { "class": "view timeline" }, timeline(t, scale)));
+    d.appendChild(h("p", { "class": "legend" }, cadence(t.timeline)));
+    d.appendChild(h("h3", { text: "ESP throughput" }));
+    if (!t.throughput.length) d.appendChild(h("p", { "class": "muted", text: "No ESP on this tunnel." }));
+    t.throughput.forEach(function (dir) {
+      d.appendChild(h("div", { "class": "view throughput", "data-from": dir.from }, throughput(dir, scale)));
+    });
+  }
+
+  // ---- shared time axis -----------------------------------------------------------------
+  var CW = 980, CL = 250, CR = 70;
+  function timeScale(t) {
+    var t0 = t.first, t1 = t.last;
+    t.throughput.forEach(function (d) {
+      t0 = Math.min(t0, d.start);
+      t1 = Math.max(t1, d.start + d.width_ms * d.bytes.length);
+    });
+    if (t1 <= t0) t1 = t0 + 1000;
+    var f = function (ms) { return CL + (ms - t0) / (t1 - t0) * (CW - CL - CR); };
+    f.t0 = t0; f.t1 = t1;
+    return f;
+  }
+  function axis(svg, x, y, height) {
+    for (var i = 0; i <= 5; i++) {
+      var ms = x.t0 + (x.t1 - x.t0) * i / 5, xx = x(ms);
+      svg.appendChild(s("line", { x1: xx, y1: y, x2: xx, y2: y + height, "class": "tick" }));
+      svg.appendChild(s("text", { x: xx, y: y - 4, "text-anchor": "middle", "class": "time", text: (ms < 0 ? "" : "+") + secs(ms) }));
+    }
+  }
+
+  // ---- SA timeline ----------------------------------------------------------------------
+  function timeline(t, x) {
+    var T = t.timeline, row = 24, top = 30;
+    var rows = T.ike.length + T.child.length;
+    var H = top + rows * row + 30;
+    var svg = s("svg", { width: CW, height: H, viewBox: "0 0 " + CW + " " + H, role: "img",
+      "aria-label": "SA timeline of tunnel " + t.id + ": " + T.ike.length + " IKE SAs, " + T.child.length + " CHILD SAs, " + T.outages.length + " liveness outages" });
+    axis(svg, x, top - 12, H - top);
+    T.outages.forEach(function (o, i) {
+      var x1 = x(o[0]), x2 = Math.max(x(o[1]), x1 + 3);
+      svg.appendChild(s("g", { "class": "outage" },
+        s("rect", { x: x1, y: top - 8, width: x2 - x1, height: H - top - 10 }),
+        s("text", { x: x1 + 2, y: H - (i % 2 ? 4 : 16), text: "\u26a0 outage " + secs(o[1] - o[0]) }),
+        s("title", { text: "Liveness checks unanswered from " + iso(o[0]) + " to " + iso(o[1]) + (o[3] ? ", frame " + o[3] : "") })));
+    });
+    T.deletes.forEach(function (dl) {
+      var xx = x(dl[0]);
+      svg.appendChild(s("g", { "class": "delete" },
+        s("line", { x1: xx, y1: top - 8, x2: xx, y2: H - 20 }),
+        s("text", { x: xx + 3, y: top + 2, text: "\u2715 delete" }),
+        s("title", { text: "Delete from " + dl[1] + " at " + iso(dl[0]) + (dl[2] ? ", frame " + dl[2] : "") })));
+    });
+    var y = top;
+    T.ike.forEach(function (a, i) {
+      var g = s("g", { "class": "sa ike " + (a.up ? "up" : "down") },
+        s("text", { x: 4, y: y + 14, text: "IKE SA #" + (i + 1) + " " + a.spi.slice(0, 8) + "\u2026 " + a.state + (a.rekey_of !== null ? " (rekey of #" + (a.rekey_of + 1) + ")" : "") }));
+      var est = a.established;
+      if (est !== null) {
+        if (est > a.first) g.appendChild(s("rect", { "class": "neg", x: x(a.first), y: y + 4, width: Math.max(x(est) - x(a.first), 2), height: 12 }));
+        g.appendChild(s("rect", { "class": "bar", x: x(est), y: y + 4, width: Math.max(x(a.last) - x(est), 3), height: 12 }));
+      } else {
+        g.appendChild(s("rect", { "class": a.up ? "bar" : "neg", x: x(a.first), y: y + 4, width: Math.max(x(a.last) - x(a.first), 3), height: 12 }));
+      }
+      g.appendChild(s("title", { text: "IKE SA " + a.spi + " (IKEv" + a.version + "): " + a.state + "; first " + iso(a.first) +
+        (est !== null ? ", established " + iso(est) : "") + ", last message " + iso(a.last) }));
+      svg.appendChild(g);
+      y += row;
+    });
+    T.child.forEach(function (c, i) {
+      var next = i + 1 < T.child.length ? T.child[i + 1].time : null;
+      var end = c.last_esp !== null ? c.last_esp : (next !== null ? next : t.last);
+      var g = s("g", { "class": "sa child" + (c.last_esp === null ? " noesp" : "") },
+        s("text", { x: 4, y: y + 14, text: "CHILD SA " + (c.spis.length ? c.spis.join("/") : "(SPIs hidden)") }),
+        s("rect", { "class": "bar", x: x(c.time), y: y + 4, width: Math.max(x(end) - x(c.time), 3), height: 12 }),
+        s("title", { text: c.kind + " at " + iso(c.time) + " (frame " + c.frame + ")" + (c.last_esp !== null ? "; last ESP " + iso(c.last_esp) : "; no ESP attributed") }));
+      svg.appendChild(g);
+      y += row;
+    });
+    return svg;
+  }
+  function cadence(T) {
+    var parts = [];
+    if (T.ike_cadence_s !== null) parts.push("IKE SAs established every " + T.ike_cadence_s.toFixed(0) + " s (median)");
+    if (T.child_cadence_s !== null) parts.push("CHILD SAs created every " + T.child_cadence_s.toFixed(0) + " s (median)");
+    parts.push(T.lifetimes.length ? "lifetimes in the proposals: " + T.lifetimes.join(", ")
+      : "no lifetime in the proposals (IKEv2 lifetimes are each end's own setting)");
+    return "Rekey cadence: " + parts.join("; ") + ". Solid bars: established; hatched: negotiating or failed; shaded columns: liveness outages.";
+  }
+
+  // ---- ESP throughput -------------------------------------------------------------------
+  function rate(bps) {
+    return bps >= 1e9 ? (bps / 1e9).toFixed(2) + " Gbit/s" : bps >= 1e6 ? (bps / 1e6).toFixed(1) + " Mbit/s" : (bps / 1e3).toFixed(1) + " kbit/s";
+  }
+  function throughput(dir, x) {
+    var H = 170, top = 24, bottom = H - 26, w = dir.width_ms / 1000;
+    var bps = dir.bytes.map(function (b) { return b * 8 / w; });
+    var pps = dir.packets.map(function (p) { return p / w; });
+    var ceiling = D.bandwidth_bps || 0;
+    var maxB = Math.max.apply(null, bps.concat([ceiling, 1])) * 1.1;
+    var maxP = Math.max.apply(null, pps.concat([1])) * 1.1;
+    var yb = function (v) { return bottom - v / maxB * (bottom - top); };
+    var yp = function (v) { return bottom - v / maxP * (bottom - top); };
+    var svg = s("svg", { width: CW, height: H, viewBox: "0 0 " + CW + " " + H, role: "img",
+      "aria-label": "ESP throughput " + dir.from + " to " + dir.to + ", " + dir.bytes.length + " intervals of " + secs(dir.width_ms) });
+    svg.appendChild(s("text", { x: 4, y: 14, "class": "peer", text: "ESP " + dir.from + " \u2192 " + dir.to }));
+    svg.appendChild(s("text", { x: 4, y: 30, "class": "time", text: "interval " + secs(dir.width_ms) }));
+    svg.appendChild(s("text", { x: 4, y: 46, "class": "time", text: "\u2014 bit/s, left scale (peak " + rate(Math.max.apply(null, bps)) + ")" }));
+    svg.appendChild(s("text", { x: 4, y: 62, "class": "time", text: "- - packets/s, right scale" }));
+    svg.appendChild(s("line", { x1: CL, y1: bottom, x2: CW - CR, y2: bottom, "class": "tick" }));
+    svg.appendChild(s("text", { x: CL - 4, y: top + 4, "text-anchor": "end", "class": "time", text: rate(maxB) }));
+    svg.appendChild(s("text", { x: CW - CR + 4, y: top + 4, "class": "time", text: (maxP).toFixed(0) + " pkt/s" }));
+    axis(svg, x, bottom + 16, 0);
+    if (ceiling) {
+      svg.appendChild(s("g", { "class": "ceiling" },
+        s("line", { x1: CL, y1: yb(ceiling), x2: CW - CR, y2: yb(ceiling) }),
+        s("text", { x: CW - CR - 4, y: yb(ceiling) - 3, "text-anchor": "end", text: "ceiling " + rate(ceiling) + " (--bandwidth)" })));
+      svg.appendChild(s("g", { "class": "ceiling80" },
+        s("line", { x1: CL, y1: yb(ceiling * 0.8), x2: CW - CR, y2: yb(ceiling * 0.8) }),
+        s("text", { x: CW - CR - 4, y: yb(ceiling * 0.8) + 11, "text-anchor": "end", text: "80 % of the ceiling" })));
+    }
+    dir.spis.forEach(function (sp, i) {
+      if (i === 0) return;
+      var xx = x(sp[0]);
+      svg.appendChild(s("g", { "class": "spichange" },
+        s("line", { x1: xx, y1: top, x2: xx, y2: bottom }),
+        s("text", { x: xx + 3, y: top + 10, text: "SPI " + sp[1] })));
+    });
+    var mid = function (i) { return x(dir.start + (i + 0.5) * dir.width_ms); };
+    svg.appendChild(s("polyline", { "class": "pps", points: pps.map(function (v, i) { return mid(i) + "," + yp(v); }).join(" ") }));
+    svg.appendChild(s("polyline", { "class": "bps", points: bps.map(function (v, i) { return mid(i) + "," + yb(v); }).join(" ") }));
+    bps.forEach(function (v, i) {
+      svg.appendChild(s("circle", { "class": "pt" + (ceiling && v >= 0.8 * ceiling ? " hot" : ""), cx: mid(i), cy: yb(v), r: 2.5 },
+        s("title", { text: iso(dir.start + i * dir.width_ms) + ": " + rate(v) + ", " + pps[i].toFixed(1) + " packets/s (" + dir.bytes[i] + " bytes)" })));
+    });
+    return svg;
   }
 
   // ---- ladder ---------------------------------------------------------------------------
@@ -277,7 +415,7 @@
         s("polygon", { points: ltr ? (tip - 10) + "," + (yy - 5) + " " + tip + "," + yy + " " + (tip - 10) + "," + (yy + 5)
           : (tip + 10) + "," + (yy - 5) + " " + tip + "," + yy + " " + (tip + 10) + "," + (yy + 5) }),
         s("text", { x: (xl + xr) / 2, y: yy - 6, "text-anchor": "middle", "class": "lbl",
-          text: S[r[4]] + (S[r[5]] ? "  [" + clip(S[r[5]], 60) + "]" : "") + (tags.length ? "  (" + tags.join(", ") + ")" : "") }),
+          text: S[r[4]] + (S[r[5]] ? "  [" + clip(S[r[5]], 44) + "]" : "") + (tags.length ? "  (" + tags.join(", ") + ")" : "") }),
         s("text", { x: ltr ? xl - 6 : xr + 6, y: yy + 4, "text-anchor": ltr ? "end" : "start", "class": "frame",
           text: (f & F.FOLDED ? "frames " : "#") + r[3] }),
         (f & F.UNANSWERED) ? s("text", { x: ltr ? xr + 8 : xl - 8, y: yy + 4, "text-anchor": ltr ? "start" : "end", "class": "noans", text: "\u2715 no answer" }) : null,
