@@ -1,10 +1,17 @@
 //! The error/warning findings of every labelled capture equal its label: the shared strongSwan
 //! captures (`../shared/captures/labels.json`) and the project's own (`captures/expected.json`).
+//!
+//! An entry may carry `"pending": "<issue: the rule that is missing>"`: a capture whose label
+//! states the truth the analyzer does not reach yet. A pending entry that differs from its label
+//! is reported as skipped (one line on stdout); a pending entry that already meets its label fails
+//! the test, so the mark is removed (from `captures/lab/results/<capture>.json`, then
+//! `captures/lab/run.sh --expected`) as soon as the rule lands.
 
 mod common;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 
 type KindPhase = (String, Option<String>);
@@ -29,7 +36,8 @@ fn matches(a: &KindPhase, pool: &BTreeSet<KindPhase>) -> bool {
         .any(|b| a.0 == b.0 && (a.1.is_none() || b.1.is_none() || a.1 == b.1))
 }
 
-/// Check every entry of a labels file; returns the list of mismatches.
+/// Check every entry of a labels file; returns the number of entries checked and the list of
+/// mismatches (pending entries count only when they already meet their label).
 fn check_labels(labels: &Path) -> (usize, Vec<String>) {
     let base = labels.parent().unwrap();
     let entries: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(labels).unwrap()).unwrap();
@@ -56,7 +64,23 @@ fn check_labels(labels: &Path) -> (usize, Vec<String>) {
             .iter()
             .filter(|g| !matches(g, &exp) && !also.contains(&g.0))
             .collect();
-        if !missing.is_empty() || !extra.is_empty() {
+        let differs = !missing.is_empty() || !extra.is_empty();
+        if let Some(reason) = e["pending"].as_str() {
+            let name = e["file"].as_str().unwrap();
+            if differs {
+                // straight to stderr, past the test harness's capture: the line shows in CI logs
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipped (pending: {reason}): {name}: missing {missing:?}, unexpected {extra:?}"
+                );
+            } else {
+                bad.push(format!(
+                    "{name}: marked pending ({reason}) but now meets its label: remove the mark"
+                ));
+            }
+            continue;
+        }
+        if differs {
             bad.push(format!(
                 "{}: missing {:?}, unexpected {:?}",
                 e["file"].as_str().unwrap(),

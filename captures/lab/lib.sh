@@ -8,6 +8,7 @@
 #                            right0 198.51.100.254/24 ----- eth0 198.51.100.1/24
 #                            (2001:db8:2::fe/64)            (2001:db8:2::1/64)
 #   charon (initiator)       tcpdump on left0, iptables        charon (responder)
+#   (or pluto: L_IMPL/R_IMPL=libreswan, see libreswan.sh; more capture points: CAPTURE_POINTS)
 
 LEFT4=192.0.2.1;      RTR_L4=192.0.2.254
 RIGHT4=198.51.100.1;  RTR_R4=198.51.100.254
@@ -17,6 +18,9 @@ LEFT_NET=10.1.0.1;    RIGHT_NET=10.2.0.1
 
 CHARON=/usr/lib/ipsec/charon
 PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey sha1 sha2 hmac xcbc cmac kdf gmp aes gcm ccm kernel-libipsec kernel-netlink socket-default vici"
+
+# shellcheck source=libreswan.sh
+. "$(dirname "${BASH_SOURCE[0]}")/libreswan.sh"
 
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -59,6 +63,16 @@ scenario_defaults() {
   L_EXTRA_CONNS=""; R_EXTRA_CONNS=""; L_EXTRA_CHILDREN=""; R_EXTRA_CHILDREN=""; EXTRA_SECRETS=""
   L_EXTRA_ADDRS=""; R_EXTRA_ADDRS=""; L_LO_ADDRS=""; R_LO_ADDRS=""
   INITIATE_CHILDREN="net"
+  # implementation per side: strongswan (charon + swanctl) or libreswan (pluto + whack)
+  L_IMPL=strongswan; R_IMPL=strongswan
+  LSW_DEBUG=all                 # pluto's plutodebug
+  LSW_RETRANSMIT_INTERVAL=500   # ms, pluto's first retransmission (then doubling)
+  LSW_RETRANSMIT_TIMEOUT=10s    # pluto gives up after this
+  # where tcpdump runs: path (router left0, the default; file <scenario>.pcap when alone,
+  # <scenario>_on_path.pcap beside others), initiator / responder (that gateway's eth0:
+  # _at_initiator, _at_responder), initiator_any / responder_any / path_any (`-i any`,
+  # Linux SLL2 link type: _at_initiator_any, ...). The initiator is the first of INITIATORS.
+  CAPTURE_POINTS=path
 }
 router_setup() { :; }     # scenario hook: iptables/tc in the router ns (use rtr)
 during() { :; }           # scenario hook: runs in background during the scenario
@@ -158,14 +172,24 @@ make_certs() {   # $1 = dir, RSA_BITS
 # ------------------------------------------------------------------ charon --
 pick() { if [ -n "$1" ]; then printf '%s' "$1"; else printf '%s' "$2"; fi; }
 
+impl_of() { if [ "$1" = left ]; then printf '%s' "$L_IMPL"; else printf '%s' "$R_IMPL"; fi; }
+
+side_addrs() {  # $1 = side; sets SIDE_ME, SIDE_PEER (outer addresses for AF)
+  if [ "$AF" = 6 ]; then
+    if [ "$1" = left ]; then SIDE_ME=$LEFT6; SIDE_PEER=$RIGHT6; else SIDE_ME=$RIGHT6; SIDE_PEER=$LEFT6; fi
+  else
+    if [ "$1" = left ]; then SIDE_ME=$LEFT4; SIDE_PEER=$RIGHT4; else SIDE_ME=$RIGHT4; SIDE_PEER=$LEFT4; fi
+  fi
+}
+
 write_configs() {  # $1 = side (left|right), $2 = dir
+  if [ "$(impl_of "$1")" = libreswan ]; then write_pluto_configs "$@"; else write_charon_configs "$@"; fi
+}
+
+write_charon_configs() {  # $1 = side (left|right), $2 = dir
   local side=$1 d=$2 me peer ver ikep espp psk rts lts raddrs extra ikerekey chrekey chlife dpdact
   local xconns xchildren
-  if [ "$AF" = 6 ]; then
-    if [ "$side" = left ]; then me=$LEFT6; peer=$RIGHT6; else me=$RIGHT6; peer=$LEFT6; fi
-  else
-    if [ "$side" = left ]; then me=$LEFT4; peer=$RIGHT4; else me=$RIGHT4; peer=$LEFT4; fi
-  fi
+  side_addrs "$side"; me=$SIDE_ME; peer=$SIDE_PEER
   if [ "$side" = left ]; then
     ver=$(pick "$L_VERSION" "$VERSION"); ikep=$(pick "$L_IKE_PROP" "$IKE_PROP")
     espp=$(pick "$L_ESP_PROP" "$ESP_PROP"); psk=$(pick "$L_PSK" "$PSK")
@@ -288,7 +312,7 @@ $EXTRA_SECRETS
 EOF
 }
 
-declare -A CHARON_PID
+declare -A DAEMON_PID
 start_charon() {  # $1 = side, $2 = dir
   local side=$1 d=$2 ns
   if [ "$side" = left ]; then ns=$NS_L; else ns=$NS_R; fi
@@ -296,7 +320,7 @@ start_charon() {  # $1 = side, $2 = dir
   ip netns exec "$ns" unshare -m --propagation private sh -c \
     'mount -t tmpfs lab-run /run && mkdir -p /run/netns && exec env STRONGSWAN_CONF="$0/strongswan.conf" "$1"' \
     "$d" "$CHARON" >"$d/charon.stdout" 2>&1 &
-  CHARON_PID[$side]=$!
+  DAEMON_PID[$side]=$!
   local i
   for i in $(seq 1 50); do
     [ -S "$d/charon.vici" ] && return 0
@@ -313,20 +337,61 @@ swan() {  # $1 = side, rest = swanctl args
     swanctl "$cmd" --uri "unix://$WORK/$side/charon.vici" "$@"
 }
 
-stop_charons() {  # initiator (left) first, so it sends the DELETE
+# ------------------------------------------------- either implementation --
+start_daemon() {  # $1 = side, $2 = dir
+  if [ "$(impl_of "$1")" = libreswan ]; then start_pluto "$@"; else start_charon "$@"; fi
+}
+
+load_daemon() {  # $1 = side: load the connection (and secrets)
+  local side=$1
+  if [ "$(impl_of "$side")" = libreswan ]; then
+    load_pluto "$side" >"$WORK/$side/load.out" 2>&1
+  else
+    swan "$side" --load-all --file "$WORK/$side/swanctl.conf" >"$WORK/$side/load.out" 2>&1
+  fi
+}
+
+initiate() {  # $1 = side, $2 = child (strongSwan) ; runs in the foreground
+  local side=$1 child=$2
+  if [ "$(impl_of "$side")" = libreswan ]; then
+    timeout $((DURATION + 2)) bash -c "$(declare -f lsw); NS_L=$NS_L NS_R=$NS_R WORK=$WORK LSW_EXEC=$LSW_EXEC lsw $side --name gw --initiate"
+  else
+    swan "$side" --initiate --child "$child" --timeout $((DURATION + 2))
+  fi
+}
+
+child_installed() {  # $1 = side: true once its CHILD SA is installed
+  if [ "$(impl_of "$1")" = libreswan ]; then
+    lsw "$1" --trafficstatus 2>/dev/null | grep -q 'type=ESP'
+  else
+    swan "$1" --list-sas --child net 2>/dev/null | grep -q INSTALLED
+  fi
+}
+
+daemon_log() {  # $1 = side: the daemon's log file in the scratch dir
+  if [ "$(impl_of "$1")" = libreswan ]; then printf '%s' "$WORK/$1/pluto.log"
+  else printf '%s' "$WORK/$1/charon.log"; fi
+}
+
+stop_daemons() {  # initiator (left) first, so it sends the DELETE
   local side pid
   if [ "${1:-}" = graceful ]; then
     # close the SAs by an orderly INFORMATIONAL DELETE exchange, then stop
     for side in left right; do
-      [ -n "${CHARON_PID[$side]:-}" ] && timeout 6 bash -c "$(declare -f swan); NS_L=$NS_L NS_R=$NS_R WORK=$WORK swan $side --terminate --ike gw --timeout 4" >/dev/null 2>&1
+      [ -n "${DAEMON_PID[$side]:-}" ] || continue
+      if [ "$(impl_of "$side")" = libreswan ]; then
+        timeout 6 bash -c "$(declare -f lsw); NS_L=$NS_L NS_R=$NS_R WORK=$WORK LSW_EXEC=$LSW_EXEC lsw $side --shutdown" >/dev/null 2>&1
+      else
+        timeout 6 bash -c "$(declare -f swan); NS_L=$NS_L NS_R=$NS_R WORK=$WORK swan $side --terminate --ike gw --timeout 4" >/dev/null 2>&1
+      fi
     done
   fi
   for side in left right; do
-    pid=${CHARON_PID[$side]:-}
+    pid=${DAEMON_PID[$side]:-}
     [ -n "$pid" ] || continue
     kill -TERM "$pid" 2>/dev/null
     timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-    CHARON_PID[$side]=""
+    DAEMON_PID[$side]=""
   done
 }
 
@@ -339,4 +404,52 @@ trim_log() {  # keep head + tail under ~190 KB
   { head -c "$head" "$f" | sed '$d'
     printf '... [captures/lab: %s bytes trimmed from the middle of this log] ...\n' "$((sz - head - tail))"
     tail -c "$tail" "$f" | sed '1d'; } > "$f.tmp" && mv "$f.tmp" "$f"
+}
+
+# ---------------------------------------------------------- capture points --
+# CAPTURE_POINTS names where tcpdump runs; the initiator is the first side in INITIATORS.
+init_side() { set -- $INITIATORS; printf '%s' "$1"; }
+resp_side() { if [ "$(init_side)" = left ]; then printf right; else printf left; fi; }
+
+capture_point_where() {  # $1 = point; sets CP_NS, CP_IF
+  local side=""
+  case $1 in
+    path|path_any) CP_NS=$NS_G ;;
+    initiator|initiator_any) side=$(init_side) ;;
+    responder|responder_any) side=$(resp_side) ;;
+    *) log "unknown capture point $1"; return 1 ;;
+  esac
+  if [ -n "$side" ]; then
+    if [ "$side" = left ]; then CP_NS=$NS_L; else CP_NS=$NS_R; fi
+  fi
+  case $1 in
+    *_any) CP_IF=any ;;
+    path) CP_IF=left0 ;;
+    *) CP_IF=eth0 ;;
+  esac
+}
+
+capture_point_suffix() {  # $1 = point: the file name suffix after the scenario name
+  if [ "$CAPTURE_POINTS" = path ]; then return 0; fi
+  case $1 in
+    path) printf '_on_path' ;;
+    path_any) printf '_on_path_any' ;;
+    *) printf '_at_%s' "$1" ;;
+  esac
+}
+
+capture_point_role() {  # $1 = point: expected.json "capture_point"
+  case $1 in path*) printf path ;; initiator*) printf initiator ;; responder*) printf responder ;; esac
+}
+
+capture_point_text() {  # $1 = point: where, in words (truth_note, README)
+  local who
+  case $1 in
+    path) printf 'on the path (router interface left0, Ethernet)' ;;
+    path_any) printf 'on the path (router, tcpdump -i any, Linux SLL2)' ;;
+    initiator|responder) who=$(init_side); [ "$1" = responder ] && who=$(resp_side)
+      printf 'at the %s (%s gateway eth0, Ethernet)' "$1" "$who" ;;
+    *_any) who=$(init_side); [ "$1" = responder_any ] && who=$(resp_side)
+      printf 'at the %s (%s gateway, tcpdump -i any, Linux SLL2)' "${1%_any}" "$who" ;;
+  esac
 }

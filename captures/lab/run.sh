@@ -28,7 +28,7 @@ run_one() {
   WORK=$(mktemp -d "/tmp/ikescope-lab.$SCENARIO.XXXXXX")
   mkdir -p "$WORK/left" "$WORK/right"
   chmod 755 "$WORK"
-  TCPDUMP_PID="" PING_PID="" DURING_PID="" INIT_PIDS=""
+  TCPDUMP_PIDS="" PING_PID="" DURING_PID="" INIT_PIDS=""
   MAIN_PID=$BASHPID
   cleanup() {
     # a background child hit by a signal between fork and exec still carries
@@ -38,8 +38,8 @@ run_one() {
     [ -n "$DURING_PID" ] && kill -- "$DURING_PID" 2>/dev/null
     [ -n "$PING_PID" ] && kill "$PING_PID" 2>/dev/null
     local p; for p in $INIT_PIDS; do kill "$p" 2>/dev/null; done
-    stop_charons
-    [ -n "$TCPDUMP_PID" ] && { kill -TERM "$TCPDUMP_PID" 2>/dev/null; timeout 5 tail --pid="$TCPDUMP_PID" -f /dev/null 2>/dev/null || kill -KILL "$TCPDUMP_PID" 2>/dev/null; }
+    stop_daemons
+    for p in $TCPDUMP_PIDS; do kill -TERM "$p" 2>/dev/null; timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null; done
     topology_down
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
   }
@@ -60,23 +60,28 @@ run_one() {
   if [ -z "$filter" ]; then
     if [ "$AF" = 6 ]; then filter='ip6 and (udp or ip6 proto 50 or ip6 proto 44)'; else filter='ip'; fi
   fi
-  local pcap="$WORK/capture.pcap"
-  ip netns exec "$NS_G" tcpdump -i left0 -w "$pcap" -U -n "$filter" 2>"$WORK/tcpdump.err" &
-  TCPDUMP_PID=$!
+  local point
+  for point in $CAPTURE_POINTS; do
+    capture_point_where "$point"
+    ip netns exec "$CP_NS" tcpdump -i "$CP_IF" -w "$WORK/$point.pcap" -U -n "$filter" 2>"$WORK/tcpdump.$point.err" &
+    TCPDUMP_PIDS="$TCPDUMP_PIDS $!"
+  done
   local i
-  for i in $(seq 1 25); do grep -q 'listening on' "$WORK/tcpdump.err" && break; sleep 0.2; done
+  for point in $CAPTURE_POINTS; do
+    for i in $(seq 1 25); do grep -q 'listening on' "$WORK/tcpdump.$point.err" && break; sleep 0.2; done
+  done
 
-  start_charon right "$WORK/right" || exit 1
-  start_charon left "$WORK/left" || exit 1
-  swan right --load-all --file "$WORK/right/swanctl.conf" >"$WORK/right/load.out" 2>&1
-  swan left --load-all --file "$WORK/left/swanctl.conf" >"$WORK/left/load.out" 2>&1
+  start_daemon right "$WORK/right" || exit 1
+  start_daemon left "$WORK/left" || exit 1
+  load_daemon right
+  load_daemon left
   sleep 0.5
 
   local start=$SECONDS side
   local child
   for side in $INITIATORS; do
     for child in $INITIATE_CHILDREN; do
-      swan "$side" --initiate --child "$child" --timeout $((DURATION + 2)) >>"$WORK/$side/initiate.out" 2>&1 &
+      initiate "$side" "$child" >>"$WORK/$side/initiate.out" 2>&1 &
       INIT_PIDS="$INIT_PIDS $!"
     done
   done
@@ -86,7 +91,7 @@ run_one() {
   if [ "$PING_COUNT" -gt 0 ] && [ $((SECONDS - start)) -lt "$DURATION" ]; then
     if [ "$PING_WAIT_UP" = 1 ]; then
       while [ $((SECONDS - start)) -lt "$DURATION" ]; do
-        swan left --list-sas --child net 2>/dev/null | grep -q INSTALLED && break
+        child_installed left && break
         sleep 0.3
       done
     fi
@@ -97,30 +102,50 @@ run_one() {
   kill -- "$DURING_PID" 2>/dev/null; wait "$DURING_PID" 2>/dev/null; DURING_PID=""
   [ -n "$PING_PID" ] && { kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null; PING_PID=""; }
   for i in $INIT_PIDS; do kill "$i" 2>/dev/null; done; INIT_PIDS=""
-  stop_charons graceful
+  stop_daemons graceful
   sleep 0.5
-  kill -TERM "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; TCPDUMP_PID=""
+  for i in $TCPDUMP_PIDS; do kill -TERM "$i" 2>/dev/null; wait "$i" 2>/dev/null; done; TCPDUMP_PIDS=""
 
   # ---- artefacts
-  cp "$pcap" "$OUT/$SCENARIO.pcap"
-  cp "$WORK/left/charon.log" "$OUT/$SCENARIO.left.log"
-  cp "$WORK/right/charon.log" "$OUT/$SCENARIO.right.log"
+  cp "$(daemon_log left)" "$OUT/$SCENARIO.left.log"
+  cp "$(daemon_log right)" "$OUT/$SCENARIO.right.log"
   local verified=false vlog="$OUT/$SCENARIO.$VERIFY_SIDE.log"
   if grep -qP -- "$VERIFY_RE" "$vlog"; then verified=true; fi
-  # Wireshark key tables (ikev2/ikev1 tables, esp_sa) from the initiator's log, and
-  # tshark's decrypted decode with them (when tshark and ../shared/oracle are there)
-  python3 "$LAB/keytable.py" "$OUT/$SCENARIO.left.log" "$OUT/$SCENARIO" 2>"$WORK/keytable.err" \
-    && command -v tshark >/dev/null && python3 "$LAB/decrypted_truth.py" "$SCENARIO"
+  # Wireshark key tables (ikev2/ikev1 tables, esp_sa) from a strongSwan log (the
+  # initiator's when it runs charon; pluto does not log its keys), copied beside every
+  # capture of the scenario, and tshark's decrypted decode with them (when tshark and
+  # ../shared/oracle are there)
+  local keylog="" stem stems="" ext
+  for side in left right; do
+    [ -z "$keylog" ] && [ "$(impl_of "$side")" = strongswan ] && keylog="$OUT/$SCENARIO.$side.log"
+  done
+  for point in $CAPTURE_POINTS; do
+    stem=$SCENARIO$(capture_point_suffix "$point")
+    stems="$stems $stem"
+    cp "$WORK/$point.pcap" "$OUT/$stem.pcap"
+    for ext in ikev2_decryption_table ikev1_decryption_table esp_sa; do rm -f "$OUT/$stem.$ext"; done
+    if [ -n "$keylog" ] && python3 "$LAB/keytable.py" "$keylog" "$OUT/$stem" 2>"$WORK/keytable.err"; then
+      command -v tshark >/dev/null && python3 "$LAB/decrypted_truth.py" "$stem"
+    fi
+  done
   trim_log "$OUT/$SCENARIO.left.log"
   trim_log "$OUT/$SCENARIO.right.log"
   local linit lresp
   if [ "$AF" = 6 ]; then linit=$LEFT6; lresp=$RIGHT6; else linit=$LEFT4; lresp=$RIGHT4; fi
   mkdir -p "$LAB/results"
+  for point in $CAPTURE_POINTS; do
+  stem=$SCENARIO$(capture_point_suffix "$point")
   FINDINGS="$FINDINGS" IKE_VERSIONS="$IKE_VERSIONS" FACTS="$FACTS" DESC="$DESC" \
   VERIFY_SIDE="$VERIFY_SIDE" VERIFY_RE="$VERIFY_RE" SC="$SCENARIO" VERIFIED="$verified" INIT="$linit" RESP="$lresp" \
-  python3 - "$LAB/results/$SCENARIO.json" <<'PY'
+  STEM="$stem" POINT="$(capture_point_role "$point")" WHERE="$(capture_point_text "$point")" \
+  IMPLS="$L_IMPL $R_IMPL" \
+  python3 - "$LAB/results/$stem.json" <<'PY'
 import json, os, sys
 e = os.environ
+try:  # a "pending" mark (see tests/labels.rs) survives re-making the capture
+    pending = json.load(open(sys.argv[1])).get("pending")
+except (OSError, ValueError):
+    pending = None
 findings = json.loads(e["FINDINGS"])
 out = []
 for f in findings:
@@ -128,20 +153,28 @@ for f in findings:
     if f.get("also_ok"):
         g["also_ok"] = f["also_ok"]
     out.append(g)
+left, right = e["IMPLS"].split()
 rec = {
-    "file": e["SC"] + ".pcap",
+    "file": e["STEM"] + ".pcap",
     "scenario": e["SC"],
+    "capture_point": e["POINT"],
+    "implementations": {"left": left, "right": right},
     "ike_versions": json.loads(e["IKE_VERSIONS"]),
     "expected_findings": out,
     "facts": json.loads(e["FACTS"]),
     "verified_in_log": e["VERIFIED"] == "true",
-    "truth_note": "%s; %s log %s /%s/ (checked by captures/lab/run.sh)" % (
-        e["DESC"], e["VERIFY_SIDE"],
+    "truth_note": "%s; captured %s; %s log %s /%s/ (checked by captures/lab/run.sh)" % (
+        e["DESC"], e["WHERE"], e["VERIFY_SIDE"],
         "matches" if e["VERIFIED"] == "true" else "does NOT match", e["VERIFY_RE"]),
 }
+if pending:
+    rec["pending"] = pending
 json.dump(rec, open(sys.argv[1], "w"), indent=1)
 PY
-  log "$SCENARIO: pcap $(stat -c %s "$OUT/$SCENARIO.pcap") bytes, $(tcpdump -nr "$OUT/$SCENARIO.pcap" 2>/dev/null | wc -l) packets, verified_in_log=$verified"
+  done
+  for stem in $stems; do
+    log "$stem: pcap $(stat -c %s "$OUT/$stem.pcap") bytes, $(tcpdump -nr "$OUT/$stem.pcap" 2>/dev/null | wc -l) packets, verified_in_log=$verified"
+  done
 }
 
 build_expected() {
@@ -161,6 +194,7 @@ if [ "${1:-}" = --one ]; then
   exit $?
 fi
 if [ "${1:-}" = --list ]; then all_scenarios; exit 0; fi
+if [ "${1:-}" = --expected ]; then build_expected; "$LAB/table.sh"; exit $?; fi
 [ "$(id -u)" = 0 ] || { echo "run as root: sudo $0 $*" >&2; exit 1; }
 INSTALL=1
 if [ "${1:-}" = --no-install ]; then INSTALL=0; shift; fi
@@ -170,6 +204,7 @@ if [ "$INSTALL" = 1 ]; then
   timeout 600 apt-get update -qq >/dev/null
   timeout 900 apt-get install -y -qq strongswan-charon strongswan-swanctl libcharon-extra-plugins \
     tcpdump iproute2 iptables iputils-ping openssl python3 >/dev/null || { log "apt-get failed"; exit 1; }
+  lsw_install || { log "libreswan unpack into $LSW_ROOT failed"; exit 1; }
 fi
 if [ $# -eq 0 ]; then set -- $(all_scenarios); fi
 rc=0

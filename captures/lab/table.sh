@@ -12,10 +12,20 @@ row() {
   . "$LAB/scenarios/$s.sh"
   local log="$OUT/$s.$VERIFY_SIDE.log" ev="(not run)" size="-"
   if [ -f "$log" ]; then
-    ev=$(grep -P -m1 -- "$VERIFY_RE" "$log" | cut -c1-150 | sed 's/|/\\|/g; s/^[0-9:]* [0-9]*\[\([A-Z]*\)\] /[\1] /')
+    ev=$(grep -P -m1 -- "$VERIFY_RE" "$log" | sed 's/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:.]*: //' | cut -c1-150 \
+      | sed 's/|/\\|/g; s/^[0-9:]* [0-9]*\[\([A-Z]*\)\] /[\1] /')
     [ -n "$ev" ] || ev="NOT FOUND: /$VERIFY_RE/"
   fi
-  [ -f "$OUT/$s.pcap" ] && size="$(( ($(stat -c %s "$OUT/$s.pcap") + 1023) / 1024 )) KB"
+  if [ "$CAPTURE_POINTS" = path ]; then
+    [ -f "$OUT/$s.pcap" ] && size="$(( ($(stat -c %s "$OUT/$s.pcap") + 1023) / 1024 )) KB"
+  else  # one file per capture point: name suffix and size
+    local p stem sizes=""
+    for p in $CAPTURE_POINTS; do
+      stem=$s$(capture_point_suffix "$p")
+      [ -f "$OUT/$stem.pcap" ] && sizes="$sizes${sizes:+, }\`${stem#"$s"}\` $(( ($(stat -c %s "$OUT/$stem.pcap") + 1023) / 1024 )) KB"
+    done
+    [ -n "$sizes" ] && size=$sizes
+  fi
   local f
   f=$(FINDINGS="$FINDINGS" python3 -c 'import json,os
 f=json.loads(os.environ["FINDINGS"])

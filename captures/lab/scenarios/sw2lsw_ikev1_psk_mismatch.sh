@@ -1,0 +1,13 @@
+DESC="strongSwan initiator, libreswan responder: IKEv1 Main Mode, different pre-shared keys"
+WIRE="MM1-MM4 ok; libreswan cannot decrypt MM5 (wrong key), sends no notify and re-sends MM4 while strongSwan re-sends MM5"
+VERSION=1
+IKE_VERSIONS='[1]'
+R_IMPL=libreswan
+R_PSK="a-different-psk-on-the-responder"
+DURATION=10
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='probable authentication failure \(mismatch of preshared secrets\?\)'
+CAPTURE_POINTS="path initiator responder responder_any"
