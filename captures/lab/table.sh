@@ -30,6 +30,25 @@ row() {
   f=$(FINDINGS="$FINDINGS" python3 -c 'import json,os
 f=json.loads(os.environ["FINDINGS"])
 print(", ".join("%s (%s)%s" % (x["kind"], x.get("phase") or "-", " or also " + "/".join(x["also_ok"]) if x.get("also_ok") else "") for x in f) or "none (healthy)")')
+  # captures of the scenario whose label is marked pending (tests/labels.rs skips them)
+  local stems="" p2
+  for p2 in $CAPTURE_POINTS; do stems="$stems $s$(capture_point_suffix "$p2")"; done
+  f="$f$(python3 - "$LAB/results" $stems <<'PY'
+import json, os, sys
+d, stems = sys.argv[1], sys.argv[2:]
+marks = {}
+for s in stems:
+    try:
+        m = json.load(open(os.path.join(d, s + ".json"))).get("pending")
+    except (OSError, ValueError):
+        m = None
+    if m:
+        marks.setdefault(m, []).append(s)
+for m, ss in marks.items():
+    which = "" if len(ss) == len(stems) else " (%s)" % ", ".join("`%s`" % x[len(os.path.commonprefix(stems)):] for x in ss)
+    print(" - *pending*%s: %s" % (which, m.replace("|", "\\|")), end="")
+PY
+)"
   printf '| %s | %s | %s | %s: `%s` | %s | %s |\n' "$s" "$DESC" "$WIRE" "$VERIFY_SIDE" "$ev" "$f" "$size"
 }
 {

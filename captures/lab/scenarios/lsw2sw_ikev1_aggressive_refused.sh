@@ -1,0 +1,12 @@
+DESC="libreswan initiator in IKEv1 Aggressive Mode with PSK, strongSwan responder with its default (Aggressive Mode PSK refused)"
+WIRE="AM1 answered by an unencrypted INFORMATIONAL N(AUTHENTICATION_FAILED); libreswan ignores it and re-sends AM1 at 0.5 s doubling"
+VERSION=1
+IKE_VERSIONS='[1]'
+L_IMPL=libreswan
+AGGRESSIVE=yes
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='Aggressive Mode PSK disabled for security reasons'

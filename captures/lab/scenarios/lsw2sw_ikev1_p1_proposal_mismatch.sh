@@ -1,0 +1,14 @@
+DESC="libreswan initiator, strongSwan responder, IPv6: IKEv1 Main Mode, IKE proposals aes128-sha1-modp2048 (left) vs 3des-md5-modp1024 (right)"
+WIRE="MM1 answered by an unencrypted INFORMATIONAL N(NO_PROPOSAL_CHOSEN); libreswan ignores the notify and re-sends MM1 at 0.5 s doubling, each copy answered the same way"
+AF=6
+VERSION=1
+IKE_VERSIONS='[1]'
+L_IMPL=libreswan
+L_IKE_PROP=aes128-sha1-modp2048
+R_IKE_PROP=3des-md5-modp1024
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(NO_PROP\)'

@@ -1,0 +1,13 @@
+DESC="libreswan initiator, strongSwan responder, IPv6: IKEv1 Main Mode, different pre-shared keys"
+WIRE="MM1-MM4 ok; strongSwan cannot decrypt libreswan's MM5 and answers each copy with an encrypted INFORMATIONAL HASH N(PLD_MAL) from port 500; libreswan cannot read that either (malformed payload) and re-sends MM5 at 0.5 s doubling"
+AF=6
+VERSION=1
+IKE_VERSIONS='[1]'
+L_IMPL=libreswan
+R_PSK="a-different-psk-on-the-responder"
+DURATION=8
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(PLD_MAL\)|N\(INVAL_HASH\)|N\(AUTH_FAILED\)|integrity check failed|invalid HASH|MAC mismatched|N\(INVAL_PAYLOAD\)'

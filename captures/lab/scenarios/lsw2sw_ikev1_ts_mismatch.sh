@@ -1,0 +1,12 @@
+DESC="libreswan initiator, strongSwan responder: IKEv1, the responder accepts only 10.9.9.0/24 as remote network, the initiator's Quick Mode proposes 10.1.0.1/32"
+WIRE="Main Mode completes; strongSwan answers Quick Mode 1 with an encrypted INFORMATIONAL N(INVALID_ID_INFORMATION); libreswan ignores it, re-sends QM1 at 0.5 s doubling, then deletes the ISAKMP SA"
+VERSION=1
+IKE_VERSIONS='[1]'
+L_IMPL=libreswan
+R_REMOTE_TS=10.9.9.0/24
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "ts_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no matching CHILD_SA config found|INVALID_ID_INFORMATION|N\(INVAL_ID\)'

@@ -1,0 +1,12 @@
+DESC="libreswan initiator, strongSwan responder, IPv6: IKEv2, IKE proposals equal, ESP aes128-sha256 (left) vs aes256gcm16 (right)"
+WIRE="IKE_SA_INIT ok; IKE_AUTH response [IDr AUTH N(NO_PROPOSAL_CHOSEN)]: IKE SA up, no CHILD SA; libreswan deletes the IKE SA at shutdown (INFORMATIONAL D)"
+AF=6
+L_IMPL=libreswan
+L_ESP_PROP=aes128-sha256
+R_ESP_PROP=aes256gcm16
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no acceptable proposal found|NO_PROPOSAL_CHOSEN|N\(NO_PROP\)'

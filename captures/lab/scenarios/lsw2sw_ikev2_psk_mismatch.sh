@@ -1,0 +1,10 @@
+DESC="libreswan initiator, strongSwan responder: IKEv2, different pre-shared keys"
+WIRE="IKE_SA_INIT ok; strongSwan answers IKE_AUTH with an encrypted N(AUTHENTICATION_FAILED); libreswan starts over at once with a new IKE_SA_INIT (a second identical failure)"
+L_IMPL=libreswan
+R_PSK="a-different-psk-on-the-responder"
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='N\(AUTH_FAILED\)'

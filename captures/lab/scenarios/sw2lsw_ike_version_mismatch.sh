@@ -1,0 +1,12 @@
+DESC="strongSwan initiator configured for IKEv1 only, libreswan responder for IKEv2 only"
+WIRE="strongSwan's Main Mode MM1 is re-sent and never answered: libreswan drops it without a notify (no IKEv1 connection), so the wire shows only an unanswered MM1; the version mismatch is in the responder's log alone"
+L_VERSION=1
+R_VERSION=2
+R_IMPL=libreswan
+IKE_VERSIONS='[1]'
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "no_response", "phase": "phase1", "also_ok": ["ike_version_mismatch"]}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='initial Main Mode message received but no connection has been authorized'

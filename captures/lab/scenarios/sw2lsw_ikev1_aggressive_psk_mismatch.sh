@@ -1,0 +1,14 @@
+DESC="strongSwan initiator, libreswan responder, IPv6: IKEv1 Aggressive Mode, different pre-shared keys"
+WIRE="AM1, AM2 (libreswan's HASH_R made with the other key); strongSwan cannot verify AM2 and sends an encrypted INFORMATIONAL HASH N(AUTHENTICATION_FAILED) instead of AM3"
+AF=6
+VERSION=1
+IKE_VERSIONS='[1]'
+R_IMPL=libreswan
+AGGRESSIVE=yes
+R_PSK="a-different-psk-on-the-responder"
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=left
+VERIFY_RE='calculated HASH does not match|verification of .*HASH.* failed|AUTH_FAILED|INVAL_HASH'

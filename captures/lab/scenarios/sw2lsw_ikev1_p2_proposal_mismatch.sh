@@ -1,0 +1,13 @@
+DESC="strongSwan initiator, libreswan responder: IKEv1 Main Mode, IKE proposals equal, ESP aes128-sha256 (left) vs aes_gcm256 (right)"
+WIRE="Main Mode completes; libreswan answers Quick Mode 1 with an encrypted INFORMATIONAL HASH N(NO_PROPOSAL_CHOSEN); strongSwan deletes the ISAKMP SA at shutdown"
+VERSION=1
+IKE_VERSIONS='[1]'
+R_IMPL=libreswan
+L_ESP_PROP=aes128-sha256
+R_ESP_PROP=aes_gcm256
+DURATION=6
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no acceptable Proposal in IPsec SA'

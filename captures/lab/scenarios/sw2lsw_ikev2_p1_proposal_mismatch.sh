@@ -1,0 +1,11 @@
+DESC="strongSwan initiator, libreswan responder: IKEv2, IKE proposals aes128-sha256-modp2048 (left) vs aes_gcm256-sha384-ecp384 (right)"
+WIRE="IKE_SA_INIT answered by N(NO_PROPOSAL_CHOSEN)"
+R_IMPL=libreswan
+L_IKE_PROP=aes128-sha256-modp2048
+R_IKE_PROP=aes_gcm256-sha384-ecp384
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no local proposal matches remote proposals'

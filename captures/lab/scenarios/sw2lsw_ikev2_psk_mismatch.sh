@@ -1,0 +1,11 @@
+DESC="strongSwan initiator, libreswan responder, IPv6: IKEv2, different pre-shared keys"
+WIRE="IKE_SA_INIT ok; libreswan answers IKE_AUTH with an encrypted N(AUTHENTICATION_FAILED)"
+AF=6
+R_IMPL=libreswan
+R_PSK="a-different-psk-on-the-responder"
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "auth_failure", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='authentication failed: computed hash does not match'

@@ -1,0 +1,10 @@
+DESC="strongSwan initiator, libreswan responder: IKEv2, the responder accepts only 10.9.9.0/24 as remote traffic selector, the initiator proposes 10.1.0.1/32"
+WIRE="IKE SA up; libreswan's IKE_AUTH response is [IDr AUTH N(TS_UNACCEPTABLE)]; strongSwan deletes the IKE SA at shutdown"
+R_IMPL=libreswan
+R_REMOTE_TS=10.9.9.0/24
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "ts_mismatch", "phase": "phase2"}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='No IKEv2 connection found with compatible Traffic Selectors'
