@@ -6,7 +6,7 @@
 //! project (the tests that need only it are skipped without it, see tests/common).
 
 use ikescope::decrypt::ikev2::{self, inner_payload_types, FragKey, Ikev2Reassembler, SkOutcome};
-use ikescope::keys::{KeyFileFormat, KeyStore, Secret};
+use ikescope::keys::{detect_format, KeyFileFormat, KeyStore, Secret};
 use ikescope::record::Spi8;
 use pcap_parser::{create_reader, Block, PcapBlockOwned, PcapError};
 use serde_json::Value;
@@ -360,14 +360,41 @@ fn run_capture(
     t
 }
 
+/// The strongSwan (charon) logs of a lab capture, left first: `<stem>.left.log` and
+/// `<stem>.right.log`, or, for a capture named after its capture point (`<scenario>_at_responder`,
+/// `<scenario>_on_path`, ...), the scenario's. A libreswan side's log (pluto's) is left out.
+fn charon_logs(cap: &Path) -> Vec<PathBuf> {
+    let Some(stem) = cap.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let scenario = ["_at_", "_on_path"]
+        .iter()
+        .filter_map(|m| stem.find(m))
+        .min()
+        .map_or(stem.as_str(), |i| &stem[..i]);
+    let mut out = Vec::new();
+    for side in ["left", "right"] {
+        let log = [&stem, scenario]
+            .iter()
+            .map(|s| cap.with_file_name(format!("{s}.{side}.log")))
+            .find(|p| p.is_file());
+        if let Some(log) = log {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if detect_format(&log, &text) == Some(KeyFileFormat::CharonLog) {
+                out.push(log);
+            }
+        }
+    }
+    out
+}
+
+/// Both gateways' charon logs as one key store (None unless both sides ran strongSwan).
 fn logs_of(cap: &Path) -> Option<KeyStore> {
-    let stem = cap.file_stem()?.to_string_lossy().into_owned();
-    let left = cap.with_file_name(format!("{stem}.left.log"));
-    let right = cap.with_file_name(format!("{stem}.right.log"));
-    if !left.is_file() || !right.is_file() {
+    let logs = charon_logs(cap);
+    if logs.len() < 2 {
         return None;
     }
-    Some(KeyStore::from_paths(&[&left, &right]).expect("charon logs load"))
+    Some(KeyStore::from_paths(&logs).expect("charon logs load"))
 }
 
 #[test]
@@ -435,10 +462,10 @@ fn charon_log_yields_the_table_keys() {
     let mut mismatched = 0;
     let mut checked = 0;
     for (cap, table, _) in ikev2_cases() {
-        let log = PathBuf::from(cap.to_string_lossy().replace(".pcap", ".left.log"));
-        if !log.is_file() {
+        // the log the lab made the table from: the first strongSwan side's
+        let Some(log) = charon_logs(&cap).into_iter().next() else {
             continue;
-        }
+        };
         let mut tks = KeyStore::new();
         tks.load_path(&table).unwrap();
         let mut lks = KeyStore::new();
@@ -507,12 +534,11 @@ fn charon_logs_decrypt_captures() {
     }
     for (cap, truth_dir) in names {
         let stem = cap.file_stem().unwrap().to_string_lossy().into_owned();
-        let left = cap.with_file_name(format!("{stem}.left.log"));
-        let right = cap.with_file_name(format!("{stem}.right.log"));
-        if !left.is_file() {
+        let logs = charon_logs(&cap);
+        if logs.is_empty() {
             continue;
         }
-        let ks = KeyStore::from_paths(&[&left, &right]).unwrap();
+        let ks = KeyStore::from_paths(&logs).unwrap();
         let file = cap.file_name().unwrap().to_string_lossy();
         let truth_path = truth_dir.join(format!("{file}.truth.decrypted.json"));
         let tr = if truth_path.is_file() {
