@@ -201,6 +201,11 @@ fn imports(file: &str, module: &[String], src: &str) -> Vec<Import> {
                     supers += 1;
                     j += 2;
                 }
+                if supers == 0 {
+                    // `pub(super)`: a visibility, not a path.
+                    k += 1;
+                    continue;
+                }
                 // Inside inline modules the first `super`s climb out of them, not the file.
                 let levels = supers.saturating_sub(inline_mods.len());
                 if supers > inline_mods.len() && levels >= module.len() {
@@ -444,7 +449,8 @@ fn checker_sees_grouped_inline_and_super_paths() {
          fn f() { let _ = crate::capture::IngestEvent::X; let _ = '\"'; }\n\
          // crate::app::cli in a comment is not an import\n\
          const S: &str = \"crate::app\"; const R: &str = r#\"crate::report\"#;\n\
-         mod tests { use super::*; fn g<'a>(_: &'a str) { super::super::Ctx::new(); } }\n",
+         mod tests { use super::*; fn g<'a>(_: &'a str) { super::super::Ctx::new(); } }\n\
+         pub(super) fn h() {}\n",
     )]);
     let targets: Vec<&str> = e.iter().map(|(_, i)| i.target.as_str()).collect();
     assert_eq!(targets, ["record", "reconstruct", "keys", "capture"]);

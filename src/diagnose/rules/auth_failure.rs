@@ -21,7 +21,7 @@ use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for sa in &model.sas {
-        if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
+        if ctx.version_mismatch(sa.tunnel) {
             continue;
         }
         if sa.version == 2 {
@@ -117,7 +117,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             f.detail("initiator_id", &idi);
         }
         f.fix = Some(fixes::AUTH.to_string());
-        ctx.explained.insert((sa.id, ei));
+        ctx.explain(sa.id, ei);
         ctx.add(f);
         return;
     }
@@ -177,8 +177,8 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         sa.initiator, sa.responder
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explained.insert((sa.id, ai));
-    ctx.explained.insert((sa.id, ai + 1));
+    ctx.explain(sa.id, ai);
+    ctx.explain(sa.id, ai + 1);
     ctx.add(f);
 }
 
@@ -276,9 +276,9 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         }
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explained.insert((sa.id, pi));
+    ctx.explain(sa.id, pi);
     for (i, _) in infos {
-        ctx.explained.insert((sa.id, i));
+        ctx.explain(sa.id, i);
     }
     ctx.add(f);
 }
@@ -349,7 +349,7 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         sa.initiator, sa.responder
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explained.insert((sa.id, pi));
+    ctx.explain(sa.id, pi);
     ctx.add(f);
 }
 
@@ -430,7 +430,7 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     f.detail("progress", &how_far);
     f.detail("message4_resent", mm4_again.len());
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explained.insert((sa.id, pi));
+    ctx.explain(sa.id, pi);
     ctx.add(f);
 }
 

@@ -94,7 +94,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     );
                 }
             }
-            ctx.explained.insert((o.sa, o.exchange));
+            ctx.explain(o.sa, o.exchange);
         }
         let mean = if intervals.is_empty() {
             0.0

@@ -43,7 +43,7 @@ fn fragmentation_negotiated(ctx: &Ctx<'_>, sa: &IkeSa) -> Option<bool> {
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for sa in &model.sas {
-        if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
+        if ctx.version_mismatch(sa.tunnel) {
             continue;
         }
         first_fragments_only(ctx, sa);
@@ -193,7 +193,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.detail("max_ip_length", max_len);
             f.detail("retransmissions", e.request_retransmits());
             f.fix = Some(fixes::FRAGMENTATION.to_string());
-            ctx.explained.insert((sa.id, ei));
+            ctx.explain(sa.id, ei);
             ctx.add(f);
         }
     }
@@ -296,7 +296,7 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         f.detail("progress", &how_far);
         f.detail("incomplete_datagrams", lost.len());
         f.fix = Some(fixes::FRAGMENTATION.to_string());
-        ctx.explained.insert((sa.id, ei));
+        ctx.explain(sa.id, ei);
         ctx.add(f);
         return;
     }

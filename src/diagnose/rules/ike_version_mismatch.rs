@@ -85,10 +85,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
             refused_by_version.join(", ")
         );
         f.fix = Some(fixes::VERSION.to_string());
-        ctx.version_mismatch_tunnels.insert(t.index);
+        ctx.explain_by_version_mismatch(t.index);
         for sa in &sas {
             for i in 0..sa.exchanges.len() {
-                ctx.explained.insert((sa.id, i));
+                ctx.explain(sa.id, i);
             }
         }
         ctx.add(f);

@@ -31,7 +31,7 @@ fn recovered_after(ctx: &Ctx<'_>, tunnel: usize, time: Timestamp) -> bool {
 fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
     let mut out = Vec::new();
     for (ei, e) in sa.exchanges.iter().enumerate() {
-        if ctx.explained.contains(&(sa.id, ei)) {
+        if ctx.is_explained(sa.id, ei) {
             continue;
         }
         let Some(requests) = ctx.silent_requests(sa, ei) else {
@@ -82,7 +82,7 @@ fn answers_lost(sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for t in &model.tunnels {
-        if ctx.version_mismatch_tunnels.contains(&t.index) {
+        if ctx.version_mismatch(t.index) {
             continue;
         }
         let mut found: Vec<Silence> = Vec::new();
@@ -206,7 +206,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.detail("backoff_s", backoff);
             f.detail("copies", s.requests.len());
             f.fix = Some(fix.to_string());
-            ctx.explained.insert((s.sa.id, s.exchange));
+            ctx.explain(s.sa.id, s.exchange);
             ctx.add(f);
         }
     }

@@ -115,7 +115,7 @@ fn logged_configuration(
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for t in &model.tunnels {
-        if ctx.version_mismatch_tunnels.contains(&t.index) {
+        if ctx.version_mismatch(t.index) {
             continue;
         }
         for &sid in &t.sas {
@@ -215,7 +215,7 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     }
     finish(ctx, &mut f, t, sa, offered, true);
     f.fix = Some(fixes::IKE_CRYPTO.to_string());
-    ctx.explained.insert((sa.id, ei));
+    ctx.explain(sa.id, ei);
     ctx.add(f);
 }
 
@@ -298,11 +298,11 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     );
     finish(ctx, &mut f, t, sa, offered, true);
     f.fix = Some(fixes::IKE_CRYPTO.to_string());
-    ctx.explained.insert((sa.id, ei));
+    ctx.explain(sa.id, ei);
     // The refused Main/Aggressive Mode exchange is explained too (it has no response of its own).
     for (pi, e) in sa.exchanges.iter().enumerate() {
         if matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode) {
-            ctx.explained.insert((sa.id, pi));
+            ctx.explain(sa.id, pi);
         }
     }
     ctx.add(f);
@@ -311,7 +311,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
 fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     let model = ctx.model;
     for (ei, e) in sa.exchanges.iter().enumerate() {
-        if ctx.explained.contains(&(sa.id, ei)) {
+        if ctx.is_explained(sa.id, ei) {
             continue;
         }
         let child_exchange = matches!(
@@ -377,7 +377,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             );
             finish(ctx, &mut f, t, sa, offered, false);
             f.fix = Some(fixes::IPSEC_CRYPTO.to_string());
-            ctx.explained.insert((sa.id, ei));
+            ctx.explain(sa.id, ei);
             ctx.add(f);
         } else if e.kind == ExchangeKind::IkeAuth && ike.decrypted.is_none() && req_is_clear_of_keys(ctx, req)
         {
@@ -438,7 +438,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 "the responder refused the traffic selectors (TS_UNACCEPTABLE), an encrypted notify of the same size",
                 "the IKE key table (--keys, or a *.ikev2_decryption_table beside the capture), or the responder's log",
             );
-            ctx.explained.insert((sa.id, ei));
+            ctx.explain(sa.id, ei);
             ctx.add(f);
         }
     }
@@ -454,7 +454,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
     }
     let model = ctx.model;
     for (ei, e) in sa.exchanges.iter().enumerate() {
-        if e.kind != ExchangeKind::QuickMode || !e.unanswered() || ctx.explained.contains(&(sa.id, ei)) {
+        if e.kind != ExchangeKind::QuickMode || !e.unanswered() || ctx.is_explained(sa.id, ei) {
             continue;
         }
         let Some(q1) = e.requests.first() else { continue };
@@ -547,8 +547,8 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 fixes::TS
             )
         });
-        ctx.explained.insert((sa.id, ei));
-        ctx.explained.insert((sa.id, ii));
+        ctx.explain(sa.id, ei);
+        ctx.explain(sa.id, ii);
         ctx.add(f);
     }
 }

@@ -127,7 +127,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     format!("{} never answered", e.kind.label()),
                 );
             }
-            ctx.explained.insert((*sid, *ei));
+            ctx.explain(*sid, *ei);
         }
         for (_, at, sid) in established_times.iter().skip(1) {
             f.evidence(
@@ -239,8 +239,8 @@ fn periodic_teardown(ctx: &Ctx<'_>, established: &[(Timestamp, FrameRef, usize)]
     let mut breaks = 0;
     for w in established.windows(2) {
         let prev = &model.sas[w[0].2];
-        let outage = (0..prev.exchanges.len())
-            .any(|i| ctx.explained.contains(&(prev.id, i)) && prev.exchanges[i].unanswered());
+        let outage =
+            (0..prev.exchanges.len()).any(|i| ctx.is_explained(prev.id, i) && prev.exchanges[i].unanswered());
         if outage {
             return false;
         }

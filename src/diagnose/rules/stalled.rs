@@ -55,7 +55,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
     for t in &model.tunnels {
         let open = open_negotiations(ctx, t);
         let Some(&last) = open.last() else { continue };
-        if ctx.findings.iter().any(|f| f.tunnel == t.id && f.is_failure()) {
+        if ctx.has_failure(&t.id) {
             continue;
         }
         if let Some(f) = redirect(ctx, t, &open) {

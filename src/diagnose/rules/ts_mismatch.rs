@@ -16,11 +16,11 @@ use ikescope_parsers::iana::NotifyType;
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for sa in &model.sas {
-        if ctx.version_mismatch_tunnels.contains(&sa.tunnel) {
+        if ctx.version_mismatch(sa.tunnel) {
             continue;
         }
         for (ei, e) in sa.exchanges.iter().enumerate() {
-            if ctx.explained.contains(&(sa.id, ei)) {
+            if ctx.is_explained(sa.id, ei) {
                 continue;
             }
             let v2_child = sa.version == 2
@@ -132,7 +132,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }
             f.detail("offered_selectors", offered);
             f.fix = Some(fixes::TS.to_string());
-            ctx.explained.insert((sa.id, ei));
+            ctx.explain(sa.id, ei);
             ctx.add(f);
         }
     }

@@ -1,0 +1,342 @@
+//! The shared state of one diagnosis run: the model, the findings so far, lookup indexes, and
+//! the marks by which a rule tells the rules after it what it already explains (see
+//! [`super::rules::RULES`]).
+
+use super::finding::{self, Confidence, Finding, FindingKind};
+use super::rules::{Mark, Rule, RULES};
+use super::{DiagnoseOptions, LONE_REQUEST_WAIT_SECS};
+use crate::capture::IngestEvent;
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState};
+use crate::record::{IkeInfo, Record, Timestamp};
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+/// Shared state of one diagnosis run.
+pub struct Ctx<'m> {
+    /// The model.
+    pub model: &'m Model,
+    /// What the command line told the diagnosis.
+    pub options: DiagnoseOptions,
+    /// The rule running now (its declared marks are checked in debug builds).
+    rule: &'static Rule,
+    /// Exchanges (sa id, exchange index) already explained by a finding ([`Mark::Exchanges`]).
+    explained: HashSet<(usize, usize)>,
+    /// Tunnels whose phase-1 failures are explained by a version mismatch
+    /// ([`Mark::VersionMismatch`]).
+    version_mismatch_tunnels: HashSet<usize>,
+    /// Findings so far.
+    findings: Vec<Finding>,
+    /// Index of mergeable findings by (kind, tunnel, phase).
+    index: HashMap<(FindingKind, String, Option<&'static str>), usize>,
+    /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
+    ike_senders: HashSet<IpAddr>,
+    ike_pairs: HashSet<(IpAddr, IpAddr)>,
+    /// ICMP error records (indices) by the quoted (source, destination).
+    icmp_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
+    /// Incomplete reassemblies (indices) by (source, destination).
+    incomplete_by_flow: HashMap<(IpAddr, IpAddr), Vec<usize>>,
+    /// Per tunnel, when its latest IKE SA was established.
+    latest_established: Vec<Option<Timestamp>>,
+}
+
+impl<'m> Ctx<'m> {
+    /// A run over `model`, before any rule.
+    pub(super) fn new(model: &'m Model, options: DiagnoseOptions) -> Ctx<'m> {
+        let mut ctx = Ctx {
+            model,
+            options,
+            rule: &RULES[0],
+            explained: HashSet::new(),
+            version_mismatch_tunnels: HashSet::new(),
+            findings: Vec::new(),
+            index: HashMap::new(),
+            ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
+            ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
+            icmp_by_flow: HashMap::new(),
+            incomplete_by_flow: HashMap::new(),
+            latest_established: model
+                .tunnels
+                .iter()
+                .map(|t| {
+                    t.sas
+                        .iter()
+                        .map(|&s| &model.sas[s])
+                        .filter(|sa| matches!(sa.state, SaState::Established | SaState::Midstream))
+                        .filter_map(|sa| sa.established.map(|(time, _)| time))
+                        .max()
+                })
+                .collect(),
+        };
+        for (i, r) in model.data.icmp.iter().enumerate() {
+            if let Some(icmp) = &r.icmp {
+                ctx.icmp_by_flow
+                    .entry((icmp.quoted.src, icmp.quoted.dst))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        for (i, (_, ev)) in model.data.incomplete.iter().enumerate() {
+            if let IngestEvent::IncompleteReassembly { src, dst, .. } = ev {
+                ctx.incomplete_by_flow.entry((*src, *dst)).or_default().push(i);
+            }
+        }
+        ctx
+    }
+
+    /// Run one rule.
+    pub(super) fn run(&mut self, rule: &'static Rule) {
+        self.rule = rule;
+        (rule.run)(self);
+    }
+
+    /// The findings of every rule run so far, in the order they were made.
+    pub(super) fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// Mark exchange `exchange` of IKE SA `sa` as explained by the running rule's finding:
+    /// the rules after it that honour [`Mark::Exchanges`] do not report it again.
+    pub fn explain(&mut self, sa: usize, exchange: usize) {
+        debug_assert!(
+            self.rule.marks.contains(&Mark::Exchanges),
+            "rule {} explains exchanges but does not declare it",
+            self.rule.name
+        );
+        self.explained.insert((sa, exchange));
+    }
+
+    /// An earlier finding explains exchange `exchange` of IKE SA `sa`.
+    pub fn is_explained(&self, sa: usize, exchange: usize) -> bool {
+        debug_assert!(
+            self.rule.honours.contains(&Mark::Exchanges),
+            "rule {} reads explained exchanges but does not declare it",
+            self.rule.name
+        );
+        self.explained.contains(&(sa, exchange))
+    }
+
+    /// Mark tunnel `tunnel`'s phase-1 failures as explained by an IKE version mismatch.
+    pub fn explain_by_version_mismatch(&mut self, tunnel: usize) {
+        debug_assert!(
+            self.rule.marks.contains(&Mark::VersionMismatch),
+            "rule {} marks version mismatches but does not declare it",
+            self.rule.name
+        );
+        self.version_mismatch_tunnels.insert(tunnel);
+    }
+
+    /// An IKE version mismatch explains tunnel `tunnel`'s phase-1 failures.
+    pub fn version_mismatch(&self, tunnel: usize) -> bool {
+        debug_assert!(
+            self.rule.honours.contains(&Mark::VersionMismatch),
+            "rule {} reads version mismatches but does not declare it",
+            self.rule.name
+        );
+        self.version_mismatch_tunnels.contains(&tunnel)
+    }
+
+    /// The record of a message.
+    pub fn rec(&self, m: &MsgRef) -> &'m Record {
+        &self.model.data.ike[m.index]
+    }
+
+    /// The IKE info of a message.
+    pub fn ike(&self, m: &MsgRef) -> &'m IkeInfo {
+        self.model.data.ike[m.index].ike.as_deref().expect("ike record")
+    }
+
+    /// Tunnel id of an SA.
+    pub fn tunnel_id(&self, sa: &IkeSa) -> &'m str {
+        &self.model.tunnels[sa.tunnel].id
+    }
+
+    /// Add a finding, merging it into an existing one of the same tunnel, kind and phase.
+    pub fn add(&mut self, f: Finding) {
+        self.check_declared(f.kind);
+        let key = (f.kind, f.tunnel.clone(), f.phase);
+        if let Some(&i) = self.index.get(&key) {
+            let existing = &mut self.findings[i];
+            existing.evidence_total += f.evidence_total;
+            for ev in f.evidence {
+                if existing.evidence.len() < finding::MAX_EVIDENCE && !existing.evidence.contains(&ev) {
+                    existing.evidence.push(ev);
+                }
+            }
+            if f.confidence == Confidence::Certain {
+                existing.confidence = Confidence::Certain;
+            }
+            if f.severity < existing.severity {
+                existing.severity = f.severity;
+            }
+            for (k, v) in f.details {
+                existing.details.entry(k).or_insert(v);
+            }
+            for a in f.alternatives {
+                if a.kind != existing.kind && !existing.alternatives.iter().any(|x| x.kind == a.kind) {
+                    existing.alternatives.push(a);
+                }
+            }
+            return;
+        }
+        self.index.insert(key, self.findings.len());
+        self.findings.push(f);
+    }
+
+    /// Add a finding that is never merged with another (e.g. one per peer).
+    pub fn push_unmerged(&mut self, f: Finding) {
+        self.check_declared(f.kind);
+        self.findings.push(f);
+    }
+
+    /// Debug builds: a finding kind that a later rule reads ([`Mark::Finding`]) is declared by
+    /// the rule that makes it.
+    fn check_declared(&self, kind: FindingKind) {
+        debug_assert!(
+            self.rule.marks.contains(&Mark::Finding(kind))
+                || !RULES.iter().any(|r| r.honours.contains(&Mark::Finding(kind))),
+            "rule {} makes {} findings, which a rule reads, but does not declare it",
+            self.rule.name,
+            kind.as_str()
+        );
+    }
+
+    /// An earlier rule made an error or warning finding on the tunnel.
+    pub fn has_failure(&self, tunnel: &str) -> bool {
+        debug_assert!(
+            self.rule.honours.contains(&Mark::Failures),
+            "rule {} reads earlier failures but does not declare it",
+            self.rule.name
+        );
+        self.findings.iter().any(|f| f.tunnel == tunnel && f.is_failure())
+    }
+
+    /// A finding of this kind exists on the tunnel (made by an earlier rule).
+    pub fn has(&self, kind: FindingKind, tunnel: &str) -> bool {
+        debug_assert!(
+            self.rule.honours.contains(&Mark::Finding(kind)),
+            "rule {} reads {} findings but does not declare it",
+            self.rule.name,
+            kind.as_str()
+        );
+        [None, Some("phase1"), Some("phase2")]
+            .into_iter()
+            .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
+    }
+
+    /// When the tunnel's latest IKE SA was established, if any was.
+    pub fn latest_established(&self, tunnel: usize) -> Option<Timestamp> {
+        self.latest_established.get(tunnel).copied().flatten()
+    }
+
+    /// ICMP error records quoting a packet from `src` to `dst`.
+    pub fn icmp_quoting(&self, src: IpAddr, dst: IpAddr) -> impl Iterator<Item = &'m Record> + '_ {
+        let model = self.model;
+        self.icmp_by_flow
+            .get(&(src, dst))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &model.data.icmp[i])
+    }
+
+    /// Incomplete IP reassemblies from `src` to `dst`, with their file index.
+    pub fn incomplete_between(
+        &self,
+        src: IpAddr,
+        dst: IpAddr,
+    ) -> impl Iterator<Item = &'m (usize, IngestEvent)> + '_ {
+        let model = self.model;
+        self.incomplete_by_flow
+            .get(&(src, dst))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &model.data.incomplete[i])
+    }
+
+    /// `addr` sent at least one IKE message somewhere in the capture.
+    pub fn sent_ike(&self, addr: IpAddr) -> bool {
+        self.ike_senders.contains(&addr)
+    }
+
+    /// `src` sent at least one IKE message to `dst`.
+    pub fn sent_ike_to(&self, src: IpAddr, dst: IpAddr) -> bool {
+        self.ike_pairs.contains(&(src, dst))
+    }
+
+    /// Strongswan-style summaries of the proposals in a message (clear or decrypted).
+    pub fn proposal_summaries(&self, m: &MsgRef) -> Vec<String> {
+        let ike = self.ike(m);
+        let mut out: Vec<String> = ike
+            .proposals
+            .iter()
+            .flat_map(|p| p.summary.iter().cloned())
+            .collect();
+        if let Some(d) = &ike.decrypted {
+            out.extend(d.proposals.iter().flat_map(|p| p.summary.iter().cloned()));
+        }
+        out.dedup();
+        out
+    }
+
+    /// The requester gave up on (or is still waiting for) these unanswered requests: it
+    /// retransmitted them, or the capture goes on for a while after them and shows the other
+    /// direction at all (a one-way capture cannot prove silence).
+    pub fn gave_up(&self, e: &Exchange, requests: &[MsgRef]) -> bool {
+        if requests.iter().any(|m| m.retransmit) {
+            return true;
+        }
+        let Some(last) = requests.iter().map(|m| m.time).max() else {
+            return false;
+        };
+        self.model.capture_end.secs_since(last) >= LONE_REQUEST_WAIT_SECS && self.sent_ike(e.responder)
+    }
+
+    /// The requests of exchange `ei` of `sa` that went unanswered and were given up on: every
+    /// request of an exchange never answered (see [`Ctx::gave_up`]), or, for IKEv1 Main,
+    /// Aggressive and Quick Mode, the requests after the last response (at least two) when the
+    /// responder said nothing more in the SA (e.g. MM5 repeated after MM4). `None` when the
+    /// exchange was answered, when a later exchange of the SA was answered, or for one-way IKEv1
+    /// Informationals.
+    pub fn silent_requests(&self, sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
+        let e = &sa.exchanges[ei];
+        if e.kind == ExchangeKind::V1Informational || sa.exchanges[ei + 1..].iter().any(|x| !x.unanswered()) {
+            return None;
+        }
+        if e.unanswered() {
+            return self.gave_up(e, &e.requests).then(|| e.requests.clone());
+        }
+        if !matches!(
+            e.kind,
+            ExchangeKind::MainMode | ExchangeKind::AggressiveMode | ExchangeKind::QuickMode
+        ) {
+            return None;
+        }
+        let last_resp = e.responses.iter().map(|m| m.time).max().unwrap_or_default();
+        let trailing: Vec<MsgRef> = e
+            .requests
+            .iter()
+            .copied()
+            .filter(|m| m.time > last_resp)
+            .collect();
+        let responder_spoke_later = sa
+            .exchanges
+            .iter()
+            .any(|x| x.requester == e.responder && x.start() > last_resp);
+        (trailing.len() >= 2 && !responder_spoke_later).then_some(trailing)
+    }
+
+    /// Short description of a message for evidence notes.
+    pub fn describe(&self, e: &Exchange, m: &MsgRef, response: bool) -> String {
+        let ike = self.ike(m);
+        let what = if response { "response" } else { "request" };
+        let rt = if m.retransmit { " (retransmission)" } else { "" };
+        format!(
+            "{} {}{} MID {} from {} ({} bytes)",
+            e.kind.label(),
+            what,
+            rt,
+            ike.message_id,
+            self.rec(m).src,
+            ike.length
+        )
+    }
+}
