@@ -34,6 +34,11 @@ const PROBE: &str = r#"(() => {
     const u = e.getAttribute('src') || e.getAttribute('href') || e.getAttribute('action') || e.getAttribute('srcset');
     if (!u.startsWith('#')) out.external.push(u);
   }
+  out.pairs = [...document.querySelectorAll('.view.pair')].map(p => ({
+    lanes: [...p.querySelectorAll('g.lane')].map(l => l.dataset.tunnel),
+    failovers: p.querySelectorAll('line.failover').length,
+    causes: p.querySelectorAll('g.cause').length,
+  }));
   out.links_resolve = [...document.querySelectorAll('a.evlink')].length;
   return out;
 })()"#;
@@ -96,6 +101,7 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
     let mut b = browser::Browser::launch(&chromium);
     let mut evidence_seen = 0;
     let mut points_seen = 0;
+    let mut failovers_seen = 0;
     let mut saturated = 0;
     for (n, cap) in caps.iter().enumerate() {
         // every third report is drawn with a 1 kbit/s ceiling, which the lab's pings exceed
@@ -197,6 +203,21 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
             Value::Array(vec![]),
             "{name}: links leaving the page"
         );
+        let pairs = doc["pairs"].as_array().unwrap();
+        let drawn_pairs = got["pairs"].as_array().unwrap();
+        assert_eq!(drawn_pairs.len(), pairs.len(), "{name}: redundant pairs");
+        for (p, d) in pairs.iter().zip(drawn_pairs) {
+            assert_eq!(d["lanes"], p["tunnels"], "{name}: pair lanes");
+            let f = p["failovers"].as_array().unwrap();
+            assert_eq!(
+                d["failovers"].as_u64(),
+                Some(f.len() as u64),
+                "{name}: failover marks"
+            );
+            let causes = f.iter().filter(|x| !x["cause"].is_null()).count() as u64;
+            assert_eq!(d["causes"].as_u64(), Some(causes), "{name}: cause marks");
+            failovers_seen += f.len();
+        }
         let events = b.events.split_off(before);
         let requests: Vec<String> = browser_requests(&events);
         assert!(
@@ -214,6 +235,7 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
         evidence_seen > 50,
         "the captures' findings cite evidence ({evidence_seen})"
     );
+    assert!(failovers_seen >= 1, "the lab's failover was drawn");
     assert!(
         points_seen > 100,
         "the captures' ESP is charted ({points_seen} points)"

@@ -7,7 +7,9 @@ pub mod esp_table;
 pub mod exchanges;
 pub mod liveness;
 pub mod nat;
+pub mod pairs;
 pub mod sas;
+pub mod selectors;
 pub mod tunnels;
 
 pub use collect::{Collected, EspFlow, FrameRef};

@@ -279,6 +279,7 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
         "inputs": inputs_value(model),
         "tunnels": tunnels,
         "findings": findings,
+        "pairs": super::pairs::json(model, &super::pairs::shown_pairs(model, None)),
         "problems": problems_value(model),
         "summary": summary_value(findings),
     })
@@ -330,7 +331,13 @@ pub fn write_selected<W: Write>(
     write_elements(&mut out, shown)?;
     out.write_all(b"\n  ],\n  \"findings\": [")?;
     write_elements(&mut out, findings)?;
-    out.write_all(b"\n  ],\n  \"problems\": [")?;
+    out.write_all(b"\n  ],\n  \"pairs\": ")?;
+    serde_json::to_writer(
+        &mut out,
+        &super::pairs::json(model, &super::pairs::shown_pairs(model, keep)),
+    )
+    .map_err(io::Error::from)?;
+    out.write_all(b",\n  \"problems\": [")?;
     write_elements(&mut out, problems.as_array().map(Vec::as_slice).unwrap_or(empty))?;
     out.write_all(b"\n  ],\n  \"summary\": ")?;
     serde_json::to_writer(&mut out, &summary_value(findings)).map_err(io::Error::from)?;

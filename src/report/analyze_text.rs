@@ -281,6 +281,10 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         }
         inner_flow_lines(&mut out, model, t);
     }
+    out.push_str(&super::pairs::text(
+        model,
+        &super::pairs::shown_pairs(model, keep),
+    ));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings
         .iter()

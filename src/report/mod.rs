@@ -7,6 +7,7 @@ pub mod arrows;
 pub mod decode_text;
 pub mod html;
 pub mod jsonl;
+pub mod pairs;
 pub mod rows;
 
 /// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key

@@ -13,22 +13,10 @@
 //! identification payloads); the third reads the cleartext IKE_SA_INIT / Main Mode offers.
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{ExchangeKind, FrameRef, MsgRef, SaState};
-use ikescope_parsers::iana::PayloadType;
-use ipnet::IpNet;
+use crate::reconstruct::selectors::{agreed, AgreedSelectors as Pair};
+use crate::reconstruct::{ExchangeKind, MsgRef};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-
-/// One agreed selector pair of a CHILD SA: ranges on the initiator's and the responder's side.
-#[derive(Clone, Debug)]
-struct Pair {
-    tunnel: usize,
-    initiator: IpAddr,
-    responder: IpAddr,
-    init_side: (IpAddr, IpAddr),
-    resp_side: (IpAddr, IpAddr),
-    at: FrameRef,
-}
 
 /// An address range (first, last).
 type Range = (IpAddr, IpAddr);
@@ -42,89 +30,10 @@ const MAX_OVERLAPS_PER_GATEWAY: usize = 100;
 
 /// Run the rules.
 pub fn run(ctx: &mut Ctx<'_>) {
-    let pairs = agreed_pairs(ctx);
+    let pairs = agreed(ctx.model);
     reserved(ctx, &pairs);
     overlaps(ctx, &pairs);
     proposals(ctx);
-}
-
-/// Parse an IKEv1 identification value ("a", "a/mask", "a-b") into a range.
-fn id_range(v: &str) -> Option<(IpAddr, IpAddr)> {
-    if let Some((a, m)) = v.split_once('/') {
-        let a: IpAddr = a.parse().ok()?;
-        let mask: IpAddr = m.parse().ok()?;
-        let prefix = match mask {
-            IpAddr::V4(m) => u32::from(m).leading_ones() as u8,
-            IpAddr::V6(m) => u128::from(m).leading_ones() as u8,
-        };
-        let net = IpNet::new(a, prefix).ok()?;
-        return Some((net.network(), net.broadcast()));
-    }
-    if let Some((a, b)) = v.split_once('-') {
-        return Some((a.parse().ok()?, b.parse().ok()?));
-    }
-    let a: IpAddr = v.parse().ok()?;
-    Some((a, a))
-}
-
-fn agreed_pairs(ctx: &Ctx<'_>) -> Vec<Pair> {
-    let model = ctx.model;
-    let mut out = Vec::new();
-    for sa in &model.sas {
-        if !matches!(sa.state, SaState::Established | SaState::Midstream) {
-            continue;
-        }
-        for e in &sa.exchanges {
-            let child = matches!(
-                e.kind,
-                ExchangeKind::IkeAuth
-                    | ExchangeKind::NewChild
-                    | ExchangeKind::ChildRekey
-                    | ExchangeKind::CreateChildSa
-                    | ExchangeKind::QuickMode
-            );
-            if !child {
-                continue;
-            }
-            // The responder's answer carries the agreed (possibly narrowed) selectors.
-            let Some(m) = e.responses.iter().find(|m| ctx.ike(m).decrypted.is_some()) else {
-                continue;
-            };
-            let Some(d) = ctx.ike(m).decrypted.as_deref() else {
-                continue;
-            };
-            let (ini, res) = if sa.version == 2 {
-                let tsi: Vec<_> = d
-                    .traffic_selectors
-                    .iter()
-                    .filter(|t| t.payload == PayloadType::V2_TSI)
-                    .collect();
-                let tsr: Vec<_> = d
-                    .traffic_selectors
-                    .iter()
-                    .filter(|t| t.payload == PayloadType::V2_TSR)
-                    .collect();
-                let (Some(i), Some(r)) = (tsi.first(), tsr.first()) else {
-                    continue;
-                };
-                ((i.start, i.end), (r.start, r.end))
-            } else {
-                // IKEv1 Quick Mode: IDci then IDcr.
-                let ids: Vec<_> = d.ids.iter().filter_map(|i| id_range(&i.value)).collect();
-                let [i, r] = ids.as_slice() else { continue };
-                (*i, *r)
-            };
-            out.push(Pair {
-                tunnel: sa.tunnel,
-                initiator: e.requester,
-                responder: e.responder,
-                init_side: ini,
-                resp_side: res,
-                at: m.at,
-            });
-        }
-    }
-    out
 }
 
 fn overlap(a: (IpAddr, IpAddr), b: (IpAddr, IpAddr)) -> bool {
@@ -335,20 +244,6 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn ikev1_identification_values_become_ranges() {
-        assert_eq!(
-            id_range("10.1.0.0/255.255.255.0"),
-            Some((ip("10.1.0.0"), ip("10.1.0.255")))
-        );
-        assert_eq!(
-            id_range("10.1.0.5-10.1.0.9"),
-            Some((ip("10.1.0.5"), ip("10.1.0.9")))
-        );
-        assert_eq!(id_range("192.0.2.1"), Some((ip("192.0.2.1"), ip("192.0.2.1"))));
-        assert_eq!(id_range("vpn.example"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod cards;
 mod ladder;
 mod page;
+mod pairs;
 mod strings;
 mod throughput;
 mod timeline;
@@ -112,6 +113,7 @@ pub fn document(model: &Model, findings: &[Finding], keep: Option<&[bool]>, opts
         "bandwidth_bps": opts.bandwidth_bps,
         "tunnels": tunnels,
         "findings": cards::cards(model, findings),
+        "pairs": pairs::pairs(model, &crate::report::pairs::shown_pairs(model, keep), origin),
         "strings": strings.into_vec(),
     })
 }

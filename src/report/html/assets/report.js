@@ -435,6 +435,66 @@
     return svg;
   }
 
+  // ---- redundant pairs -----------------------------------------------------------------
+  function pairsSection() {
+    if (!D.pairs.length) return null;
+    return h("section", { id: "pairs" }, h("h2", { text: "Redundant pairs" }),
+      h("p", { "class": "legend" }, "Two tunnels protecting the same traffic, on one time axis: which one carried ESP when " +
+        "(bars: bytes per interval, both directions), every failover (\u21c4, dashed line) and the event just before it on the tunnel that lost the traffic (\u26a0, dotted line)."),
+      D.pairs.map(function (p, i) { return h("div", { "class": "view pair", id: "pair-" + i }, pairView(p)); }));
+  }
+  function pairView(p) {
+    var t0 = Infinity, t1 = -Infinity;
+    p.lanes.forEach(function (l) {
+      if (l.start === null) return;
+      t0 = Math.min(t0, l.start);
+      t1 = Math.max(t1, l.start + l.width_ms * l.bytes.length);
+    });
+    p.failovers.forEach(function (f) {
+      t0 = Math.min(t0, f.time, f.cause ? f.cause.time : f.time);
+      t1 = Math.max(t1, f.time);
+    });
+    if (!isFinite(t0)) { t0 = 0; t1 = 1000; }
+    if (t1 <= t0) t1 = t0 + 1000;
+    var x = function (ms) { return CL + (ms - t0) / (t1 - t0) * (CW - CL - CR); };
+    x.t0 = t0; x.t1 = t1;
+    var lane = 46, top = 40, H = top + p.lanes.length * lane + 50;
+    var svg = s("svg", { width: CW, height: H, viewBox: "0 0 " + CW + " " + H, role: "img",
+      "aria-label": "Redundant pair " + p.lanes.map(function (l) { return l.id; }).join(" and ") + ": " + p.failovers.length + " failovers" });
+    svg.appendChild(s("text", { x: 4, y: 14, "class": "peer", text: "selectors " + p.selectors.join(", ") }));
+    axis(svg, x, top - 6, H - top - 30);
+    var max = 1;
+    p.lanes.forEach(function (l) { l.bytes.forEach(function (b) { max = Math.max(max, b); }); });
+    p.lanes.forEach(function (l, i) {
+      var y = top + i * lane, g = s("g", { "class": "lane", "data-tunnel": l.id },
+        s("text", { x: 4, y: y + 26, text: (i ? "B " : "A ") + l.id }));
+      l.bytes.forEach(function (b, k) {
+        if (!b) return;
+        var hh = Math.max(2, b / max * (lane - 12));
+        g.appendChild(s("rect", { "class": "carry", x: x(l.start + k * l.width_ms), y: y + lane - 6 - hh,
+          width: Math.max(1, x(l.start + (k + 1) * l.width_ms) - x(l.start + k * l.width_ms) - 1), height: hh },
+          s("title", { text: l.id + ": " + b + " bytes from " + iso(l.start + k * l.width_ms) })));
+      });
+      svg.appendChild(g);
+    });
+    var bottom = top + p.lanes.length * lane;
+    p.failovers.forEach(function (f, i) {
+      var xx = x(f.time);
+      svg.appendChild(s("g", { "class": "failover-mark" },
+        s("line", { "class": "failover", x1: xx, y1: top - 4, x2: xx, y2: bottom + 4 }),
+        s("text", { x: xx + 3, y: bottom + 18 + (i % 2) * 12, text: "\u21c4 failover to " + f.to + " (" + frameLabel(f.file, f.frame) + ")" }),
+        s("title", { text: "ESP moved from " + f.from + " to " + f.to + " at " + iso(f.time) })));
+      if (f.cause) {
+        var xc = x(f.cause.time);
+        svg.appendChild(s("g", { "class": "cause" },
+          s("line", { x1: xc, y1: top - 4, x2: xc, y2: bottom + 4 }),
+          s("text", { x: xc - 3, y: top + 8, "text-anchor": "end", text: "\u26a0 " + f.cause.text + " (" + frameLabel(f.cause.file, f.cause.frame) + ")" }),
+          s("title", { text: "On " + f.from + " at " + iso(f.cause.time) + ": " + f.cause.text })));
+      }
+    });
+    return svg;
+  }
+
   // ---- finding cards --------------------------------------------------------------------
   function cards() {
     var order = D.findings.slice().sort(function (a, b) {
@@ -472,6 +532,8 @@
   main.appendChild(header());
   main.appendChild(table());
   main.appendChild(cards());
+  var pairs = pairsSection();
+  if (pairs) main.appendChild(pairs);
   main.appendChild(tunnelSections());
   refresh();
   D.tunnels.forEach(function (t) {
