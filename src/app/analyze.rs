@@ -5,7 +5,7 @@ use crate::app::keyfiles::{keys_for, load_key_files, KeyFiles};
 use crate::app::pipeline::{process_file, Progress};
 use crate::app::{Format, Outcome, RunOptions};
 use crate::diagnose::{diagnose_with, DiagnoseOptions, Finding};
-use crate::reconstruct::{Collected, Model};
+use crate::reconstruct::{Collected, Model, NotAnalysed};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 
@@ -24,23 +24,44 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 /// [`build_model`] with the `--keys` files already loaded.
 pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool) {
     let progress = Progress::for_inputs(opts.quiet, &opts.files, false);
+    let duplicate_of = super::same_capture::duplicates(&opts.files);
     let parts: Vec<(Collected, bool)> = opts
         .files
         .par_iter()
         .enumerate()
         .map(|(i, path)| {
             let mut data = Collected::new(opts.files.clone());
+            if let Some(of) = duplicate_of[i] {
+                if !opts.quiet {
+                    eprintln!(
+                        "ikescope: {path}: the same capture as {}: not read twice",
+                        opts.files[of]
+                    );
+                }
+                data.not_analysed.push((i, NotAnalysed::Duplicate { of }));
+                return (data, true);
+            }
             let input = keys_for(path, &explicit.keys, opts.auto_keys, opts.quiet);
             // Refusals from a log found beside this capture (those of --keys are added once below).
             data.hints = input.hints;
             let bar = progress.bar();
             match process_file(path, i, &opts.ingest, input.keys, bar, &mut data) {
                 Ok(stats) => {
+                    if stats.stopped_early {
+                        data.not_analysed.push((
+                            i,
+                            NotAnalysed::CutShort {
+                                after_frame: stats.packets,
+                            },
+                        ));
+                    }
                     data.stats[i] = stats;
                     (data, true)
                 }
                 Err(e) => {
                     eprintln!("ikescope: {path}: {e}");
+                    data.not_analysed
+                        .push((i, NotAnalysed::Unreadable(e.to_string())));
                     (data, false)
                 }
             }

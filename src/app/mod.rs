@@ -10,6 +10,7 @@ pub mod exit;
 pub mod keyfiles;
 mod options;
 pub mod pipeline;
+mod same_capture;
 
 pub use exit::Outcome;
 pub use options::{Format, RunOptions};

@@ -102,10 +102,13 @@ pub struct Collected {
     pub incomplete: Vec<(usize, IngestEvent)>,
     /// Malformed-packet reports per file.
     pub malformed: Vec<u64>,
-    /// IKE records that could not be decoded at all (no header), per file.
+    /// IKE records that could not be decoded at all (no header) or are corrupt (see
+    /// [`is_corrupt_ike`]), per file. They are reported, never used to create or advance an SA.
     pub undecodable_ike: Vec<u64>,
     /// Malformed-packet reports (first [`MAX_KEPT_EVENTS`]): file, frame, offset, what.
     pub problems: Vec<ProblemReport>,
+    /// What of each input was not analysed: (input index, why).
+    pub not_analysed: Vec<(usize, NotAnalysed)>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission).
     seen_digests: rustc_hash::FxHashSet<u64>,
     /// ESP packets an `esp_sa` entry matched, per flow (src, dst, SPI): (opened, key mismatch),
@@ -117,6 +120,62 @@ pub struct Collected {
     liveness: super::liveness::LivenessFold,
     /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
     pub liveness_folded: rustc_hash::FxHashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
+}
+
+/// Why an input, or part of it, was not analysed: said in the report and the JSON, never only
+/// on stderr, so that a report is never read as covering more than it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotAnalysed {
+    /// The input could not be read at all (cannot open, not a capture file, unreadable header).
+    Unreadable(String),
+    /// Reading stopped before the end of the file: the frames after `after_frame` are missing.
+    CutShort {
+        /// Last frame read.
+        after_frame: u64,
+    },
+    /// Frames of a link type this tool does not decode were skipped.
+    UnsupportedLinkType {
+        /// The LINKTYPE_ number.
+        linktype: u32,
+        /// First frame with it.
+        first_frame: u64,
+    },
+    /// The same capture as the earlier input `of` (same file, or identical content): not read
+    /// again, so its packets are not counted twice.
+    Duplicate {
+        /// Index of the earlier input.
+        of: usize,
+    },
+}
+
+impl NotAnalysed {
+    /// Stable machine name (JSON `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotAnalysed::Unreadable(_) => "unreadable",
+            NotAnalysed::CutShort { .. } => "cut_short",
+            NotAnalysed::UnsupportedLinkType { .. } => "unsupported_link_type",
+            NotAnalysed::Duplicate { .. } => "duplicate",
+        }
+    }
+
+    /// One sentence for people; `files` names the inputs.
+    pub fn describe(&self, files: &[String]) -> String {
+        match self {
+            NotAnalysed::Unreadable(why) => format!("not read: {why}"),
+            NotAnalysed::CutShort { after_frame } => format!(
+                "the file is cut short: it ends inside frame {}, so whatever came after frame {after_frame} is missing from this report",
+                after_frame + 1
+            ),
+            NotAnalysed::UnsupportedLinkType { linktype, first_frame } => format!(
+                "frames of link type {linktype} (from frame {first_frame}) are not decoded and were skipped"
+            ),
+            NotAnalysed::Duplicate { of } => format!(
+                "the same capture as {}: not read twice",
+                files.get(*of).map(String::as_str).unwrap_or("an earlier input")
+            ),
+        }
+    }
 }
 
 /// One malformed-packet report.
@@ -170,6 +229,8 @@ impl Collected {
             e.0 += ok;
             e.1 += bad;
         }
+        self.not_analysed.append(&mut other.not_analysed);
+        self.not_analysed.sort_by_key(|(i, _)| *i);
         for h in std::mem::take(&mut other.hints) {
             if !self.hints.contains(&h) {
                 self.hints.push(h);
@@ -226,6 +287,13 @@ impl Collected {
     }
 }
 
+/// An IKE message whose decoding found problems although the capture did not cut the frame
+/// (snaplen): its header or payload chain is corrupt, so nothing in it can be trusted to create
+/// an SA, answer an exchange or carry a refusal. Its problems are reported (frame, offset, what).
+pub fn is_corrupt_ike(record: &Record) -> bool {
+    record.kind == Kind::Ike && !record.problems.is_empty() && !record.truncated
+}
+
 impl RecordSink for Collected {
     fn record(&mut self, record: Record) {
         if !record.problems.is_empty() {
@@ -244,7 +312,7 @@ impl RecordSink for Collected {
             }
         }
         match record.kind {
-            Kind::Ike if record.ike.is_some() => {
+            Kind::Ike if record.ike.is_some() && !is_corrupt_ike(&record) => {
                 let mut record = record;
                 let liveness = super::liveness::is_liveness(&record);
                 let mut repeat = false;
@@ -349,7 +417,17 @@ impl RecordSink for Collected {
                     self.incomplete.push((file_index, event.clone()));
                 }
             }
-            IngestEvent::UnsupportedLinkType { .. } => {}
+            IngestEvent::UnsupportedLinkType { frame, linktype } => {
+                if self.not_analysed.len() < MAX_KEPT_EVENTS {
+                    self.not_analysed.push((
+                        file_index,
+                        NotAnalysed::UnsupportedLinkType {
+                            linktype: *linktype,
+                            first_frame: *frame,
+                        },
+                    ));
+                }
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod sas;
 pub mod selectors;
 pub mod tunnels;
 
-pub use collect::{Collected, EspFlow, FrameRef};
+pub use collect::{Collected, EspFlow, FrameRef, NotAnalysed};
 pub use exchanges::{Exchange, ExchangeKind, MsgRef};
 pub use sas::{ChildSa, IkeSa, SaState};
 pub use tunnels::{InnerFlowTally, Model, Tunnel};

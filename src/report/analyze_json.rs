@@ -1,7 +1,7 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState, Tunnel};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, NotAnalysed, SaState, Tunnel};
 use crate::record::{Spi8, Timestamp};
 use ikescope_parsers::iana::ExchangeType;
 use serde::Serialize;
@@ -155,6 +155,7 @@ fn inputs_value(model: &Model) -> Value {
                 "esp_packets": s.esp_packets,
                 "malformed": model.data.malformed[i].max(s.malformed),
                 "bytes": s.bytes,
+                "not_analysed": not_analysed_value(model, i),
             })
         })
         .collect();
@@ -238,19 +239,41 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
 }
 
 fn problems_value(model: &Model) -> Value {
+    // Whole inputs not analysed come first (frame 0: no frame of theirs is meant); a cut-short
+    // file already has its problem at the frame where it ends.
+    let whole_inputs = model.data.not_analysed.iter().filter_map(|(i, why)| {
+        let frame = match why {
+            NotAnalysed::CutShort { .. } => return None,
+            NotAnalysed::UnsupportedLinkType { first_frame, .. } => *first_frame,
+            NotAnalysed::Unreadable(_) | NotAnalysed::Duplicate { .. } => 0,
+        };
+        Some(json!({
+            "file": model.data.files.get(*i),
+            "frame": frame,
+            "offset": 0,
+            "what": why.describe(&model.data.files),
+        }))
+    });
+    let packets = model.data.problems.iter().map(|p| {
+        json!({
+            "file": model.data.files.get(p.file_index),
+            "frame": p.frame,
+            "offset": p.offset,
+            "what": p.what,
+        })
+    });
+    Value::Array(whole_inputs.chain(packets).collect())
+}
+
+/// What of input `i` was not analysed, for its `inputs[]` entry.
+fn not_analysed_value(model: &Model, i: usize) -> Value {
     Value::Array(
         model
             .data
-            .problems
+            .not_analysed
             .iter()
-            .map(|p| {
-                json!({
-                    "file": model.data.files.get(p.file_index),
-                    "frame": p.frame,
-                    "offset": p.offset,
-                    "what": p.what,
-                })
-            })
+            .filter(|(f, _)| *f == i)
+            .map(|(_, why)| json!({"kind": why.kind(), "what": why.describe(&model.data.files)}))
             .collect(),
     )
 }

@@ -2,7 +2,7 @@
 //! first; fits a 100-column terminal; colour only when asked for.
 
 use crate::diagnose::{by_tunnel, tunnel_state, Confidence, Finding, Severity};
-use crate::reconstruct::{Model, SaState};
+use crate::reconstruct::{Model, NotAnalysed, SaState};
 use crate::wording::inner_flow_text;
 use std::fmt::Write as _;
 
@@ -101,7 +101,13 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             tunnel_state(model, t, tf)
         })
         .collect();
-    out.push_str(&verdict_line(findings, &states, keep, &st));
+    let unread = model
+        .data
+        .not_analysed
+        .iter()
+        .filter(|(_, why)| matches!(why, NotAnalysed::Unreadable(_)))
+        .count() as u64;
+    out.push_str(&verdict_line(findings, &states, keep, unread, &st));
     let packets: u64 = model.data.stats.iter().map(|s| s.packets).sum();
     let _ = writeln!(
         out,
@@ -110,7 +116,9 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         count(packets, "packet", "packets"),
         // kept messages, and the two of every folded liveness check
         count(
-            model.data.ike.len() as u64 + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>(),
+            model.data.ike.len() as u64
+                + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>()
+                + model.data.undecodable_ike.iter().sum::<u64>(),
             "IKE message",
             "IKE messages"
         ),
@@ -128,14 +136,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             count(model.tunnels.len() as u64, "tunnel", "tunnels")
         );
     }
-    let malformed: u64 = model.data.malformed.iter().sum();
-    if malformed > 0 {
-        let _ = writeln!(
-            out,
-            "{}; details in --format json",
-            count(malformed, "malformed packet", "malformed packets")
-        );
-    }
+    out.push_str(&coverage_notes(model));
     // Failing tunnels first, then the ones whose state is unknown, then the healthy ones.
     let mut order: Vec<usize> = (0..model.tunnels.len()).filter(|&ti| shown(ti)).collect();
     order.sort_by_key(|&ti| state_rank(states[ti]));
@@ -299,9 +300,76 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
     out
 }
 
+/// What the report does not cover, and why: inputs not read or cut short, link types skipped,
+/// duplicate inputs, malformed packets (the first few, with frame and offset), and a hint when
+/// nothing IPsec was found at all.
+fn coverage_notes(model: &Model) -> String {
+    const PROBLEMS_SHOWN: usize = 5;
+    let mut out = String::new();
+    let files = &model.data.files;
+    let name = |i: usize| files.get(i).map(String::as_str).unwrap_or("?");
+    for (i, why) in &model.data.not_analysed {
+        out.push_str(&wrap_labeled(
+            "note      ",
+            &format!("{}: {}", name(*i), why.describe(files)),
+            0,
+        ));
+    }
+    let malformed: u64 = model.data.malformed.iter().sum();
+    if malformed > 0 {
+        let _ = writeln!(
+            out,
+            "{} (never used to create or advance an SA):",
+            count(malformed, "malformed packet", "malformed packets")
+        );
+        for p in model.data.problems.iter().take(PROBLEMS_SHOWN) {
+            let place = if files.len() > 1 {
+                format!("{} frame {}", name(p.file_index), p.frame)
+            } else {
+                format!("frame {}", p.frame)
+            };
+            out.push_str(&wrap_labeled(
+                "  ",
+                &format!("{place}, offset {}: {}", p.offset, p.what),
+                0,
+            ));
+        }
+        if model.data.problems.len() > PROBLEMS_SHOWN {
+            let _ = writeln!(
+                out,
+                "  ... {} more in --format json",
+                model.data.problems.len() - PROBLEMS_SHOWN
+            );
+        }
+    }
+    let read_something = model.data.stats.iter().any(|s| s.packets > 0);
+    if model.tunnels.is_empty() && read_something {
+        let corrupt: u64 = model.data.undecodable_ike.iter().sum();
+        let hint = if corrupt > 0 {
+            format!(
+                "no tunnel could be reconstructed: the only IKE traffic, {}, was malformed",
+                count(corrupt, "message", "messages")
+            )
+        } else {
+            "nothing IPsec was found: no IKE on UDP 500 or 4500 and no ESP. If the peers use other \
+             IKE ports, name them with --ike-port PORT; if the capture was filtered, capture udp \
+             port 500 or udp port 4500 or esp"
+                .to_string()
+        };
+        out.push_str(&wrap_labeled("note      ", &hint, 0));
+    }
+    out
+}
+
 /// The first line: how many tunnels are in which state and how many errors and warnings, so the
 /// answer comes before the detail.
-fn verdict_line(findings: &[Finding], states: &[&'static str], keep: Option<&[bool]>, st: &Style) -> String {
+fn verdict_line(
+    findings: &[Finding],
+    states: &[&'static str],
+    keep: Option<&[bool]>,
+    unread: u64,
+    st: &Style,
+) -> String {
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count() as u64;
     let warnings = findings
         .iter()
@@ -328,6 +396,8 @@ fn verdict_line(findings: &[Finding], states: &[&'static str], keep: Option<&[bo
         st.paint("1;31", "FAILING")
     } else if warnings > 0 {
         st.paint("1;33", "WARNINGS")
+    } else if unread > 0 {
+        st.paint("1;33", "INCOMPLETE")
     } else if shown == 0 {
         st.paint("1", "NOTHING TO JUDGE")
     } else {
@@ -338,8 +408,13 @@ fn verdict_line(findings: &[Finding], states: &[&'static str], keep: Option<&[bo
     } else {
         format!("{} ({states_text})", count(shown, "tunnel", "tunnels"))
     };
+    let unread = if unread > 0 {
+        format!("; {} not read", count(unread, "input", "inputs"))
+    } else {
+        String::new()
+    };
     format!(
-        "{verdict}: {tunnels}; {}, {}\n",
+        "{verdict}: {tunnels}; {}, {}{unread}\n",
         count(errors, "error", "errors"),
         count(warnings, "warning", "warnings")
     )
