@@ -280,6 +280,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
                 out.push_str(&wrap_labeled("fix: ", fix, 4));
             }
         }
+        super::ladder_text::push(&mut out, model, t, tf);
         inner_flow_lines(&mut out, model, t);
     }
     out.push_str(&super::pairs::text(

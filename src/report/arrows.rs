@@ -47,6 +47,14 @@ pub struct Arrow {
 }
 
 impl Arrow {
+    /// The refusing notifies by name (`AUTHENTICATION_FAILED(24)`), empty when none.
+    pub fn refusal_names(&self, model: &Model) -> String {
+        if self.refusal.is_empty() {
+            return String::new();
+        }
+        crate::wording::notify_list(model.sas[self.sa].ike_version(), &self.refusal)
+    }
+
     /// `IKE_AUTH MID 1 request`, `Main Mode message`, ...
     pub fn label(&self) -> String {
         let role = if self.response { "response" } else { "request" };

@@ -7,6 +7,7 @@ pub mod arrows;
 pub mod decode_text;
 pub mod html;
 pub mod jsonl;
+pub mod ladder_text;
 pub mod pairs;
 pub mod rows;
 

@@ -101,11 +101,7 @@ pub fn ladder(model: &Model, t: &Tunnel, tf: &[&Finding], origin: Origin, string
             }
             let mut label = a.label();
             if !a.refusal.is_empty() {
-                let version = model.sas[a.sa].ike_version();
-                label.push_str(&format!(
-                    " refused: {}",
-                    crate::wording::notify_list(version, &a.refusal)
-                ));
+                label.push_str(&format!(" refused: {}", a.refusal_names(model)));
             }
             json!([
                 origin.ms(a.time),
