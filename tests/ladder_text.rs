@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// The exchange (its JSON) holding `frame` on tunnel `t`.
-fn exchange_with<'a>(t: &'a Value, frame: u64) -> Option<&'a Value> {
+fn exchange_with(t: &Value, frame: u64) -> Option<&Value> {
     t["ike_sas"]
         .as_array()?
         .iter()
