@@ -1,0 +1,13 @@
+DESC="libreswan initiator, strongSwan responder, IPv6: IKEv2, IKE proposals aes128-sha256-modp2048 (left) vs aes256gcm16-prfsha384-ecp384 (right)"
+WIRE="IKE_SA_INIT answered by N(NO_PROPOSAL_CHOSEN); libreswan drops the answer as unexpected and re-sends at 0.5 s doubling, each copy answered the same way"
+AF=6
+L_IMPL=libreswan
+L_IKE_PROP=aes128-sha256-modp2048
+R_IKE_PROP=aes256gcm16-prfsha384-ecp384
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='received proposals unacceptable|N\(NO_PROP\)'
+CAPTURE_POINTS="path responder_any"

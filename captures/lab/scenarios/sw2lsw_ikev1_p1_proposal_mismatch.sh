@@ -1,0 +1,14 @@
+DESC="strongSwan initiator, libreswan responder: IKEv1 Main Mode, IKE proposals aes128-sha1-modp2048 (left) vs aes256-sha2_512-modp4096 (right); also captured with tcpdump -i any on the router"
+WIRE="MM1 answered by an unencrypted INFORMATIONAL N(NO_PROPOSAL_CHOSEN); in the router's -i any capture every datagram appears twice (in on left0, out on right0)"
+VERSION=1
+IKE_VERSIONS='[1]'
+R_IMPL=libreswan
+L_IKE_PROP=aes128-sha1-modp2048
+R_IKE_PROP=aes256-sha2_512-modp4096
+DURATION=5
+PING_COUNT=0
+FINDINGS='[{"kind": "proposal_mismatch", "phase": "phase1"}]'
+FACTS='{"ike_sa_established": false}'
+VERIFY_SIDE=right
+VERIFY_RE='no acceptable Oakley Transform|NO_PROPOSAL_CHOSEN'
+CAPTURE_POINTS="path path_any"
