@@ -22,6 +22,8 @@ fn fuzz_corpus_replays_without_panic() {
             }
             let _ = isakmp::parse_header(&data);
             let _ = udp_encap::classify(&data);
+            let _ = ikescope_parsers::bgp::parse_message(&data);
+            let _ = ikescope_parsers::tcp::parse_segment(&data);
             // the key-file readers (fuzz target key_files) on the same bytes as text
             let text = String::from_utf8_lossy(&data);
             for name in [

@@ -11,11 +11,14 @@
 //! - [`attributes::AttributeIter`] for TV/TLV data attributes;
 //! - [`esp::parse_esp`] and [`udp_encap::classify`] for ESP and UDP-4500 demultiplexing;
 //! - [`iana`] for the IANA registries as value types with their names, [`vendor::vendor_name`] for vendor IDs and
+//! - [`bgp::parse_message`] for BGP-4 messages carried inside tunnels and [`tcp::parse_segment`]
+//!   for the TCP segments around them;
 //!   [`summary`] for strongSwan-style proposal strings and weak-crypto checks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod attributes;
+pub mod bgp;
 mod chain;
 mod cursor;
 pub mod error;
@@ -25,6 +28,7 @@ pub mod ikev1;
 pub mod ikev2;
 pub mod isakmp;
 pub mod summary;
+pub mod tcp;
 pub mod udp_encap;
 pub mod vendor;
 
