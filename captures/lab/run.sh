@@ -38,6 +38,7 @@ run_one() {
     [ -n "$DURING_PID" ] && kill -- "$DURING_PID" 2>/dev/null
     [ -n "$PING_PID" ] && kill "$PING_PID" 2>/dev/null
     local p; for p in $INIT_PIDS; do kill "$p" 2>/dev/null; done
+    stop_birds
     stop_daemons
     for p in $TCPDUMP_PIDS; do kill -TERM "$p" 2>/dev/null; timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null; done
     topology_down
@@ -85,6 +86,14 @@ run_one() {
       INIT_PIDS="$INIT_PIDS $!"
     done
   done
+  if [ "$BGP" = yes ]; then
+    while [ $((SECONDS - start)) -lt "$DURATION" ]; do
+      child_installed left && break
+      sleep 0.3
+    done
+    start_bird right "$WORK/right"
+    start_bird left "$WORK/left"
+  fi
   during &
   DURING_PID=$!
 
@@ -102,6 +111,10 @@ run_one() {
   kill -- "$DURING_PID" 2>/dev/null; wait "$DURING_PID" 2>/dev/null; DURING_PID=""
   [ -n "$PING_PID" ] && { kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null; PING_PID=""; }
   for i in $INIT_PIDS; do kill "$i" 2>/dev/null; done; INIT_PIDS=""
+  if [ "$BGP" = yes ]; then
+    { birdc_show left; birdc_show right; } >"$WORK/bird.state" 2>&1
+    stop_birds
+  fi
   stop_daemons graceful
   sleep 0.5
   for i in $TCPDUMP_PIDS; do kill -TERM "$i" 2>/dev/null; wait "$i" 2>/dev/null; done; TCPDUMP_PIDS=""
@@ -111,6 +124,13 @@ run_one() {
   cp "$(daemon_log right)" "$OUT/$SCENARIO.right.log"
   local verified=false vlog="$OUT/$SCENARIO.$VERIFY_SIDE.log"
   if grep -qP -- "$VERIFY_RE" "$vlog"; then verified=true; fi
+  if [ "$BGP" = yes ]; then
+    # the BIRD logs (and birdc's view at the end) are the BGP truth
+    { cat "$WORK/left/bird.log"; echo "--- birdc show protocols all (end of run)"; cat "$WORK/bird.state"; } \
+      >"$OUT/$SCENARIO.left.bird.log" 2>/dev/null
+    cp "$WORK/right/bird.log" "$OUT/$SCENARIO.right.bird.log" 2>/dev/null
+    if grep -qP -- "$VERIFY_RE" "$OUT/$SCENARIO.$VERIFY_SIDE.bird.log"; then verified=true; fi
+  fi
   # Wireshark key tables (ikev2/ikev1 tables, esp_sa) from a strongSwan log (the
   # initiator's when it runs charon; pluto does not log its keys), copied beside every
   # capture of the scenario, and tshark's decrypted decode with them (when tshark and
@@ -124,7 +144,8 @@ run_one() {
     stems="$stems $stem"
     cp "$WORK/$point.pcap" "$OUT/$stem.pcap"
     for ext in ikev2_decryption_table ikev1_decryption_table esp_sa; do rm -f "$OUT/$stem.$ext"; done
-    if [ -n "$keylog" ] && python3 "$LAB/keytable.py" "$keylog" "$OUT/$stem" 2>"$WORK/keytable.err"; then
+    rm -f "$OUT/truth/$stem.pcap.truth.decrypted.json"
+    if [ "$KEY_TABLES" = yes ] && [ -n "$keylog" ] && python3 "$LAB/keytable.py" "$keylog" "$OUT/$stem" 2>"$WORK/keytable.err"; then
       command -v tshark >/dev/null && python3 "$LAB/decrypted_truth.py" "$stem"
     fi
   done
@@ -203,7 +224,7 @@ if [ "$INSTALL" = 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
   timeout 600 apt-get update -qq >/dev/null
   timeout 900 apt-get install -y -qq strongswan-charon strongswan-swanctl libcharon-extra-plugins \
-    tcpdump iproute2 iptables iputils-ping openssl python3 >/dev/null || { log "apt-get failed"; exit 1; }
+    tcpdump iproute2 iptables iputils-ping openssl python3 bird2 socat >/dev/null || { log "apt-get failed"; exit 1; }
   lsw_install || { log "libreswan unpack into $LSW_ROOT failed"; exit 1; }
 fi
 if [ $# -eq 0 ]; then set -- $(all_scenarios); fi

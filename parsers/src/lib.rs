@@ -10,9 +10,9 @@
 //! - [`ikev1`] and [`ikev2`] for payload bodies;
 //! - [`attributes::AttributeIter`] for TV/TLV data attributes;
 //! - [`esp::parse_esp`] and [`udp_encap::classify`] for ESP and UDP-4500 demultiplexing;
-//! - [`iana`] for the IANA registries as value types with their names, [`vendor::vendor_name`] for vendor IDs and
 //! - [`bgp::parse_message`] for BGP-4 messages carried inside tunnels and [`tcp::parse_segment`]
 //!   for the TCP segments around them;
+//! - [`iana`] for the IANA registries as value types with their names, [`vendor::vendor_name`] for vendor IDs and
 //!   [`summary`] for strongSwan-style proposal strings and weak-crypto checks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

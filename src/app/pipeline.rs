@@ -97,6 +97,16 @@ impl DatagramSink for Adapter<'_> {
         }
         let rec = self.decoder.decode(d);
         self.sink.record(rec);
+        if let Some(p) = self.decoder.take_inner() {
+            self.sink.inner(p);
+        }
+    }
+
+    fn clear(&mut self, p: &capture::ClearPacket<'_>) {
+        if self.sink.wants_inner() {
+            let inner = self.decoder.clear_packet(p);
+            self.sink.inner(inner);
+        }
     }
 
     fn event(&mut self, e: &IngestEvent) {

@@ -235,6 +235,27 @@ pub struct Datagram<'a> {
     pub content: Content<'a>,
 }
 
+/// A packet in the clear that is neither IKE nor ESP (see [`DatagramSink::clear`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ClearPacket<'a> {
+    /// 1-based frame number.
+    pub frame: u64,
+    /// Frame timestamp.
+    pub time: Timestamp,
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// Total IP length as it travelled.
+    pub ip_length: u32,
+    /// IP protocol (6 TCP, 1 ICMP, 58 ICMPv6).
+    pub proto: u8,
+    /// Declared length of the transport part (from the IP header).
+    pub declared: u32,
+    /// The transport bytes as captured.
+    pub data: &'a [u8],
+}
+
 /// A problem found while reading a capture that does not stop the reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IngestEvent {
@@ -279,6 +300,9 @@ pub enum IngestEvent {
 pub trait DatagramSink {
     /// A datagram of interest.
     fn datagram(&mut self, d: &Datagram<'_>);
+    /// A TCP segment, or an ICMP error about something other than IKE/ESP, in the clear: on a
+    /// gateway's own capture, the tunnel's inner traffic. Ignored unless a sink wants it.
+    fn clear(&mut self, _p: &ClearPacket<'_>) {}
     /// A non-fatal problem.
     fn event(&mut self, e: &IngestEvent);
 }

@@ -6,7 +6,9 @@
 //! allocates nothing.
 
 use super::reasm::{Fed, FragIn, FragKey, Reassembler};
-use super::{Content, Datagram, DatagramSink, IngestEvent, InputStats, QuotedFlowRef, TimeWindow};
+use super::{
+    ClearPacket, Content, Datagram, DatagramSink, IngestEvent, InputStats, QuotedFlowRef, TimeWindow,
+};
 use crate::record::Timestamp;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -620,6 +622,7 @@ impl PacketDecoder {
             50 => self.esp(c, b, declared, base, sink),
             1 if !c.v6 => self.icmp(c, b, base, sink),
             58 if c.v6 => self.icmp(c, b, base, sink),
+            6 => self.clear(&c, proto, declared, b, sink),
             4 | 41 if c.fragment_frames.is_none() && depth < MAX_DEPTH => {
                 let v = if proto == 4 { 4 } else { 6 };
                 // Inner packet: offsets relative to the frame stay meaningful via `base`.
@@ -674,6 +677,19 @@ impl PacketDecoder {
             0x86dd => self.ip_inner(f, inner, base + off, 6, depth, sink),
             _ => {}
         }
+    }
+
+    fn clear(&mut self, c: &IpCtx<'_>, proto: u8, declared: usize, data: &[u8], sink: &mut dyn DatagramSink) {
+        sink.clear(&ClearPacket {
+            frame: c.f.frame,
+            time: c.f.time,
+            src: c.src,
+            dst: c.dst,
+            ip_length: c.ip_length,
+            proto,
+            declared: declared as u32,
+            data,
+        });
     }
 
     fn emit(&mut self, c: &IpCtx<'_>, content: Content<'_>, sink: &mut dyn DatagramSink) {
@@ -892,7 +908,9 @@ impl PacketDecoder {
         }
         let Some(q) = b.get(8..) else { return };
         let Some(quoted) = self.quoted(q, c.v6) else {
-            return;
+            // about other traffic: maybe the tunnel's inner traffic (path MTU)
+            let proto = if c.v6 { 58 } else { 1 };
+            return self.clear(&c, proto, b.len(), b, sink);
         };
         self.emit(
             &c,

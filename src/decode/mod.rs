@@ -4,6 +4,7 @@
 
 pub mod ike;
 pub mod inner;
+pub mod inner_packet;
 mod sink;
 
 pub use sink::{EspSample, RecordSink};
@@ -41,6 +42,8 @@ pub struct Decoder {
     /// Main Mode message, so kept messages hold one copy of each (at most
     /// [`MAX_SHARED_PROPOSALS`] lists, then it starts over).
     shared_proposals: std::collections::HashSet<Arc<[crate::record::Proposal]>>,
+    /// The packet inside the last decrypted ESP packet, until [`Decoder::take_inner`].
+    inner: Option<inner_packet::InnerPacket>,
 }
 
 /// Distinct proposal lists shared at a time.
@@ -91,6 +94,35 @@ impl Decoder {
         }
         self.shared_proposals.insert(p.clone());
         p
+    }
+
+    /// The packet inside the ESP packet [`Decoder::decode`] just decrypted, once.
+    pub fn take_inner(&mut self) -> Option<inner_packet::InnerPacket> {
+        self.inner.take()
+    }
+
+    /// A packet seen in the clear on the capture (TCP, or an ICMP error about non-IPsec
+    /// traffic): the tunnel's inner traffic when the capture was taken on a gateway.
+    pub fn clear_packet(&self, d: &crate::capture::ClearPacket<'_>) -> inner_packet::InnerPacket {
+        let view = inner_packet::IpView {
+            src: d.src,
+            dst: d.dst,
+            proto: d.proto,
+            ip_len: d.ip_length,
+            transport_len: d.declared,
+            transport: d.data,
+        };
+        inner_packet::InnerPacket {
+            file_index: self.file_index,
+            frame: d.frame,
+            time: d.time,
+            source: inner_packet::InnerSource::Clear,
+            src: d.src,
+            dst: d.dst,
+            proto: d.proto,
+            ip_len: d.ip_length,
+            transport: inner_packet::transport(&view),
+        }
     }
 
     /// True when ESP packets may be decrypted (an `esp_sa` key is loaded).
@@ -159,10 +191,29 @@ impl Decoder {
                 rec.kind = Kind::Esp;
                 rec.sport = ports.map(|p| p.0);
                 rec.dport = ports.map(|p| p.1);
-                let (decrypted, decryption) = match self.decryption.as_ref() {
+                let (decrypted, decryption, plain) = match self.decryption.as_ref() {
                     Some(dec) => dec.open_esp(data, d.src, d.dst),
-                    None => (None, None),
+                    None => (None, None, None),
                 };
+                self.inner =
+                    plain
+                        .as_deref()
+                        .and_then(inner_packet::ip_view)
+                        .map(|v| inner_packet::InnerPacket {
+                            file_index: self.file_index,
+                            frame: d.frame,
+                            time: d.time,
+                            source: inner_packet::InnerSource::Esp {
+                                src: d.src,
+                                dst: d.dst,
+                                spi,
+                            },
+                            src: v.src,
+                            dst: v.dst,
+                            proto: v.proto,
+                            ip_len: v.ip_len,
+                            transport: inner_packet::transport(&v),
+                        });
                 rec.esp = Some(EspInfo {
                     spi,
                     seq,
@@ -213,23 +264,24 @@ impl Decoder {
 }
 
 impl Decryption {
-    /// Decrypt an ESP packet with the `esp_sa` entries, if one matches.
+    /// Decrypt an ESP packet with the `esp_sa` entries, if one matches; with the decrypted
+    /// tunnel-mode payload (the inner IP packet).
     fn open_esp(
         &self,
         data: &[u8],
         src: IpAddr,
         dst: IpAddr,
-    ) -> (Option<EspDecrypted>, Option<EspDecryption>) {
+    ) -> (Option<EspDecrypted>, Option<EspDecryption>, Option<Vec<u8>>) {
         if self.keys.esp.is_empty() {
-            return (None, None);
+            return (None, None, None);
         }
-        let failed = |s| (None, Some(s));
+        let failed = |s| (None, Some(s), None);
         match decrypt_esp(data, src, dst, &self.keys) {
             EspOutcome::IntegrityFailed { .. } => failed(EspDecryption::IntegrityFailed),
             EspOutcome::WrongKey { .. } => failed(EspDecryption::WrongKey),
             EspOutcome::Unsupported(_) => failed(EspDecryption::Unsupported),
             EspOutcome::Malformed(_) => failed(EspDecryption::Malformed),
-            EspOutcome::NoKey => (None, None),
+            EspOutcome::NoKey => (None, None, None),
             EspOutcome::Decrypted(p) => (
                 Some(EspDecrypted {
                     next_header: p.next_header,
@@ -244,6 +296,7 @@ impl Decryption {
                     esn: p.esn,
                 }),
                 Some(EspDecryption::Ok),
+                matches!(p.next_header, 4 | 41).then_some(p.payload),
             ),
         }
     }

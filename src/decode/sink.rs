@@ -33,6 +33,12 @@ pub trait RecordSink {
     }
     /// An ESP packet, when [`RecordSink::esp_only`] is true and it is not being decrypted.
     fn esp(&mut self, _sample: &EspSample) {}
+    /// True when packets inside tunnels are wanted ([`RecordSink::inner`]).
+    fn wants_inner(&self) -> bool {
+        false
+    }
+    /// A packet inside a tunnel: decrypted from ESP, or seen in the clear.
+    fn inner(&mut self, _packet: super::inner_packet::InnerPacket) {}
     /// A non-fatal ingest problem in file `file_index`.
     fn event(&mut self, file_index: usize, event: &IngestEvent);
 }

@@ -88,6 +88,15 @@ pub enum FindingKind {
     Redirect,
     /// ESP ran at 80 % or more of the link capacity given with `--bandwidth` (warning).
     BandwidthSaturation,
+    /// A BGP session inside the tunnel is not established at the end of the capture (error).
+    BgpDown,
+    /// A BGP session inside the tunnel went down and came back, or its hold timer expired (warning).
+    BgpFlap,
+    /// Large inner packets vanish while small ones pass: a path-MTU black hole (warning).
+    MtuBlackhole,
+    /// BGP peering addresses break the tunnel-address conventions (169.254.x.x/30 per tunnel,
+    /// nothing in 100.64.0.0/10) (warning).
+    TunnelAddressing,
 }
 
 impl FindingKind {
@@ -117,6 +126,10 @@ impl FindingKind {
             CaptureTooShort => "capture_too_short",
             Redirect => "redirect",
             BandwidthSaturation => "bandwidth_saturation",
+            BgpDown => "bgp_down",
+            BgpFlap => "bgp_flap",
+            MtuBlackhole => "mtu_blackhole",
+            TunnelAddressing => "tunnel_addressing",
         }
     }
 }

@@ -118,6 +118,10 @@ pub struct Collected {
     pub hints: Vec<crate::keys::hints::ConfigHint>,
     /// Answered liveness checks being folded (see [`super::liveness`]).
     liveness: super::liveness::LivenessFold,
+    /// BGP connections inside tunnels.
+    pub bgp: super::bgp_sessions::BgpTracker,
+    /// Health of each inner flow.
+    pub inner_health: super::inner_health::InnerHealth,
     /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
     pub liveness_folded: rustc_hash::FxHashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
 }
@@ -217,6 +221,11 @@ impl Collected {
         for (k, n) in self.liveness.finish(&mut self.ike) {
             *self.liveness_folded.entry(k).or_default() += n;
         }
+        for f in self.inner_health.flows.values_mut() {
+            if let Some(t) = f.tcp.as_mut() {
+                t.finish();
+            }
+        }
     }
 
     /// Fold the collection of another input (processed separately, e.g. on another core) into
@@ -278,6 +287,8 @@ impl Collected {
             e.0 += p;
             e.1 += b;
         }
+        self.bgp.merge(std::mem::take(&mut other.bgp));
+        self.inner_health.merge(std::mem::take(&mut other.inner_health));
         self.icmp.extend(other.icmp);
         self.icmp.truncate(MAX_KEPT_EVENTS);
         self.problems.extend(other.problems);
@@ -395,6 +406,15 @@ impl RecordSink for Collected {
 
     fn esp(&mut self, sample: &EspSample) {
         self.add_esp(sample);
+    }
+
+    fn wants_inner(&self) -> bool {
+        true
+    }
+
+    fn inner(&mut self, packet: crate::decode::inner_packet::InnerPacket) {
+        self.bgp.packet(&packet);
+        self.inner_health.packet(&packet);
     }
 
     fn event(&mut self, file_index: usize, event: &IngestEvent) {

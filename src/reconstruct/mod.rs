@@ -1,10 +1,14 @@
 //! Reconstruction: records → exchanges → IKE SAs and CHILD SAs → tunnels, with ESP flows
 //! attached. Everything works without keys; decrypted content, when present, sharpens it.
 
+pub mod bgp_sessions;
+pub mod bgp_state;
 pub mod collect;
 pub mod esp_series;
 pub mod esp_table;
 pub mod exchanges;
+pub mod inner_health;
+pub mod inner_tunnels;
 pub mod liveness;
 pub mod nat;
 pub mod pairs;

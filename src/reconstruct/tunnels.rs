@@ -130,6 +130,10 @@ pub struct Model {
     pub esp: BTreeMap<(IpAddr, IpAddr, u32), EspFlow>,
     /// End of the capture (last timestamp of anything).
     pub capture_end: Timestamp,
+    /// BGP sessions inside the tunnels ([`super::bgp_state`]).
+    pub bgp: Vec<super::bgp_state::BgpSession>,
+    /// The tunnel of each inner flow that one could be found for ([`super::inner_tunnels`]).
+    pub inner_tunnel: HashMap<super::inner_health::FlowKey, usize>,
 }
 
 fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
@@ -210,10 +214,14 @@ impl Model {
             children: Vec::new(),
             esp,
             capture_end,
+            bgp: Vec::new(),
+            inner_tunnel: HashMap::new(),
         };
         model.link_ike_rekeys();
         model.find_children();
         model.attach_esp();
+        model.bgp = super::bgp_state::sessions(&model);
+        model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model);
         model
     }
 

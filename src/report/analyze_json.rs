@@ -117,6 +117,10 @@ struct TunnelJson<'a> {
     ike_sas: Vec<SaJson<'a>>,
     ike_versions: &'a std::collections::BTreeSet<u8>,
     inner_flows: Vec<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    bgp: Vec<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inner_health: Vec<Value>,
     last: Timestamp,
     peers: [IpAddr; 2],
     state: &'static str,
@@ -230,6 +234,11 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
             .map(|x| {
                 json!({"src": x.src, "dst": x.dst, "spi": format!("{:08x}", x.spi), "inner": x.flow, "packets": x.packets, "bytes": x.bytes})
             })
+            .collect(),
+        bgp: super::inner::bgp_of(model, t).into_iter().map(super::inner::bgp_json).collect(),
+        inner_health: super::inner::tcp_flows(model, t)
+            .into_iter()
+            .map(|(k, f)| super::inner::tcp_json(k, f))
             .collect(),
         last: t.last,
         peers: t.peers,

@@ -233,6 +233,22 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
                 );
             }
         }
+        for s in super::inner::bgp_of(model, t) {
+            out.push_str(&wrap_labeled("BGP       ", &super::inner::bgp_line(s), 2));
+        }
+        let tcp = super::inner::tcp_flows(model, t);
+        let troubled: Vec<_> = tcp.iter().filter(|(_, f)| super::inner::troubled(f)).collect();
+        for (k, f) in troubled.iter().take(10) {
+            out.push_str(&wrap_labeled("tcp       ", &super::inner::tcp_line(k, f), 2));
+        }
+        if tcp.len() > troubled.len().min(10) {
+            let _ = writeln!(
+                out,
+                "  tcp       {} more inner TCP flow directions ({} without retransmissions, resets or ICMP errors)",
+                tcp.len() - troubled.len().min(10),
+                tcp.len() - troubled.len()
+            );
+        }
         let mine: Vec<&Finding> = tf
             .iter()
             .copied()

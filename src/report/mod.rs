@@ -6,6 +6,7 @@ pub mod analyze_text;
 pub mod arrows;
 pub mod decode_text;
 pub mod html;
+pub mod inner;
 pub mod jsonl;
 pub mod ladder_text;
 pub mod pairs;

@@ -3,10 +3,12 @@
 
 pub mod auth_failure;
 pub mod bandwidth_saturation;
+pub mod bgp;
 pub mod dpd_flap;
 pub mod fragmentation_loss;
 pub mod ike_version_mismatch;
 pub mod informational;
+pub mod mtu_blackhole;
 pub mod no_response;
 pub mod one_way_esp;
 pub mod proposal_mismatch;
@@ -16,6 +18,7 @@ pub mod stalled;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod ts_mismatch;
+pub mod tunnel_addresses;
 
 use super::{Ctx, FindingKind};
 
@@ -114,6 +117,24 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "selectors",
         run: selectors::run,
+        marks: &[],
+        honours: &[],
+    },
+    Rule {
+        name: "bgp",
+        run: bgp::run,
+        marks: &[],
+        honours: &[],
+    },
+    Rule {
+        name: "tunnel_addresses",
+        run: tunnel_addresses::run,
+        marks: &[],
+        honours: &[],
+    },
+    Rule {
+        name: "mtu_blackhole",
+        run: mtu_blackhole::run,
         marks: &[],
         honours: &[],
     },

@@ -1,0 +1,10 @@
+DESC="IKEv2 PSK tunnel; BIRD 2 BGP inside it, but the right speaker (10.2.0.1) expects its neighbour in AS 65009 while the left one is AS 65001"
+WIRE="tunnel up; inside ESP: TCP 179, OPEN both ways, the right sends NOTIFICATION OPEN Message Error / Bad Peer AS, the connection closes; BIRD retries every few seconds"
+BGP=yes
+R_BGP_PEER_AS=65009
+DURATION=25
+PING_COUNT=0
+FINDINGS='[{"kind": "bgp_down", "phase": null}]'
+FACTS='{"ike_sa_established": true, "child_sa_established": true, "bgp": {"state": "notification", "notification": "OPEN Message Error / Bad Peer AS", "sent_by": "10.2.0.1"}}'
+VERIFY_SIDE=right
+VERIFY_RE='Bad peer AS'
