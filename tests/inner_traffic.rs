@@ -72,7 +72,7 @@ fn bgp_sessions_match_the_lab_facts() {
 
 #[test]
 fn gateway_capture_sees_bgp_in_the_clear_without_keys() {
-    let file = common::captures_dir().join("bgp_wrong_peer_as_gateway.pcap");
+    let file = common::captures_dir().join("bgp_wrong_peer_as_gateway_at_initiator_any.pcap");
     let (model, findings) = common::analyze(&file);
     assert!(
         model.data.esp_decryption.is_empty(),
@@ -119,4 +119,30 @@ fn mtu_black_hole_names_the_vanishing_size() {
         let (_, fs) = common::analyze(&common::captures_dir().join(name));
         assert!(fs.iter().all(|f| f.kind.as_str() != "mtu_blackhole"), "{name}");
     }
+}
+
+#[test]
+fn esp_fragmented_on_the_path_is_counted() {
+    // router link MTU 1200: the full-size ESP packets of a TCP transfer reach the responder
+    // as IP fragments (tcpdump there sees them), and the transfer still completes
+    let file = common::captures_dir().join("mtu_esp_fragmented_at_responder.pcap");
+    let (model, findings) = common::analyze(&file);
+    let t = &model.tunnels[0];
+    let from_initiator: u64 = t
+        .esp
+        .iter()
+        .filter(|k| k.0.to_string() == "192.0.2.1")
+        .filter_map(|k| model.data.esp_fragmented.get(k))
+        .sum();
+    let packets = t.esp_from(&model, "192.0.2.1".parse().unwrap()).0;
+    assert!(from_initiator >= 100, "{from_initiator} of {packets} fragmented");
+    assert!(from_initiator < packets, "small ESP packets are not fragmented");
+    let back: u64 = t
+        .esp
+        .iter()
+        .filter(|k| k.0.to_string() == "198.51.100.1")
+        .filter_map(|k| model.data.esp_fragmented.get(k))
+        .sum();
+    assert_eq!(back, 0, "the responder's small ESP packets are whole");
+    assert!(findings.iter().all(|f| f.kind.as_str() != "mtu_blackhole"));
 }

@@ -91,6 +91,7 @@ impl DatagramSink for Adapter<'_> {
                         decrypted: None,
                         decryption: None,
                     },
+                    fragmented: d.fragment_frames.is_some(),
                 });
                 return;
             }

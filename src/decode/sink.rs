@@ -20,6 +20,8 @@ pub struct EspSample {
     pub dst: IpAddr,
     /// SPI, sequence number, length and encapsulation; never decrypted here.
     pub esp: EspInfo,
+    /// The packet was reassembled from IP fragments (the outer path fragmented ESP).
+    pub fragmented: bool,
 }
 
 /// Consumer of decoded records and ingest events, in capture order.

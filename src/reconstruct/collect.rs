@@ -118,6 +118,9 @@ pub struct Collected {
     pub hints: Vec<crate::keys::hints::ConfigHint>,
     /// Answered liveness checks being folded (see [`super::liveness`]).
     liveness: super::liveness::LivenessFold,
+    /// ESP packets that arrived as IP fragments, per flow (src, dst, SPI), for at most
+    /// [`MAX_KEPT_EVENTS`] flows.
+    pub esp_fragmented: HashMap<(IpAddr, IpAddr, u32), u64>,
     /// BGP connections inside tunnels.
     pub bgp: super::bgp_sessions::BgpTracker,
     /// Health of each inner flow.
@@ -211,6 +214,11 @@ impl Collected {
 
     fn add_esp(&mut self, r: &EspSample) {
         self.esp.add(r);
+        if r.fragmented {
+            if let Some(n) = bounded_entry(&mut self.esp_fragmented, (r.src, r.dst, r.esp.spi)) {
+                *n += 1;
+            }
+        }
     }
 }
 
@@ -286,6 +294,9 @@ impl Collected {
             let e = self.inner.entry(k).or_insert((0, 0));
             e.0 += p;
             e.1 += b;
+        }
+        for (k, n) in std::mem::take(&mut other.esp_fragmented) {
+            *self.esp_fragmented.entry(k).or_default() += n;
         }
         self.bgp.merge(std::mem::take(&mut other.bgp));
         self.inner_health.merge(std::mem::take(&mut other.inner_health));
@@ -373,6 +384,7 @@ impl RecordSink for Collected {
                     src: record.src,
                     dst: record.dst,
                     esp,
+                    fragmented: record.ip_fragment_frames.is_some(),
                 })
             }
             Kind::NatKeepalive => {

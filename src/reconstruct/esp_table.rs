@@ -397,6 +397,7 @@ mod tests {
                 decrypted: None,
                 decryption: None,
             },
+            fragmented: false,
         }
     }
 

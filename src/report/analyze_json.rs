@@ -202,7 +202,7 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
                 .get(&(f.src, f.dst, f.spi))
                 .copied()
                 .unwrap_or((0, 0));
-            json!({
+            let mut v = json!({
                 "decrypted": opened,
                 "key_mismatch": mismatch,
                 "spi": format!("{:08x}", f.spi),
@@ -218,7 +218,11 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
                 "max_seq": f.max_seq,
                 "seq_gaps": f.seq_gaps,
                 "seq_resets": f.seq_resets,
-            })
+            });
+            if let Some(&n) = model.data.esp_fragmented.get(&(f.src, f.dst, f.spi)) {
+                v["ip_fragmented"] = json!(n);
+            }
+            v
         })
         .collect();
     TunnelJson {

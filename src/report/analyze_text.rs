@@ -227,9 +227,10 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
                 let other = if p == t.peers[0] { t.peers[1] } else { t.peers[0] };
                 let _ = writeln!(
                     out,
-                    "  ESP       {p} -> {other}: {}, {}",
+                    "  ESP       {p} -> {other}: {}, {}{}",
                     count(pk, "packet", "packets"),
-                    count(by, "byte", "bytes")
+                    count(by, "byte", "bytes"),
+                    super::inner::fragmented_text(model, t, p)
                 );
             }
         }

@@ -105,6 +105,21 @@ pub fn tcp_flows<'m>(model: &'m Model, t: &Tunnel) -> Vec<(&'m FlowKey, &'m Flow
     v
 }
 
+/// `", 12 IP-fragmented on the way"` when ESP from `src` on the tunnel arrived in IP fragments.
+pub fn fragmented_text(model: &Model, t: &Tunnel, src: std::net::IpAddr) -> String {
+    let n: u64 = t
+        .esp
+        .iter()
+        .filter(|k| k.0 == src)
+        .filter_map(|k| model.data.esp_fragmented.get(k))
+        .sum();
+    if n == 0 {
+        String::new()
+    } else {
+        format!(", {n} IP-fragmented on the way (outer path MTU)")
+    }
+}
+
 /// A flow worth a line of its own: retransmissions, resets, vanished segments or ICMP errors.
 pub fn troubled(f: &FlowHealth) -> bool {
     f.too_big_sent > 0

@@ -204,6 +204,15 @@ fn report(ctx: &mut Ctx<'_>, k: &FlowKey, f: &FlowHealth, tunnel: Option<usize>)
     finding.detail("esp_overhead", overhead);
     finding.detail("mss_clamp", clamp);
     finding.detail("path_mtu", icmp_mtu);
+    let fragmented: u64 = tun
+        .map(|t| {
+            t.esp
+                .iter()
+                .filter_map(|e| model.data.esp_fragmented.get(e))
+                .sum()
+        })
+        .unwrap_or(0);
+    finding.detail("esp_ip_fragmented", fragmented);
     if let Some(mss) = t.syn_mss {
         finding.detail("syn_mss", mss);
         finding.detail("mss_exceeds_tunnel", u32::from(mss) > clamp);

@@ -187,7 +187,8 @@
       order.map(function (t) {
         var d = h("details", { "class": "tunnel", id: "t-" + t.index, "data-tunnel": t.id },
           h("summary", null, t.id + " ", badge("st-" + t.state, t.state.toUpperCase()),
-            t.kinds.length ? " " + t.kinds.join(", ") : ""));
+            t.kinds.length ? " " + t.kinds.join(", ") : "",
+            t.bgp.map(function (b) { return " \u00b7 BGP " + b.state; }).join("")));
         d.addEventListener("toggle", function () { if (d.open) draw(t.index); });
         if (t.failing && failing <= AUTO_OPEN) d.open = true;
         return d;
@@ -213,6 +214,7 @@
       own.map(function (f, i) {
         return [i ? ", " : "", h("a", { href: "#f-" + f.index, text: f.severity + " " + f.kind })];
       })));
+    t.bgp.forEach(function (b) { d.appendChild(h("div", { "class": "muted bgp", text: "BGP " + b.line })); });
     d.appendChild(h("h3", { text: "Ladder" }));
     var detail = h("pre", { "class": "detail", "aria-live": "polite" }, "Click an arrow for the whole message.");
     d.appendChild(h("div", { "class": "view ladder" }, ladder(t, detail)));
