@@ -194,3 +194,28 @@ fn failing_selects_the_same_records() {
     assert_eq!(first["event_type"], "tunnel");
     assert_eq!(first["failure_kinds"], serde_json::json!(["auth_failure"]));
 }
+
+#[test]
+fn separate_analyses_each_input_alone_in_input_order() {
+    let files = own_captures();
+    // Captures of the lab share their peer addresses: analysed together they would merge.
+    let some: Vec<&str> = files.iter().step_by(3).map(String::as_str).collect();
+    assert!(some.len() >= 5);
+    let mut want = Vec::new();
+    let mut worst = 0;
+    for f in &some {
+        let (code, out) = analyze("jsonl", &[f]);
+        want.extend_from_slice(&out);
+        worst = worst.max(code.unwrap());
+    }
+    let mut args = vec!["--separate"];
+    args.extend_from_slice(&some);
+    let (code, got) = analyze("jsonl", &args);
+    assert_eq!(code, Some(worst));
+    assert!(got == want, "--separate differs from one run per capture");
+    // An unreadable input among them: exit 2, the others still reported.
+    args.insert(2, "/nonexistent/x.pcap");
+    let (code, got) = analyze("jsonl", &args);
+    assert_eq!(code, Some(2));
+    assert!(got == want);
+}

@@ -81,6 +81,9 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool)
 /// Run `analyze`: [`Outcome::Findings`] when a reported tunnel has an error or warning finding,
 /// [`Outcome::Unreadable`] when an input could not be read (that wins).
 pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
+    if format == Format::Parquet && opts.output.is_none() {
+        anyhow::bail!("--format parquet needs --output DIR");
+    }
     let listed = opts.report_listing();
     let explicit = match load_key_files(&opts.keys) {
         Ok(k) => k,
@@ -89,44 +92,19 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Unreadable);
         }
     };
+    if opts.separate {
+        return crate::app::separate::run(opts, format, &explicit, listed);
+    }
     let (model, all_read) = build_model_with(opts, &explicit);
     let all_read = all_read && listed;
-    if !opts.quiet {
-        for p in &model.data.problems {
-            let file = model
-                .data
-                .files
-                .get(p.file_index)
-                .map(String::as_str)
-                .unwrap_or("");
-            eprintln!(
-                "ikescope: {file}: frame {}: offset {}: malformed: {}",
-                p.frame, p.offset, p.what
-            );
-        }
-    }
-    let mut findings = diagnose_with(
-        &model,
-        &DiagnoseOptions {
-            bandwidth_bps: opts.bandwidth_bps,
-        },
-    );
-    // --peer / --failing: the tunnels to report, and only their findings (cross-tunnel findings
-    // such as ts_overlap were made on all of them first).
-    let shown = selected_tunnels(&model, &findings, opts);
-    if let Some(keep) = &shown {
-        let ids: std::collections::HashSet<&str> = model
-            .tunnels
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(t, _)| t.id.as_str())
-            .collect();
-        findings.retain(|f| ids.contains(f.tunnel.as_str()));
-    }
+    report_problems(&model, opts.quiet);
+    let (findings, shown) = diagnose_selected(&model, opts);
     let keep = shown.as_deref();
     let write = || -> std::io::Result<()> {
         match &opts.output {
+            Some(dir) if format == Format::Parquet => {
+                crate::report::parquet::write_tables(&model, &findings, keep, std::path::Path::new(dir))
+            }
             Some(path) => {
                 let file = std::fs::File::create(path)
                     .map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
@@ -162,6 +140,49 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Print the malformed-packet reports of a model on stderr (unless quiet).
+pub(crate) fn report_problems(model: &Model, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for p in &model.data.problems {
+        let file = model
+            .data
+            .files
+            .get(p.file_index)
+            .map(String::as_str)
+            .unwrap_or("");
+        eprintln!(
+            "ikescope: {file}: frame {}: offset {}: malformed: {}",
+            p.frame, p.offset, p.what
+        );
+    }
+}
+
+/// Diagnose the model, then apply `--peer` / `--failing`: the findings of the reported tunnels
+/// and which tunnels are reported (`None`: all). Cross-tunnel findings such as `ts_overlap` are
+/// made on all tunnels first.
+pub(crate) fn diagnose_selected(model: &Model, opts: &RunOptions) -> (Vec<Finding>, Option<Vec<bool>>) {
+    let mut findings = diagnose_with(
+        model,
+        &DiagnoseOptions {
+            bandwidth_bps: opts.bandwidth_bps,
+        },
+    );
+    let shown = selected_tunnels(model, &findings, opts);
+    if let Some(keep) = &shown {
+        let ids: std::collections::HashSet<&str> = model
+            .tunnels
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(t, _)| t.id.as_str())
+            .collect();
+        findings.retain(|f| ids.contains(f.tunnel.as_str()));
+    }
+    (findings, shown)
+}
+
 /// Write the report in `format` to `out`.
 fn write_report<W: Write>(
     model: &Model,
@@ -186,6 +207,8 @@ fn write_report<W: Write>(
             let text = crate::report::analyze_text::render_selected(model, findings, keep, color);
             out.write_all(text.as_bytes())?
         }
+        // Tables go into the output directory (`run`), never to a stream.
+        Format::Parquet => return Err(std::io::Error::other("--format parquet needs --output DIR")),
     }
     out.flush()
 }

@@ -58,9 +58,14 @@ struct AnalyzeArgs {
     /// Report only tunnels with an error or warning finding; the others are counted.
     #[arg(long)]
     failing: bool,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout; with --format parquet, the directory the
+    /// tables are written to (created when missing).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<String>,
+    /// Analyse each input on its own (a tunnel seen in two captures is two tunnels), all cores
+    /// busy; with --format jsonl or parquet.
+    #[arg(long)]
+    separate: bool,
     /// The tunnels' link capacity, e.g. 100M (bits per second): drawn on the HTML throughput
     /// charts; a tunnel at 80 % of it or more gets a bandwidth_saturation warning.
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
@@ -88,6 +93,7 @@ pub fn run_from_args() -> anyhow::Result<Outcome> {
             opts.failing_only = a.failing;
             opts.output = a.output.clone();
             opts.bandwidth_bps = a.bandwidth;
+            opts.separate = a.separate;
             analyze::run(&opts, a.common.format)
         }
     }
@@ -113,6 +119,7 @@ fn options(a: &CommonArgs) -> RunOptions {
         failing_only: false,
         output: None,
         bandwidth_bps: None,
+        separate: false,
     }
 }
 

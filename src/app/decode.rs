@@ -62,6 +62,9 @@ impl<W: Write> RecordSink for DecodePrinter<'_, W> {
 /// Run `decode`: [`Outcome::Clean`], or [`Outcome::Unreadable`] when an input could not be
 /// read. A reader that stops early (`| head`) is not an error.
 pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
+    if format == Format::Parquet {
+        anyhow::bail!("decode writes text or JSON Lines; --format parquet is for analyze");
+    }
     let listed = opts.report_listing();
     let stdout = io::stdout();
     let mut printer = DecodePrinter {

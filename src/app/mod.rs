@@ -11,6 +11,7 @@ pub mod keyfiles;
 mod options;
 pub mod pipeline;
 mod same_capture;
+pub mod separate;
 
 pub use exit::Outcome;
 pub use options::{Format, RunOptions};

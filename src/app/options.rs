@@ -7,7 +7,9 @@ use crate::capture::IngestOptions;
 /// terminal report. `Json`: `decode` prints JSON Lines (one object per packet), `analyze` one
 /// JSON document (docs/json.md). `Jsonl`: `analyze` prints one flat record per tunnel and per
 /// finding (docs/json.md); for `decode` the same as `Json`. `Html`: `analyze` only, one
-/// self-contained page. (The variants carry no doc comments: clap would print them in `--help`.)
+/// self-contained page. `Parquet`: `analyze` only, four tables written into the `--output`
+/// directory (docs/fleet.md). (The variants carry no doc comments: clap would print them in
+/// `--help`.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     #[default]
@@ -15,6 +17,7 @@ pub enum Format {
     Json,
     Jsonl,
     Html,
+    Parquet,
 }
 
 /// Options shared by the commands.
@@ -40,8 +43,11 @@ pub struct RunOptions {
     pub input_problems: Vec<InputProblem>,
     /// What each directory given as input held (a note on stderr when files were skipped).
     pub directories: Vec<DirectoryListing>,
-    /// analyze: write the report to this file instead of stdout (`-o`).
+    /// analyze: write the report to this file instead of stdout (`-o`); with `--format parquet`
+    /// the directory the tables are written to.
     pub output: Option<String>,
+    /// analyze `--separate`: each input analysed on its own.
+    pub separate: bool,
     /// analyze: the tunnels' link capacity in bits per second (`--bandwidth`).
     pub bandwidth_bps: Option<u64>,
 }

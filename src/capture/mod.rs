@@ -18,6 +18,7 @@ mod input;
 pub mod inputs;
 mod magic;
 mod packet;
+mod read_ahead;
 pub mod reasm;
 mod window;
 
@@ -25,6 +26,7 @@ pub use input::{open_input, READ_BUFFER};
 pub use inputs::{expand_inputs, InputList, InputProblem};
 pub use magic::{sniff_capture, CaptureFormat};
 pub use packet::linktype_supported;
+pub use read_ahead::{read_ahead, ReadAhead};
 pub use window::{parse_time_bound, TimeWindow};
 
 use crate::record::{QuotedFlow, Timestamp};

@@ -16,11 +16,17 @@ enum Event<'a> {
     Finding(&'a FindingRow),
 }
 
-struct JsonlWriter<W: Write> {
+/// Writes the records it receives, one per line (exchange and ESP flow rows are not wanted).
+pub struct JsonlWriter<W: Write> {
     out: W,
 }
 
 impl<W: Write> JsonlWriter<W> {
+    /// A writer to `out` (buffer it: every record is a few small writes).
+    pub fn new(out: W) -> Self {
+        JsonlWriter { out }
+    }
+
     fn line(&mut self, event: Event<'_>) -> io::Result<()> {
         serde_json::to_writer(&mut self.out, &event).map_err(io::Error::from)?;
         self.out.write_all(b"\n")
@@ -37,6 +43,9 @@ impl<W: Write> RowSink for JsonlWriter<W> {
     fn wants_details(&self) -> bool {
         false
     }
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Write the records of the tunnels `keep` marks (all when `None`) and of `findings` (already
@@ -49,5 +58,5 @@ pub fn write_records<W: Write>(
 ) -> io::Result<()> {
     let mut w = JsonlWriter { out };
     emit_rows(model, findings, keep, &mut w)?;
-    w.out.flush()
+    w.finish()
 }

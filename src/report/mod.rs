@@ -10,6 +10,7 @@ pub mod inner;
 pub mod jsonl;
 pub mod ladder_text;
 pub mod pairs;
+pub mod parquet;
 pub mod rows;
 
 /// Decryption tally of a set of IKE messages: (encrypted, decrypted, integrity/wrong-key

@@ -212,36 +212,68 @@ pub trait RowSink {
     fn esp_flow(&mut self, _row: EspFlowRow) -> std::io::Result<()> {
         Ok(())
     }
+    /// No more rows: write what is buffered (and a file's footer).
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-/// All rows of one analysis, collected (for tests and small inputs).
+/// Rows of any table in the order a [`RowSink`] received them: rows made on one thread,
+/// handed to the sink of another later ([`RowBuffer::replay`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnyRow {
+    /// A tunnel row.
+    Tunnel(TunnelRow),
+    /// A finding row.
+    Finding(FindingRow),
+    /// An exchange row.
+    Exchange(ExchangeRow),
+    /// An ESP flow row.
+    EspFlow(EspFlowRow),
+}
+
+/// A [`RowSink`] that keeps the rows, in order.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Rows {
-    /// One per reported tunnel.
-    pub tunnels: Vec<TunnelRow>,
-    /// One per finding on a reported tunnel.
-    pub findings: Vec<FindingRow>,
-    /// One per exchange of a reported tunnel.
-    pub exchanges: Vec<ExchangeRow>,
-    /// One per ESP flow of a reported tunnel.
-    pub esp_flows: Vec<EspFlowRow>,
+pub struct RowBuffer {
+    /// Keep exchange and ESP flow rows too.
+    pub details: bool,
+    /// The rows received.
+    pub rows: Vec<AnyRow>,
 }
 
-impl RowSink for Rows {
+impl RowBuffer {
+    /// Hand the rows to `sink`, in the order they came.
+    pub fn replay(self, sink: &mut dyn RowSink) -> std::io::Result<()> {
+        for row in self.rows {
+            match row {
+                AnyRow::Tunnel(r) => sink.tunnel(r)?,
+                AnyRow::Finding(r) => sink.finding(r)?,
+                AnyRow::Exchange(r) => sink.exchange(r)?,
+                AnyRow::EspFlow(r) => sink.esp_flow(r)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RowSink for RowBuffer {
     fn tunnel(&mut self, row: TunnelRow) -> std::io::Result<()> {
-        self.tunnels.push(row);
+        self.rows.push(AnyRow::Tunnel(row));
         Ok(())
     }
     fn finding(&mut self, row: FindingRow) -> std::io::Result<()> {
-        self.findings.push(row);
+        self.rows.push(AnyRow::Finding(row));
         Ok(())
     }
+    fn wants_details(&self) -> bool {
+        self.details
+    }
     fn exchange(&mut self, row: ExchangeRow) -> std::io::Result<()> {
-        self.exchanges.push(row);
+        self.rows.push(AnyRow::Exchange(row));
         Ok(())
     }
     fn esp_flow(&mut self, row: EspFlowRow) -> std::io::Result<()> {
-        self.esp_flows.push(row);
+        self.rows.push(AnyRow::EspFlow(row));
         Ok(())
     }
 }
@@ -276,14 +308,6 @@ pub fn emit_rows(
         }
     }
     Ok(())
-}
-
-/// All rows, collected.
-pub fn rows(model: &Model, findings: &[Finding], keep: Option<&[bool]>) -> Rows {
-    let mut out = Rows::default();
-    // Collecting into memory cannot fail.
-    let _ = emit_rows(model, findings, keep, &mut out);
-    out
 }
 
 fn file_name(model: &Model, at: FrameRef) -> String {
