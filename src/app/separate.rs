@@ -59,18 +59,19 @@ fn window(workers: usize) -> usize {
 /// listed.
 pub fn run(opts: &RunOptions, format: Format, explicit: &KeyFiles, listed: bool) -> anyhow::Result<Outcome> {
     let mut sink: Box<dyn RowSink> = match (format, &opts.output) {
-        (Format::Jsonl, None) => Box::new(crate::report::jsonl::JsonlWriter::new(io::BufWriter::with_capacity(
-            1 << 16,
-            io::stdout(),
-        ))),
+        (Format::Jsonl, None) => Box::new(crate::report::jsonl::JsonlWriter::new(
+            io::BufWriter::with_capacity(1 << 16, io::stdout()),
+        )),
         (Format::Jsonl, Some(path)) => {
-            let file = std::fs::File::create(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
-            Box::new(crate::report::jsonl::JsonlWriter::new(io::BufWriter::with_capacity(
-                1 << 16,
-                file,
-            )))
+            let file =
+                std::fs::File::create(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+            Box::new(crate::report::jsonl::JsonlWriter::new(
+                io::BufWriter::with_capacity(1 << 16, file),
+            ))
         }
-        (Format::Parquet, Some(dir)) => Box::new(crate::report::parquet::Tables::create(std::path::Path::new(dir))?),
+        (Format::Parquet, Some(dir)) => {
+            Box::new(crate::report::parquet::Tables::create(std::path::Path::new(dir))?)
+        }
         _ => anyhow::bail!("--separate writes --format jsonl or --format parquet"),
     };
     let details = format == Format::Parquet;

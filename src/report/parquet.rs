@@ -18,6 +18,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use ikescope_parsers::iana::ExchangeType;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -81,6 +82,7 @@ scalar_column!(u64, Int64Builder, DataType::Int64, |v| i64::try_from(*v)
     .unwrap_or(i64::MAX));
 scalar_column!(u32, Int64Builder, DataType::Int64, |v| i64::from(*v));
 scalar_column!(u8, Int32Builder, DataType::Int32, |v| i32::from(*v));
+scalar_column!(ExchangeType, Int32Builder, DataType::Int32, |v| i32::from(v.0));
 scalar_column!(bool, BooleanBuilder, DataType::Boolean, |v| *v);
 scalar_column!(f64, Float64Builder, DataType::Float64, |v| *v);
 
@@ -262,7 +264,7 @@ table!(ExchangeColumns for ExchangeRow {
     spi_r: String,
     kind: String,
     name: &'static str,
-    exchange_type: u8,
+    exchange_type: ExchangeType,
     message_id: u32,
     phase: Option<&'static str>,
     answered: bool,
