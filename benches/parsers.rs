@@ -184,7 +184,12 @@ fn bench_esp(c: &mut Criterion) {
         b.iter(|| esp::parse_esp(black_box(&pkt)).map(|h| (h.spi, h.seq)))
     });
     g.bench_function("udp_encap_classify", |b| {
-        b.iter(|| matches!(udp_encap::classify(black_box(&pkt)), udp_encap::UdpEncap::Esp(..)))
+        b.iter(|| {
+            matches!(
+                udp_encap::classify(black_box(&pkt), pkt.len()),
+                udp_encap::UdpEncap::Unmarked(..)
+            )
+        })
     });
     g.finish();
 }

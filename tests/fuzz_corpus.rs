@@ -3,7 +3,7 @@
 //! `cargo test`.
 
 use ikescope_parsers::iana::PayloadType;
-use ikescope_parsers::{isakmp, udp_encap};
+use ikescope_parsers::{icmp, ip, isakmp, link, udp, udp_encap};
 
 #[test]
 fn fuzz_corpus_replays_without_panic() {
@@ -21,7 +21,24 @@ fn fuzz_corpus_replays_without_panic() {
                 );
             }
             let _ = isakmp::parse_header(&data);
-            let _ = udp_encap::classify(&data);
+            let _ = udp_encap::classify(&data, data.len());
+            // the layers below IKE (fuzz targets link, ip, udp_icmp) on the same bytes
+            for lt in [0, 1, 101, 113, 276] {
+                let _ = link::parse_link(lt, &data);
+            }
+            if let Ok(h) = ip::parse_ipv4(&data) {
+                let _ = ip::walk_extensions(h.protocol, h.payload, false, false);
+            }
+            if let Ok(h) = ip::parse_ipv6(&data) {
+                let _ = ip::walk_extensions(h.next_header, h.payload, true, true);
+            }
+            let _ = ip::parse_gre(&data);
+            let _ = udp::parse_udp(&data, data.len());
+            for v6 in [false, true] {
+                if let Some(e) = icmp::parse_icmp_error(&data, v6) {
+                    let _ = icmp::parse_quoted(e.quoted, v6);
+                }
+            }
             let _ = ikescope_parsers::bgp::parse_message(&data);
             let _ = ikescope_parsers::tcp::parse_segment(&data);
             // the key-file readers (fuzz target key_files) on the same bytes as text

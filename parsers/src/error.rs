@@ -40,9 +40,6 @@ pub enum ParseError {
         /// The length field value.
         length: u32,
     },
-    /// An ESP SPI of zero (reserved; means "not ESP").
-    #[error("ESP SPI is zero")]
-    ZeroSpi,
     /// A field has a value the format does not allow.
     #[error("invalid value {value} for {field} at offset {offset}")]
     InvalidValue {
@@ -63,7 +60,7 @@ impl ParseError {
             | ParseError::LengthTooShort { offset, .. }
             | ParseError::Overrun { offset, .. }
             | ParseError::InvalidValue { offset, .. } => offset,
-            ParseError::BadMessageLength { .. } | ParseError::ZeroSpi => 0,
+            ParseError::BadMessageLength { .. } => 0,
         }
     }
 }

@@ -100,6 +100,17 @@ pub fn parse_header(input: &[u8]) -> Result<(IsakmpHeader, &[u8]), ParseError> {
     ))
 }
 
+/// The initiator and responder SPIs at the start of an IKE header, when its first 16 bytes are
+/// present (an ICMP error quotes only the first few bytes of a datagram).
+#[inline]
+pub fn parse_spis(b: &[u8]) -> Option<([u8; 8], [u8; 8])> {
+    let s = b.get(..16)?;
+    let (mut i, mut r) = ([0u8; 8], [0u8; 8]);
+    i.copy_from_slice(&s[..8]);
+    r.copy_from_slice(&s[8..]);
+    Some((i, r))
+}
+
 /// One IKE message: header plus the body bytes that are both announced by the length field and
 /// actually present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use ikescope_parsers::attributes::AttributeIter;
 use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType, ProtocolId, TransformType};
 use ikescope_parsers::isakmp::{self, PayloadIter};
-use ikescope_parsers::{esp, ikev1, ikev2, summary, udp_encap, vendor};
+use ikescope_parsers::{esp, icmp, ikev1, ikev2, ip, link, summary, udp, udp_encap, vendor};
 use proptest::prelude::*;
 
 /// A valid-looking ISAKMP header (so that the body is reached) followed by arbitrary bytes.
@@ -116,7 +116,8 @@ proptest! {
         }
         let _ = AttributeIter::new(&data, 0).count();
         let _ = esp::parse_esp(&data);
-        let _ = udp_encap::classify(&data);
+        let _ = udp_encap::classify(&data, data.len());
+        let _ = udp_encap::classify(&data, data.len() + 1);
         let _ = vendor::vendor_name(&data);
         let _ = ikev1::parse_id(&data, 0);
         let _ = ikev1::parse_notification(&data, 0);
@@ -144,5 +145,98 @@ proptest! {
         let _ = summary::summary_v2(t, [(TransformType(t), v, Some(v))]);
         let _ = summary::summary_v1(t, t, [(v, u64::from(v))]);
         let _ = summary::has_weak_v1(t, t, [(v, u64::MAX)]);
+    }
+}
+
+/// An IPv4 or IPv6 header with random fields but a matching version nibble and one of the
+/// protocols the capture stage follows, then random bytes: reaches the extension-header walk,
+/// UDP and ICMP quoting far more often than raw bytes.
+fn ip_packet() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        proptest::collection::vec(any::<u8>(), 40),
+        proptest::sample::select(vec![0u8, 1, 4, 17, 41, 43, 44, 47, 50, 51, 58, 60]),
+        proptest::collection::vec(any::<u8>(), 0..120),
+    )
+        .prop_map(|(v6, mut h, proto, body)| {
+            if v6 {
+                h[0] = 0x60 | (h[0] & 15);
+                h[6] = proto;
+            } else {
+                h.truncate(20);
+                h[0] = 0x45;
+                h[9] = proto;
+            }
+            h.extend_from_slice(&body);
+            h
+        })
+}
+
+/// Walk one IP packet the way the capture stage does, down to UDP and quoted ICMP packets.
+fn walk_ip(p: &[u8]) {
+    let (v6, proto, payload) = match (ip::parse_ipv4(p), ip::parse_ipv6(p)) {
+        (Ok(h), _) if p[0] >> 4 == 4 => {
+            assert!(h.payload.len() <= h.declared_payload_len());
+            (false, h.protocol, h.payload)
+        }
+        (_, Ok(h)) if p[0] >> 4 == 6 => {
+            assert!(h.payload.len() <= h.payload_len);
+            (true, h.next_header, h.payload)
+        }
+        _ => return,
+    };
+    for allow_fragment in [true, false] {
+        let (proto, rest) = match ip::walk_extensions(proto, payload, v6, allow_fragment) {
+            ip::ExtWalk::Final { proto, offset } => (proto, &payload[offset..]),
+            ip::ExtWalk::Fragment {
+                next_header, offset, ..
+            } => (next_header, payload.get(offset..).unwrap_or(&[])),
+            _ => continue,
+        };
+        if let Ok(u) = udp::parse_udp(rest, rest.len()) {
+            assert!(u.payload.len() <= u.declared_payload_len());
+            let _ = udp_encap::classify(u.payload, u.declared_payload_len());
+        }
+        if let Some(e) = icmp::parse_icmp_error(rest, v6) {
+            let _ = icmp::parse_quoted(e.quoted, v6);
+        }
+        let _ = ip::parse_gre(rest);
+        let _ = proto;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn link_ip_udp_icmp(p in ip_packet(), quoted in ip_packet(), linktype in proptest::sample::select(vec![0u32, 1, 12, 101, 108, 113, 228, 229, 276])) {
+        // the packet as a raw-IP frame and behind an Ethernet header
+        for frame in [p.clone(), [&[0u8; 12][..], &[0x08, 0x00], &p].concat()] {
+            if let Ok(Some(start)) = link::parse_link(linktype, &frame) {
+                if let Some(ip) = frame.get(start.offset..).filter(|b| !b.is_empty()) {
+                    walk_ip(ip);
+                }
+            }
+        }
+        walk_ip(&p);
+        // an ICMP error quoting another packet
+        for (v6, t) in [(false, 3u8), (true, 2u8)] {
+            let mut e = vec![t, 4, 0, 0, 0, 0, 5, 0x78];
+            e.extend_from_slice(&quoted);
+            let err = icmp::parse_icmp_error(&e, v6);
+            prop_assert!(err.is_some());
+            let _ = icmp::parse_quoted(err.unwrap().quoted, v6);
+        }
+    }
+
+    #[test]
+    fn lower_layers_on_raw_bytes(data in proptest::collection::vec(any::<u8>(), 0..200), lt in any::<u32>()) {
+        let _ = link::parse_link(lt, &data);
+        walk_ip(&data);
+        let _ = udp::parse_udp(&data, data.len());
+        let _ = ip::parse_gre(&data);
+        for v6 in [false, true] {
+            let _ = icmp::parse_quoted(&data, v6);
+        }
     }
 }

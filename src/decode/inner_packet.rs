@@ -4,7 +4,7 @@
 //! its tunnel interface (`-i any` sees the TUN/VTI side).
 
 use crate::record::Timestamp;
-use ikescope_parsers::{bgp, tcp};
+use ikescope_parsers::{bgp, ip, tcp};
 use std::net::IpAddr;
 
 /// Where an inner packet was seen.
@@ -111,43 +111,31 @@ pub struct IpView<'a> {
     pub transport: &'a [u8],
 }
 
-/// The network-layer view of an IPv4/IPv6 packet (tunnel mode ESP payload). Non-first IPv4
-/// fragments carry no transport header and get an empty `transport`.
+/// The network-layer view of an IPv4/IPv6 packet (tunnel mode ESP payload), read with the
+/// parsers' IP headers. Non-first IPv4 fragments carry no transport header and get an empty
+/// `transport`.
 pub fn ip_view(p: &[u8]) -> Option<IpView<'_>> {
     match p.first()? >> 4 {
         4 => {
-            let ihl = usize::from(p.first()? & 15) * 4;
-            let total = u16::from_be_bytes([*p.get(2)?, *p.get(3)?]);
-            let a: [u8; 4] = p.get(12..16)?.try_into().ok()?;
-            let b: [u8; 4] = p.get(16..20)?.try_into().ok()?;
-            if ihl < 20 {
-                return None;
-            }
-            let frag = u16::from_be_bytes([*p.get(6)?, *p.get(7)?]) & 0x1fff;
+            let h = ip::parse_ipv4(p).ok()?;
             Some(IpView {
-                src: IpAddr::from(a),
-                dst: IpAddr::from(b),
-                proto: *p.get(9)?,
-                ip_len: u32::from(total),
-                transport_len: u32::from(total).saturating_sub(ihl as u32),
-                transport: if frag == 0 {
-                    p.get(ihl..).unwrap_or(&[])
-                } else {
-                    &[]
-                },
+                src: h.src.into(),
+                dst: h.dst.into(),
+                proto: h.protocol,
+                ip_len: h.total_len as u32,
+                transport_len: h.declared_payload_len() as u32,
+                transport: if h.fragment.offset == 0 { h.payload } else { &[] },
             })
         }
         6 => {
-            let a: [u8; 16] = p.get(8..24)?.try_into().ok()?;
-            let b: [u8; 16] = p.get(24..40)?.try_into().ok()?;
-            let payload_len = u32::from(u16::from_be_bytes([*p.get(4)?, *p.get(5)?]));
+            let h = ip::parse_ipv6(p).ok()?;
             Some(IpView {
-                src: IpAddr::from(a),
-                dst: IpAddr::from(b),
-                proto: *p.get(6)?,
-                ip_len: payload_len + 40,
-                transport_len: payload_len,
-                transport: p.get(40..).unwrap_or(&[]),
+                src: h.src.into(),
+                dst: h.dst.into(),
+                proto: h.next_header,
+                ip_len: (ip::IPV6_HEADER_LEN + h.payload_len) as u32,
+                transport_len: h.payload_len as u32,
+                transport: h.payload,
             })
         }
         _ => None,

@@ -3,7 +3,8 @@
 
 use super::crypto::{self, CbcCipher, CryptoError};
 use crate::keys::{EncAlg, EspSa, IntegAlg, KeySource, KeyStore};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use ikescope_parsers::ip;
+use std::net::IpAddr;
 
 /// The inner packet's 5-tuple (tunnel mode: next header 4 or 41).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,47 +76,29 @@ pub enum EspOutcome {
     Malformed(String),
 }
 
-/// The inner flow of an IPv4/IPv6 packet.
+/// The inner flow of the IPv4 (`next_header` 4) or IPv6 (41) packet a tunnel-mode ESP packet
+/// carries: addresses, protocol (the IPv6 fixed header's next header) and, for TCP/UDP/SCTP in
+/// an unfragmented or first-fragment packet, the ports.
 pub fn inner_flow(next_header: u8, p: &[u8]) -> Option<InnerFlow> {
-    let (src, dst, proto, l4) = match next_header {
-        4 if p.len() >= 20 && p[0] >> 4 == 4 => {
-            let ihl = (p[0] & 15) as usize * 4;
-            let s: [u8; 4] = p[12..16].try_into().ok()?;
-            let d: [u8; 4] = p[16..20].try_into().ok()?;
-            let first_frag = u16::from_be_bytes([p[6], p[7]]) & 0x1fff == 0;
-            let l4 = if first_frag { p.get(ihl..) } else { None };
-            (
-                IpAddr::V4(Ipv4Addr::from(s)),
-                IpAddr::V4(Ipv4Addr::from(d)),
-                p[9],
-                l4,
-            )
+    let (src, dst, proto, l4): (IpAddr, IpAddr, u8, &[u8]) = match next_header {
+        ip::proto::IPV4 if p.first()? >> 4 == 4 => {
+            let h = ip::parse_ipv4(p).ok()?;
+            let l4: &[u8] = if h.fragment.offset == 0 { h.payload } else { &[] };
+            (h.src.into(), h.dst.into(), h.protocol, l4)
         }
-        41 if p.len() >= 40 && p[0] >> 4 == 6 => {
-            let s: [u8; 16] = p[8..24].try_into().ok()?;
-            let d: [u8; 16] = p[24..40].try_into().ok()?;
-            (
-                IpAddr::V6(Ipv6Addr::from(s)),
-                IpAddr::V6(Ipv6Addr::from(d)),
-                p[6],
-                p.get(40..),
-            )
+        ip::proto::IPV6 if p.first()? >> 4 == 6 => {
+            let h = ip::parse_ipv6(p).ok()?;
+            (h.src.into(), h.dst.into(), h.next_header, h.payload)
         }
         _ => return None,
     };
-    let ports = match (proto, l4) {
-        (6 | 17 | 132, Some(l)) if l.len() >= 4 => (
-            Some(u16::from_be_bytes([l[0], l[1]])),
-            Some(u16::from_be_bytes([l[2], l[3]])),
-        ),
-        _ => (None, None),
-    };
+    let ports = ip::transport_ports(proto, l4);
     Some(InnerFlow {
         src,
         dst,
         proto,
-        sport: ports.0,
-        dport: ports.1,
+        sport: ports.map(|p| p.0),
+        dport: ports.map(|p| p.1),
     })
 }
 
