@@ -328,12 +328,16 @@ start_charon() {  # $1 = side, $2 = dir
     'mount -t tmpfs lab-run /run && mkdir -p /run/netns && exec env STRONGSWAN_CONF="$0/strongswan.conf" "$1"' \
     "$d" "$CHARON" >"$d/charon.stdout" 2>&1 &
   DAEMON_PID[$side]=$!
+  await_socket "$d/charon.vici" "charon ($side)"
+}
+
+await_socket() {  # $1 = control socket a daemon creates once up, $2 = its name for the log
   local i
   for i in $(seq 1 50); do
-    [ -S "$d/charon.vici" ] && return 0
+    [ -S "$1" ] && return 0
     sleep 0.2
   done
-  log "charon ($side) did not come up"; return 1
+  log "$2 did not come up"; return 1
 }
 
 swan() {  # $1 = side, rest = swanctl args

@@ -102,12 +102,7 @@ start_pluto() {  # $1 = side, $2 = dir
     'mount -t tmpfs lab-run /run && mount --bind "$1/usr/libexec" /usr/libexec && exec "$1/usr/libexec/ipsec/pluto" --nofork --config "$0/ipsec.conf" --rundir "$0/run" --secretsfile "$0/ipsec.secrets" --ipsecdir "$0" --nssdir "$0/nss" --logfile "$0/pluto.log" --no-dnssec' \
     "$d" "$LSW_ROOT" >"$d/pluto.stdout" 2>&1 &
   DAEMON_PID[$side]=$!
-  local i
-  for i in $(seq 1 50); do
-    [ -S "$d/run/pluto.ctl" ] && return 0
-    sleep 0.2
-  done
-  log "pluto ($side) did not come up"; return 1
+  await_socket "$d/run/pluto.ctl" "pluto ($side)"
 }
 
 lsw() {  # $1 = side, rest = whack args
