@@ -321,11 +321,10 @@ pub fn walk_extensions(mut next_header: u8, b: &[u8], v6: bool, allow_fragment: 
 /// Source and destination port of a TCP, UDP or SCTP header at the start of `transport`.
 #[inline]
 pub fn transport_ports(protocol: u8, transport: &[u8]) -> Option<(u16, u16)> {
-    if !matches!(protocol, proto::TCP | proto::UDP | proto::SCTP) {
-        return None;
-    }
-    let h = transport.get(..4)?;
-    Some((u16::from_be_bytes([h[0], h[1]]), u16::from_be_bytes([h[2], h[3]])))
+    // The three put the ports first, as UDP does.
+    matches!(protocol, proto::TCP | proto::UDP | proto::SCTP)
+        .then(|| crate::udp::udp_ports(transport))
+        .flatten()
 }
 
 /// A GRE version-0 header: the protocol carried and where it starts.
