@@ -86,12 +86,7 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
     let Some(chromium) = browser::chromium() else {
         return;
     };
-    let mut caps: Vec<_> = std::fs::read_dir(common::captures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
-        .collect();
-    caps.sort();
+    let caps = common::own_pcaps();
     assert!(
         caps.len() >= 20,
         "expected the project's captures, found {}",
@@ -259,4 +254,48 @@ fn browser_errors(b: &mut browser::Browser, events: Vec<Value>) -> Vec<String> {
     let errors = b.errors();
     b.events = kept;
     errors
+}
+
+/// Measures a large report once (docs/performance.md): `IKESCOPE_HTML_MEASURE=report.html cargo
+/// test --release --test html_browser -- --ignored --nocapture`. Prints the size, the time to the
+/// load event (parse, data, table, cards, collapsed tunnel sections), and how long opening a
+/// tunnel, sorting and filtering the table take. Not a timed test: it asserts nothing about time.
+#[test]
+#[ignore]
+fn measure_large_report() {
+    let Some(path) = std::env::var_os("IKESCOPE_HTML_MEASURE") else {
+        println!("skipped: set IKESCOPE_HTML_MEASURE to a report");
+        return;
+    };
+    let Some(chromium) = browser::chromium() else { return };
+    let page = std::fs::canonicalize(&path).unwrap();
+    let size = std::fs::metadata(&page).unwrap().len();
+    let mut b = browser::Browser::launch(&chromium);
+    for run in 0..3 {
+        let load = b.navigate(&format!("file://{}", page.display()));
+        let got = b.eval(
+            r#"(() => {
+            const t0 = performance.now();
+            const ti = ikescope.data.tunnels.findIndex(t => t.failing);
+            ikescope.open(ti < 0 ? 0 : ti);
+            const t1 = performance.now();
+            document.querySelector('#tunnel-table th[data-key=esp]').click();
+            const t2 = performance.now();
+            const f = document.getElementById('f-kind');
+            f.value = f.options[f.options.length - 1].value;
+            f.dispatchEvent(new Event('input'));
+            const t3 = performance.now();
+            return { tunnels: ikescope.data.tunnels.length, findings: ikescope.data.findings.length,
+              nodes: document.getElementsByTagName('*').length,
+              open_ms: t1 - t0, sort_ms: t2 - t1, filter_ms: t3 - t2,
+              nav_ms: performance.getEntriesByType('navigation')[0].loadEventEnd };
+          })()"#,
+        );
+        println!(
+            "run {run}: {size} bytes, load event after {:.0} ms (navigation timing {:.0} ms); {got}",
+            load.as_secs_f64() * 1e3,
+            got["nav_ms"].as_f64().unwrap_or(0.0)
+        );
+    }
+    assert!(b.errors().is_empty(), "console errors: {:?}", b.errors());
 }

@@ -24,12 +24,7 @@ fn exchange_with(t: &Value, frame: u64) -> Option<&Value> {
 
 #[test]
 fn failing_tunnels_show_their_failing_exchange() {
-    let mut caps: Vec<_> = std::fs::read_dir(common::captures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
-        .collect();
-    caps.sort();
+    let caps = common::own_pcaps();
     let mut ladders = 0;
     for cap in &caps {
         let (model, findings) = common::analyze(cap);

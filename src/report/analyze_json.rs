@@ -144,7 +144,8 @@ pub fn throughput_value(model: &Model, t: &Tunnel) -> Vec<Value> {
         .collect()
 }
 
-fn inputs_value(model: &Model) -> Value {
+/// `inputs` of the document (also the HTML page's).
+pub fn inputs_value(model: &Model) -> Value {
     let inputs: Vec<Value> = model
         .data
         .files

@@ -61,6 +61,17 @@ pub fn captures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"))
 }
 
+/// The project's own captures (`captures/*.pcap`), in name order.
+pub fn own_pcaps() -> Vec<PathBuf> {
+    let mut caps: Vec<PathBuf> = std::fs::read_dir(captures_dir())
+        .expect("captures/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .collect();
+    caps.sort();
+    caps
+}
+
 /// Run the analysis of one capture in-process; returns the model and findings.
 pub fn analyze(path: &std::path::Path) -> (ikescope::reconstruct::Model, Vec<ikescope::diagnose::Finding>) {
     let opts = ikescope::app::RunOptions {

@@ -98,19 +98,9 @@ pub fn document(model: &Model, findings: &[Finding], keep: Option<&[bool]>, opts
                 .collect::<Vec<_>>(),
         }));
     }
-    let inputs: Vec<Value> = model
-        .data
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let s = &model.data.stats[i];
-            json!({"file": f, "packets": s.packets, "ike_packets": s.ike_packets, "esp_packets": s.esp_packets})
-        })
-        .collect();
     json!({
         "version": 1,
-        "inputs": inputs,
+        "inputs": crate::report::analyze_json::inputs_value(model),
         "origin": origin.0,
         "origin_ms": (origin.0).0 / 1_000_000,
         "end": origin.ms(model.capture_end),
