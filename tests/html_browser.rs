@@ -12,8 +12,9 @@ use std::collections::BTreeSet;
 
 /// What the page drew, read from its DOM after opening every tunnel.
 const PROBE: &str = r#"(() => {
-  const out = { rows: document.querySelectorAll('#tunnel-table tbody tr').length, tunnels: [],
-    external: [], auto_open: document.querySelectorAll('details.tunnel[open]').length };
+  const out = { rows: document.querySelectorAll('#tunnel-table tbody tr.tunnel-row').length, tunnels: [],
+    external: [], auto_open: document.querySelectorAll('details.tunnel[open]').length,
+    cards: document.querySelectorAll('#findings article.card').length };
   ikescope.data.tunnels.forEach((t, i) => {
     const d = ikescope.open(i);
     const arrows = [...d.querySelectorAll('.ladder g.arrow')];
@@ -39,7 +40,9 @@ const PROBE: &str = r#"(() => {
     failovers: p.querySelectorAll('line.failover').length,
     causes: p.querySelectorAll('g.cause').length,
   }));
-  out.links_resolve = [...document.querySelectorAll('a.evlink')].length;
+  const links = [...document.querySelectorAll('a.evlink')];
+  out.evlinks = links.length;
+  out.links_resolve = links.filter(a => document.getElementById(a.getAttribute('href').slice(1))).length;
   return out;
 })()"#;
 
@@ -198,6 +201,11 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
             Value::Array(vec![]),
             "{name}: links leaving the page"
         );
+        let n_findings = doc["findings"].as_array().unwrap().len() as u64;
+        if n_findings <= 40 {
+            assert_eq!(got["cards"].as_u64(), Some(n_findings), "{name}: finding cards");
+        }
+        assert_eq!(got["links_resolve"], got["evlinks"], "{name}: evidence links reach their highlight");
         let pairs = doc["pairs"].as_array().unwrap();
         let drawn_pairs = got["pairs"].as_array().unwrap();
         assert_eq!(drawn_pairs.len(), pairs.len(), "{name}: redundant pairs");
@@ -275,6 +283,7 @@ fn measure_large_report() {
         let load = b.navigate(&format!("file://{}", page.display()));
         let got = b.eval(
             r#"(() => {
+            const nodes = document.getElementsByTagName('*').length;
             const t0 = performance.now();
             const ti = ikescope.data.tunnels.findIndex(t => t.failing);
             ikescope.open(ti < 0 ? 0 : ti);
@@ -286,7 +295,7 @@ fn measure_large_report() {
             f.dispatchEvent(new Event('input'));
             const t3 = performance.now();
             return { tunnels: ikescope.data.tunnels.length, findings: ikescope.data.findings.length,
-              nodes: document.getElementsByTagName('*').length,
+              nodes,
               open_ms: t1 - t0, sort_ms: t2 - t1, filter_ms: t3 - t2,
               nav_ms: performance.getEntriesByType('navigation')[0].loadEventEnd };
           })()"#,

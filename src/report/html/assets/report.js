@@ -111,6 +111,8 @@
     return t.ladder.rows.reduce(function (n, r) { return n + r[8]; }, 0);
   }
   var sortState = { key: null, dir: 1 };
+  // Rows listed before "show all" (sorting and filtering always see every tunnel).
+  var rowLimit = 200;
   function defaultOrder(a, b) {
     return (b.failing - a.failing) || (STATE_ORDER[a.state] - STATE_ORDER[b.state]) || (a.index - b.index);
   }
@@ -166,8 +168,10 @@
     });
     var body = document.querySelector("#tunnel-table tbody");
     body.textContent = "";
+    var more = rows.length - rowLimit;
+    if (more > 0) rows = rows.slice(0, rowLimit);
     rows.forEach(function (t) {
-      body.appendChild(h("tr", { "data-tunnel": t.id, onclick: function () { openTunnel(t.index, true); } },
+      body.appendChild(h("tr", { "class": "tunnel-row", "data-tunnel": t.id, onclick: function () { openTunnel(t.index, true); } },
         h("td", { "class": "mono" }, t.id),
         h("td", null, badge("st-" + t.state, t.state.toUpperCase())),
         h("td", { text: t.versions.map(function (v) { return "v" + v; }).join(", ") }),
@@ -175,27 +179,45 @@
         h("td", { "class": "num", text: messages(t) }),
         h("td", { "class": "num", text: bytes(t.esp_bytes) })));
     });
-    document.getElementById("f-count").textContent = rows.length + " of " + D.tunnels.length + " tunnels";
+    if (more > 0) {
+      body.appendChild(h("tr", { "class": "more" }, h("td", { colspan: COLUMNS.length },
+        more + " more tunnels in this order: ",
+        h("button", { type: "button", onclick: function () { rowLimit = Infinity; refresh(); } }, "show all"))));
+    }
+    document.getElementById("f-count").textContent = (rows.length + Math.max(more, 0)) + " of " + D.tunnels.length +
+      " tunnels" + (more > 0 ? ", first " + rows.length + " listed" : "");
   }
 
   // ---- tunnel sections ------------------------------------------------------------------
+  // Sections exist for the failing tunnels while there are few, and are made for the others when
+  // they are opened (from the table, a card or the script), so thousands of healthy tunnels cost
+  // nothing at load.
   function tunnelSections() {
     var order = D.tunnels.slice().sort(defaultOrder);
-    var failing = order.filter(function (t) { return t.failing; }).length;
-    return h("section", { id: "tunnel-views" }, h("h2", { text: "Tunnel views" }),
-      h("p", { "class": "legend" }, "Each tunnel opens to its ladder diagram" + (failing > AUTO_OPEN ? "; " + failing + " failing tunnels, open them from the table." : ".")),
-      order.map(function (t) {
-        var d = h("details", { "class": "tunnel", id: "t-" + t.index, "data-tunnel": t.id },
-          h("summary", null, t.id + " ", badge("st-" + t.state, t.state.toUpperCase()),
-            t.kinds.length ? " " + t.kinds.join(", ") : "",
-            t.bgp.map(function (b) { return " \u00b7 BGP " + b.state; }).join("")));
-        d.addEventListener("toggle", function () { if (d.open) draw(t.index); });
-        if (t.failing && failing <= AUTO_OPEN) d.open = true;
-        return d;
-      }));
+    var failing = order.filter(function (t) { return t.failing; });
+    var few = failing.length <= AUTO_OPEN;
+    var sec = h("section", { id: "tunnel-views" }, h("h2", { text: "Tunnel views" }),
+      h("p", { "class": "legend" }, few ? "The failing tunnels are open; open the others from the table."
+        : failing.length + " failing tunnels: open them from the table (failing first)."));
+    if (few) {
+      failing.forEach(function (t) {
+        var d = section(t, sec);
+        d.open = true;
+      });
+    }
+    return sec;
+  }
+  function section(t, parent) {
+    var d = h("details", { "class": "tunnel", id: "t-" + t.index, "data-tunnel": t.id },
+      h("summary", null, t.id + " ", badge("st-" + t.state, t.state.toUpperCase()),
+        t.kinds.length ? " " + t.kinds.join(", ") : "",
+        t.bgp.map(function (b) { return " \u00b7 BGP " + b.state; }).join("")));
+    d.addEventListener("toggle", function () { if (d.open) draw(t.index); });
+    (parent || document.getElementById("tunnel-views")).appendChild(d);
+    return d;
   }
   function openTunnel(ti, scroll) {
-    var d = document.getElementById("t-" + ti);
+    var d = document.getElementById("t-" + ti) || section(D.tunnels[ti]);
     d.open = true;
     draw(ti);
     if (scroll) d.scrollIntoView({ block: "start" });
@@ -209,11 +231,8 @@
     var own = D.findings.filter(function (f) { return f.tunnel === t.id; });
     d.appendChild(h("div", { "class": "muted" },
       "Peers " + t.peers.join(" \u2194 ") + " \u00b7 IKEv" + t.versions.join("/") + " \u00b7 " +
-      iso(t.first) + " \u2192 " + iso(t.last) +
-      (own.length ? " \u00b7 findings: " : ""),
-      own.map(function (f, i) {
-        return [i ? ", " : "", h("a", { href: "#f-" + f.index, text: f.severity + " " + f.kind })];
-      })));
+      iso(t.first) + " \u2192 " + iso(t.last)));
+    if (own.length) d.appendChild(h("div", { "class": "cards" }, own.map(function (f) { return card(f, false); })));
     t.bgp.forEach(function (b) { d.appendChild(h("div", { "class": "muted bgp", text: "BGP " + b.line })); });
     d.appendChild(h("h3", { text: "Ladder" }));
     var detail = h("pre", { "class": "detail", "aria-live": "polite" }, "Click an arrow for the whole message.");
@@ -498,16 +517,38 @@
   }
 
   // ---- finding cards --------------------------------------------------------------------
+  // Cards grouped by severity and kind; a group is drawn when opened (the groups open at load
+  // while the report has few findings).
+  var CARDS_OPEN = 40;
   function cards() {
-    var order = D.findings.slice().sort(function (a, b) {
-      return SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || a.index - b.index;
+    var groups = {}, keys = [];
+    D.findings.forEach(function (f) {
+      var k = f.severity + " " + f.kind;
+      if (!groups[k]) { groups[k] = []; keys.push(k); }
+      groups[k].push(f);
     });
+    keys.sort(function (a, b) {
+      return SEV_ORDER[a.split(" ")[0]] - SEV_ORDER[b.split(" ")[0]] || (a < b ? -1 : 1);
+    });
+    var few = D.findings.length <= CARDS_OPEN;
     return h("section", { id: "findings" }, h("h2", { text: "Findings" }),
-      order.length ? h("div", { "class": "cards" }, order.map(card)) : h("p", { text: "No findings." }));
+      keys.length ? keys.map(function (k) {
+        var p = k.split(" "), list = groups[k];
+        var d = h("details", { "class": "kind", "data-kind": p[1] },
+          h("summary", null, badge("sev-" + p[0], p[0].toUpperCase()), " " + p[1] + " \u00d7" + list.length));
+        var body = null;
+        d.addEventListener("toggle", function () {
+          if (!d.open || body) return;
+          body = h("div", { "class": "cards" }, list.map(function (f) { return card(f, true); }));
+          d.appendChild(body);
+        });
+        if (few) d.open = true;
+        return d;
+      }) : h("p", { text: "No findings." }));
   }
-  function card(f) {
+  function card(f, global) {
     var ti = tunnelIndex[f.tunnel];
-    return h("article", { "class": "card sev-" + f.severity, id: "f-" + f.index, "data-kind": f.kind },
+    return h("article", { "class": "card sev-" + f.severity, id: global ? "f-" + f.index : null, "data-kind": f.kind },
       h("h3", null, badge("sev-" + f.severity, f.severity.toUpperCase()), " ", f.kind,
         f.phase ? " \u00b7 " + f.phase : "", " \u00b7 ", h("span", { "class": "muted", text: f.confidence })),
       h("p", { "class": "mono muted" }, "tunnel ", ti === undefined ? f.tunnel : h("a", { href: "#t-" + ti, onclick: function (e) { e.preventDefault(); openTunnel(ti, true); }, text: f.tunnel }),
@@ -538,12 +579,13 @@
   if (pairs) main.appendChild(pairs);
   main.appendChild(tunnelSections());
   refresh();
-  D.tunnels.forEach(function (t) {
-    if (document.getElementById("t-" + t.index).open) draw(t.index);
+  document.querySelectorAll("details.tunnel[open]").forEach(function (d) {
+    draw(tunnelIndex[d.getAttribute("data-tunnel")]);
   });
   // The test and the reader can open every tunnel (e.g. before printing).
   window.ikescope = { data: D, open: function (ti) { return openTunnel(ti, false); } };
   window.addEventListener("beforeprint", function () {
     D.tunnels.forEach(function (t) { if (t.failing) openTunnel(t.index, false); });
+    document.querySelectorAll("details.kind").forEach(function (k) { k.open = true; });
   });
 })();
