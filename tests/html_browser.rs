@@ -205,7 +205,10 @@ fn reports_of_the_project_captures_draw_what_the_json_says() {
         if n_findings <= 40 {
             assert_eq!(got["cards"].as_u64(), Some(n_findings), "{name}: finding cards");
         }
-        assert_eq!(got["links_resolve"], got["evlinks"], "{name}: evidence links reach their highlight");
+        assert_eq!(
+            got["links_resolve"], got["evlinks"],
+            "{name}: evidence links reach their highlight"
+        );
         let pairs = doc["pairs"].as_array().unwrap();
         let drawn_pairs = got["pairs"].as_array().unwrap();
         assert_eq!(drawn_pairs.len(), pairs.len(), "{name}: redundant pairs");
@@ -275,7 +278,9 @@ fn measure_large_report() {
         println!("skipped: set IKESCOPE_HTML_MEASURE to a report");
         return;
     };
-    let Some(chromium) = browser::chromium() else { return };
+    let Some(chromium) = browser::chromium() else {
+        return;
+    };
     let page = std::fs::canonicalize(&path).unwrap();
     let size = std::fs::metadata(&page).unwrap().len();
     let mut b = browser::Browser::launch(&chromium);
