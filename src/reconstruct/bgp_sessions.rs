@@ -20,7 +20,6 @@ pub const MAX_CONNECTIONS: usize = 512;
 pub const MAX_STREAM_BUFFER: usize = bgp::MAX_EXTENDED_MESSAGE_LEN;
 /// Announced / withdrawn prefixes remembered per direction.
 pub const MAX_PREFIXES: usize = 64;
-const NS_PER_SEC: f64 = 1e9;
 
 /// One endpoint of a TCP connection.
 pub type Endpoint = (IpAddr, u16);
@@ -446,17 +445,15 @@ impl BgpTracker {
     }
 }
 
-/// Seconds between two timestamps, never negative.
-pub fn secs(later: Timestamp, earlier: Timestamp) -> f64 {
-    ((later.0 - earlier.0).max(0)) as f64 / NS_PER_SEC
-}
-
+/// Hand-made BGP connections for unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testkit {
+    use crate::decode::inner_packet::{InnerPacket, InnerSource, TcpSummary, Transport};
+    use crate::record::Timestamp;
     use ikescope_parsers::tcp::Flags;
 
-    fn msg(t: u8, body: &[u8]) -> Vec<u8> {
+    /// A BGP message of type `t` with `body`.
+    pub fn message(t: u8, body: &[u8]) -> Vec<u8> {
         let mut v = vec![0xff; 16];
         v.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
         v.push(t);
@@ -464,52 +461,45 @@ mod tests {
         v
     }
 
-    fn open(asn: u16, hold: u16, id: u8) -> Vec<u8> {
-        msg(
-            1,
-            &[
-                4,
-                (asn >> 8) as u8,
-                asn as u8,
-                (hold >> 8) as u8,
-                hold as u8,
-                10,
-                id,
-                0,
-                1,
-                0,
-            ],
-        )
+    /// An OPEN: version 4, `asn`, `hold` seconds, identifier 10.`id`.0.1, no parameters.
+    pub fn open(asn: u16, hold: u16, id: u8) -> Vec<u8> {
+        let [a0, a1] = asn.to_be_bytes();
+        let [h0, h1] = hold.to_be_bytes();
+        message(1, &[4, a0, a1, h0, h1, 10, id, 0, 1, 0])
     }
 
-    struct Wire {
-        t: BgpTracker,
-        seq: [u32; 2],
+    /// One TCP connection seen in the clear: side 0 `a`:40000, side 1 `b`:179.
+    pub struct Wire {
+        /// The two endpoints.
+        pub ends: [(&'static str, u16); 2],
+        /// Next sequence number of each side.
+        pub seq: [u32; 2],
         frame: u64,
     }
 
     impl Wire {
-        fn new() -> Self {
+        /// A connection from `a` to `b`'s port 179.
+        pub fn new(a: &'static str, b: &'static str) -> Wire {
             Wire {
-                t: BgpTracker::default(),
+                ends: [(a, 40000), (b, 179)],
                 seq: [1000, 5000],
                 frame: 0,
             }
         }
-        /// Side 0 = 10.1.0.1:40000, side 1 = 10.2.0.1:179.
-        fn send(&mut self, side: usize, secs: i64, flags: u8, payload: &[u8]) {
-            let ep = [("10.1.0.1", 40000u16), ("10.2.0.1", 179u16)];
-            let (s, d) = (ep[side], ep[1 - side]);
+
+        /// The next segment from `side` at `secs` seconds.
+        pub fn segment(&mut self, side: usize, secs: i64, flags: u8, payload: &[u8]) -> InnerPacket {
+            let (s, d) = (self.ends[side], self.ends[1 - side]);
             self.frame += 1;
             let seq = self.seq[side];
             self.seq[side] = seq.wrapping_add(payload.len() as u32 + u32::from(flags & Flags::SYN != 0));
-            self.t.packet(&InnerPacket {
+            InnerPacket {
                 file_index: 0,
                 frame: self.frame,
                 time: Timestamp(secs * 1_000_000_000),
                 source: InnerSource::Clear,
-                src: s.0.parse().unwrap(),
-                dst: d.0.parse().unwrap(),
+                src: s.0.parse().expect("address"),
+                dst: d.0.parse().expect("address"),
                 proto: 6,
                 ip_len: 40 + payload.len() as u32,
                 transport: Transport::Tcp(TcpSummary {
@@ -522,7 +512,32 @@ mod tests {
                     payload_len: payload.len() as u32,
                     bgp_payload: (!payload.is_empty()).then(|| payload.into()),
                 }),
-            });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::{message as msg, open};
+    use super::*;
+    use ikescope_parsers::tcp::Flags;
+
+    struct Wire {
+        t: BgpTracker,
+        w: testkit::Wire,
+    }
+
+    impl Wire {
+        fn new() -> Self {
+            Wire {
+                t: BgpTracker::default(),
+                w: testkit::Wire::new("10.1.0.1", "10.2.0.1"),
+            }
+        }
+        fn send(&mut self, side: usize, secs: i64, flags: u8, payload: &[u8]) {
+            let p = self.w.segment(side, secs, flags, payload);
+            self.t.packet(&p);
         }
     }
 
@@ -568,7 +583,7 @@ mod tests {
         n.extend(msg(3, &[2, 2, 0xfd, 0xe9]));
         w.send(1, 1, ACK, &n);
         w.send(1, 1, Flags::FIN | ACK, &[]);
-        w.seq = [9000, 9000];
+        w.w.seq = [9000, 9000];
         w.send(0, 5, SYN, &[]);
         assert_eq!(w.t.connections.len(), 2);
         let (side, note) = w.t.connections[0].notification().unwrap();
@@ -585,10 +600,10 @@ mod tests {
         w.send(0, 0, SYN, &[]);
         let k = msg(4, &[]);
         w.send(0, 1, ACK, &k);
-        w.seq[0] -= 19;
+        w.w.seq[0] -= 19;
         w.send(0, 1, ACK, &k); // retransmission: ignored
         assert_eq!(w.t.connections[0].speakers[0].keepalives, 1);
-        w.seq[0] += 100; // 100 bytes the capture missed
+        w.w.seq[0] += 100; // 100 bytes the capture missed
         let mut junk = vec![1, 2, 3];
         junk.extend(&k);
         w.send(0, 2, ACK, &junk); // resynchronised on the marker
@@ -616,7 +631,7 @@ mod tests {
     fn unanswered_syns() {
         let mut w = Wire::new();
         for s in [0, 1, 3, 7] {
-            w.seq[0] = 1000;
+            w.w.seq[0] = 1000;
             w.send(0, s, SYN, &[]);
         }
         let c = &w.t.connections[0];

@@ -1,12 +1,6 @@
+# shellcheck source=bgp_wrong_peer_as.sh
+. "$LAB/scenarios/bgp_wrong_peer_as.sh"
 DESC="as bgp_wrong_peer_as, captured with tcpdump -i any on the left gateway (the TUN side carries the BGP packets in the clear) and no key tables"
 WIRE="IKE and ESP on eth0; on ipsec0 (kernel-libipsec TUN) the clear TCP 179 packets: OPEN both ways, NOTIFICATION Bad Peer AS from 10.2.0.1"
-BGP=yes
-R_BGP_PEER_AS=65009
 CAPTURE_POINTS=initiator_any
 KEY_TABLES=no
-DURATION=25
-PING_COUNT=0
-FINDINGS='[{"kind": "bgp_down", "phase": null}]'
-FACTS='{"ike_sa_established": true, "child_sa_established": true, "bgp": {"state": "notification", "notification": "OPEN Message Error / Bad Peer AS", "sent_by": "10.2.0.1"}}'
-VERIFY_SIDE=right
-VERIFY_RE='Bad peer AS'

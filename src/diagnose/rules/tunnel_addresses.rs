@@ -102,61 +102,30 @@ pub fn run(ctx: &mut Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::decode::inner_packet::{InnerPacket, InnerSource, TcpSummary, Transport};
     use crate::decode::RecordSink;
+    use crate::reconstruct::bgp_sessions::testkit::{message, open, Wire};
     use crate::reconstruct::{Collected, Model};
-    use crate::record::Timestamp;
     use ikescope_parsers::tcp::Flags;
 
-    fn msg(t: u8, body: &[u8]) -> Vec<u8> {
-        let mut v = vec![0xff; 16];
-        v.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
-        v.push(t);
-        v.extend_from_slice(body);
-        v
-    }
-
-    /// A BGP session between `a` and `b` seen in the clear; `a` announces `prefix` (len, bytes).
-    fn kinds(a: &str, b: &str, prefix: &[u8]) -> Vec<&'static str> {
+    /// The tunnel_ and bgp_ findings of a BGP session between `a` and `b` seen in the clear;
+    /// `a` announces `prefix` (length, bytes).
+    fn kinds(a: &'static str, b: &'static str, prefix: &[u8]) -> Vec<&'static str> {
         let mut c = Collected::new(vec!["t.pcap".into()]);
-        let ends = [(a, 40000u16), (b, 179u16)];
-        let mut seq = [100u32, 900u32];
-        let mut frame = 0;
-        let mut send = |c: &mut Collected, side: usize, flags: u8, payload: Vec<u8>| {
-            frame += 1;
-            let s = seq[side];
-            seq[side] = s.wrapping_add(payload.len() as u32 + u32::from(flags & Flags::SYN != 0));
-            c.inner(InnerPacket {
-                file_index: 0,
-                frame,
-                time: Timestamp(frame as i64 * 1_000_000),
-                source: InnerSource::Clear,
-                src: ends[side].0.parse().unwrap(),
-                dst: ends[1 - side].0.parse().unwrap(),
-                proto: 6,
-                ip_len: 52 + payload.len() as u32,
-                transport: Transport::Tcp(TcpSummary {
-                    sport: ends[side].1,
-                    dport: ends[1 - side].1,
-                    seq: s,
-                    ack: 0,
-                    flags: Flags(flags),
-                    mss: None,
-                    payload_len: payload.len() as u32,
-                    bgp_payload: (!payload.is_empty()).then(|| payload.into()),
-                }),
-            });
-        };
-        let open = msg(1, &[4, 0xfd, 0xe9, 0, 90, 1, 1, 1, 1, 0]);
-        send(&mut c, 0, Flags::SYN, vec![]);
-        send(&mut c, 1, Flags::SYN | Flags::ACK, vec![]);
-        send(&mut c, 0, Flags::ACK, open.clone());
-        send(&mut c, 1, Flags::ACK, open);
-        send(&mut c, 0, Flags::ACK, msg(4, &[]));
-        send(&mut c, 1, Flags::ACK, msg(4, &[]));
+        let mut w = Wire::new(a, b);
         let mut update = vec![0, 0, 0, 0];
         update.extend_from_slice(prefix);
-        send(&mut c, 0, Flags::ACK, msg(2, &update));
+        let (syn, ack) = (Flags::SYN, Flags::ACK);
+        for (side, flags, payload) in [
+            (0, syn, vec![]),
+            (1, syn | ack, vec![]),
+            (0, ack, open(65001, 90, 1)),
+            (1, ack, open(65002, 90, 2)),
+            (0, ack, message(4, &[])),
+            (1, ack, message(4, &[])),
+            (0, ack, message(2, &update)),
+        ] {
+            c.inner(w.segment(side, 0, flags, &payload));
+        }
         let model = Model::build(c);
         assert_eq!(model.bgp.len(), 1);
         crate::diagnose::diagnose(&model)
