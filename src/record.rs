@@ -133,6 +133,8 @@ pub struct Record {
     pub ip_fragment_frames: Option<Vec<u64>>,
     /// Length of the IP datagram (header included) as it travelled, before fragmentation.
     pub ip_length: u32,
+    /// IPv4 TTL / IPv6 hop limit as captured (outer IP header of ICMP errors); 0 when unknown.
+    pub ttl: u8,
     /// The IKE message was carried after a 4-byte zero non-ESP marker (UDP 4500).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub non_esp_marker: bool,

@@ -61,6 +61,7 @@ fn ike(
         truncated: false,
         ip_fragment_frames: None,
         ip_length: 328,
+        ttl: 64,
         non_esp_marker: false,
         ike: Some(Box::new(info)),
         esp: None,

@@ -59,6 +59,7 @@ fn msg(
         truncated: false,
         ip_fragment_frames: None,
         ip_length: 108,
+        ttl: 64,
         non_esp_marker: true,
         ike: Some(Box::new(info)),
         esp: None,

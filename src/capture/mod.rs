@@ -233,6 +233,8 @@ pub struct Datagram<'a> {
     pub ip_length: u32,
     /// Frames of the fragments when reassembled from IP fragments.
     pub fragment_frames: Option<&'a [u64]>,
+    /// IPv4 TTL / IPv6 hop limit as captured (of the completing fragment when reassembled).
+    pub ttl: u8,
     /// The payload.
     pub content: Content<'a>,
 }

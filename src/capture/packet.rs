@@ -44,6 +44,8 @@ struct IpCtx<'f> {
     /// extension headers and AH included), the ESP `length` for protocol 50.
     payload_len: usize,
     fragment_frames: Option<&'f [u64]>,
+    /// IPv4 TTL / IPv6 hop limit as captured.
+    ttl: u8,
 }
 
 /// Per-file packet decoder.
@@ -196,6 +198,7 @@ impl PacketDecoder {
             ip_length: h.total_len as u32,
             payload_len: declared,
             fragment_frames: None,
+            ttl: p[8],
         };
         let body_base = base + h.header_len;
         if h.is_fragment() {
@@ -246,6 +249,7 @@ impl PacketDecoder {
             ip_length: (IPV6_HEADER_LEN + plen) as u32,
             payload_len: plen,
             fragment_frames: None,
+            ttl: p[7],
         };
         let body_base = base + IPV6_HEADER_LEN;
         match ip::walk_extensions(h.next_header, body, true, true) {
@@ -464,6 +468,7 @@ impl PacketDecoder {
             dst: c.dst,
             ip_length: c.ip_length,
             fragment_frames: c.fragment_frames,
+            ttl: c.ttl,
             content,
         };
         sink.datagram(&d);

@@ -144,6 +144,7 @@ impl Decoder {
             truncated: d.truncated,
             ip_fragment_frames: d.fragment_frames.map(|f| f.to_vec()),
             ip_length: d.ip_length,
+            ttl: d.ttl,
             non_esp_marker: false,
             ike: None,
             esp: None,

@@ -77,6 +77,23 @@ fn bounded_entry<K: std::hash::Hash + Eq, V: Default>(map: &mut HashMap<K, V>, k
     Some(map.entry(key).or_default())
 }
 
+/// Two copies of one IKE message closer than this (50 ms) are the same packet captured twice,
+/// not a retransmission: no implementation retransmits that fast (libreswan starts at 0.5 s).
+pub const CAPTURE_COPY_NS: i64 = 50_000_000;
+
+/// Copies of IKE messages from one source to one destination captured twice (see
+/// [`Collected::capture_copies`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaptureCopies {
+    /// Copies dropped.
+    pub count: u64,
+    /// TTL / hop limit of the first copy and of the second, of the first pair seen: a second
+    /// copy one lower is the packet leaving a router after arriving on another interface.
+    pub ttls: (u8, u8),
+    /// Frame of the first dropped copy.
+    pub first_frame: Option<FrameRef>,
+}
+
 /// An ESP flow's key: (source, destination, SPI).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EspKey(pub IpAddr, pub IpAddr, pub u32);
@@ -109,8 +126,13 @@ pub struct Collected {
     pub problems: Vec<ProblemReport>,
     /// What of each input was not analysed: (input index, why).
     pub not_analysed: Vec<(usize, NotAnalysed)>,
-    /// Digests of the IKE messages kept so far (a repeat is a retransmission).
-    seen_digests: rustc_hash::FxHashSet<u64>,
+    /// Digests of the IKE messages kept so far (a repeat is a retransmission, or a capture
+    /// copy), with when, between whom and with which TTL the latest copy was seen.
+    seen_digests: rustc_hash::FxHashMap<u64, (Timestamp, IpAddr, IpAddr)>,
+    /// IKE messages seen twice within [`CAPTURE_COPY_NS`] between the same addresses (the same
+    /// packet captured on two interfaces of one box, e.g. `tcpdump -i any` on a router): dropped
+    /// as copies, counted per (source, destination), for at most [`MAX_KEPT_EVENTS`] pairs.
+    pub capture_copies: HashMap<(IpAddr, IpAddr), CaptureCopies>,
     /// ESP packets an `esp_sa` entry matched, per flow (src, dst, SPI): (opened, key mismatch),
     /// for at most [`MAX_KEPT_EVENTS`] flows.
     pub esp_decryption: HashMap<(IpAddr, IpAddr, u32), (u64, u64)>,
@@ -253,6 +275,15 @@ impl Collected {
                 self.hints.push(h);
             }
         }
+        for (k, c) in std::mem::take(&mut other.capture_copies) {
+            if let Some(e) = bounded_entry(&mut self.capture_copies, k) {
+                if e.count == 0 {
+                    *e = c;
+                } else {
+                    e.count += c.count;
+                }
+            }
+        }
         for (k, n) in std::mem::take(&mut other.liveness_folded) {
             *self.liveness_folded.entry(k).or_default() += n;
         }
@@ -339,11 +370,41 @@ impl RecordSink for Collected {
                 let liveness = super::liveness::is_liveness(&record);
                 let mut repeat = false;
                 if let Some(ike) = record.ike.as_deref_mut() {
-                    // A bitwise repeat (retransmission) keeps only what reconstruction reads of
-                    // it; its payload details are those of the first copy, which is kept whole.
-                    if !self.seen_digests.insert(ike.digest) {
-                        repeat = true;
-                        ike.slim();
+                    let now = (record.time, record.src, record.dst);
+                    match self.seen_digests.insert(ike.digest, now) {
+                        Some((t, src, dst))
+                            if src == record.src
+                                && dst == record.dst
+                                && record.time.0.saturating_sub(t.0) < CAPTURE_COPY_NS =>
+                        {
+                            let first = self
+                                .ike
+                                .iter()
+                                .rev()
+                                .take(64)
+                                .find(|r| r.ike.as_deref().is_some_and(|x| x.digest == ike.digest));
+                            let before = first.map(|r| r.ttl).unwrap_or(0);
+                            let at = FrameRef {
+                                file: record.file_index,
+                                frame: record.frame,
+                            };
+                            if let Some(c) = bounded_entry(&mut self.capture_copies, (src, dst)) {
+                                if c.count == 0 {
+                                    c.ttls = (before, record.ttl);
+                                    c.first_frame = Some(at);
+                                }
+                                c.count += 1;
+                            }
+                            return;
+                        }
+                        // A bitwise repeat (retransmission) keeps only what reconstruction
+                        // reads of it; its payload details are those of the first copy, kept
+                        // whole.
+                        Some(_) => {
+                            repeat = true;
+                            ike.slim();
+                        }
+                        None => {}
                     }
                 }
                 if liveness {

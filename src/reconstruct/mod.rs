@@ -3,6 +3,7 @@
 
 pub mod bgp_sessions;
 pub mod bgp_state;
+pub mod capture_point;
 pub mod collect;
 pub mod esp_series;
 pub mod esp_table;
@@ -16,6 +17,7 @@ pub mod sas;
 pub mod selectors;
 pub mod tunnels;
 
+pub use capture_point::{CapturePoint, CapturePointGuess};
 pub use collect::{Collected, EspFlow, FrameRef, NotAnalysed};
 pub use exchanges::{Exchange, ExchangeKind, MsgRef};
 pub use sas::{ChildSa, IkeSa, SaState};

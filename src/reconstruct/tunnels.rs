@@ -1,6 +1,7 @@
 //! Tunnels: one per pair of outer peer addresses over the whole capture, holding their IKE SAs,
 //! CHILD SAs and ESP flows.
 
+use super::capture_point::{self, CapturePointGuess};
 use super::collect::{Collected, EspFlow, FrameRef};
 use super::exchanges::{auth_response, inner_first, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
@@ -35,6 +36,8 @@ pub struct Tunnel {
     pub first: Timestamp,
     /// Last activity.
     pub last: Timestamp,
+    /// Where the capture was taken, relative to this tunnel's peers.
+    pub capture_point: CapturePointGuess,
 }
 
 impl Tunnel {
@@ -193,6 +196,7 @@ impl Model {
                 versions: tunnel_sas.iter().map(|s| s.version).collect(),
                 first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
                 last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
+                capture_point: capture_point::infer(&data, &tunnel_sas.iter().collect::<Vec<_>>()),
             };
             sas.extend(tunnel_sas);
             for (k, f) in esp

@@ -110,6 +110,8 @@ fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
 /// One tunnel.
 #[derive(Serialize)]
 struct TunnelJson<'a> {
+    capture_point: &'static str,
+    capture_point_evidence: &'a [String],
     child_sas: Vec<Value>,
     esp: Vec<Value>,
     first: Timestamp,
@@ -227,6 +229,8 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         })
         .collect();
     TunnelJson {
+        capture_point: t.capture_point.point.as_str(),
+        capture_point_evidence: &t.capture_point.evidence,
         child_sas: children,
         esp,
         first: t.first,

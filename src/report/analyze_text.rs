@@ -167,6 +167,21 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         if !versions.is_empty() {
             let _ = writeln!(out, "  IKE       {}", versions.join(", "));
         }
+        if !t.sas.is_empty() {
+            let cp = &t.capture_point;
+            let place = match cp.point {
+                crate::reconstruct::CapturePoint::Initiator => "initiator side",
+                crate::reconstruct::CapturePoint::Responder => "responder side",
+                crate::reconstruct::CapturePoint::Path => "path between the peers",
+                crate::reconstruct::CapturePoint::Unknown => "unknown",
+            };
+            let line = if cp.evidence.is_empty() {
+                place.to_string()
+            } else {
+                format!("{place}: {}", cp.evidence.join("; "))
+            };
+            out.push_str(&wrap_labeled("captured  ", &line, 2));
+        }
         for f in tf.iter().filter(|f| f.kind.as_str() == "peer_vendor") {
             out.push_str(&wrap_labeled("vendor    ", &f.summary, 2));
         }

@@ -422,11 +422,17 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         "{how_far}. {} never answers message 5 and keeps re-sending message 4, with no notify: it cannot decrypt message 5, so the two ends derived different keys - the pre-shared keys most likely differ (libreswan answers a wrong pre-shared key this way and logs \"probable authentication failure (mismatch of preshared secrets?)\")",
         sa.responder
     );
-    f.alternative(
+    if model.tunnels[sa.tunnel].capture_point.beside(sa.responder) {
+        f.summary.push_str(
+            "; message 5 reached the responder (captured on its side), so it was not lost on the path",
+        );
+    } else {
+        f.alternative(
         FindingKind::NoResponse,
         "message 5 is lost before it reaches the responder (UDP 4500 dropped after the NAT-T float, or a large message 5 lost to IP fragmentation), and the responder re-sends message 4 waiting for it",
         "the responder's log (a wrong key: libreswan \"probable authentication failure\", strongSwan \"invalid ID_V1 payload length, decryption failed?\"; a lost message: nothing logged after message 4), or a capture on the responder showing whether message 5 arrives",
     );
+    }
     f.detail("progress", &how_far);
     f.detail("message4_resent", mm4_again.len());
     f.fix = Some(fixes::AUTH.to_string());

@@ -281,8 +281,13 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             }
         }
         let how_far = progress::describe(ctx, sa, true);
+        let place = if model.tunnels[sa.tunnel].capture_point.beside(to) {
+            format!("on the path before {to} (captured on its side)")
+        } else {
+            "before the capture point".to_string()
+        };
         f.summary = format!(
-            "{how_far}; then {} IKE datagram{} from {from} to {to} arrived only as {} first IP fragment{} ({seen} bytes): the other fragments were lost before the capture point, so {to} never gets {next} (too big for the path){}",
+            "{how_far}; then {} IKE datagram{} from {from} to {to} arrived only as {} first IP fragment{} ({seen} bytes): the other fragments were lost {place}, so {to} never gets {next} (too big for the path){}",
             lost.len(),
             if lost.len() == 1 { "" } else { "s" },
             if lost.len() == 1 { "its" } else { "their" },
@@ -329,6 +334,45 @@ mod tests {
         );
         assert!(x.summary.contains("never gets IKE_AUTH"), "{}", x.summary);
         assert_eq!(x.evidence.len(), 4);
+    }
+
+    #[test]
+    fn captured_on_the_responder_the_loss_is_placed_before_it() {
+        // The responder's packets carry their initial TTL, the initiator's arrive 2 hops away.
+        let msgs = vec![
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 0.0, I, R, true, false, 1)
+                .payloads(
+                    &[PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+                    None,
+                )
+                .ttl(62),
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 0.01, R, I, false, true, 2)
+                .payloads(
+                    &[PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE],
+                    None,
+                )
+                .ttl(64),
+        ];
+        let lost = vec![
+            first_fragment_only(3, 1.0, I, R),
+            first_fragment_only(4, 2.0, I, R),
+        ];
+        let m = model(msgs, lost);
+        assert_eq!(
+            m.tunnels[0].capture_point.point,
+            crate::reconstruct::CapturePoint::Responder
+        );
+        let f = crate::diagnose::diagnose(&m);
+        let x = f
+            .iter()
+            .find(|x| x.kind.as_str() == "fragmentation_loss")
+            .expect("finding");
+        assert!(
+            x.summary
+                .contains("lost on the path before 198.51.100.1 (captured on its side)"),
+            "{}",
+            x.summary
+        );
     }
 
     #[test]

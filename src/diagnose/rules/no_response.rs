@@ -180,9 +180,14 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     fixes::PATH_AFTER_INIT,
                 )
             } else {
+                let point = if t.capture_point.beside(e.responder) {
+                    ": the requests reach the responder's side (captured there), so the responder ignores them (no configuration for this peer or IKE version, or its own firewall)"
+                } else {
+                    ""
+                };
                 (
                     format!(
-                        "peer never answers: {} from {} to {} sent {} times with no reply",
+                        "peer never answers: {} from {} to {} sent {} times with no reply{point}",
                         what,
                         e.requester,
                         e.responder,

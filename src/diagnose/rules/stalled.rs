@@ -192,6 +192,74 @@ mod tests {
     }
 
     #[test]
+    fn copies_from_a_router_capturing_both_interfaces_are_no_retransmissions() {
+        // tcpdump -i any on a router: every message twice, 0.1 ms apart, TTL 64 then 63.
+        let mut m = Vec::new();
+        for (k, msg) in ike_sa_init(0.0).into_iter().enumerate() {
+            let src = msg.rec.src.to_string();
+            let dst = msg.rec.dst.to_string();
+            let (resp, d) = (k == 1, k as u64 + 1);
+            let p = [PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE];
+            m.push(
+                Msg::new(
+                    2,
+                    ExchangeType::IKE_SA_INIT,
+                    0.02 * k as f64,
+                    &src,
+                    &dst,
+                    !resp,
+                    resp,
+                    d,
+                )
+                .payloads(&p, None)
+                .ttl(64),
+            );
+            m.push(
+                Msg::new(
+                    2,
+                    ExchangeType::IKE_SA_INIT,
+                    0.02 * k as f64 + 0.0001,
+                    &src,
+                    &dst,
+                    !resp,
+                    resp,
+                    d,
+                )
+                .payloads(&p, None)
+                .ttl(63),
+            );
+        }
+        let model = model(m, vec![]);
+        let t = &model.tunnels[0];
+        assert_eq!(
+            t.capture_point.point,
+            crate::reconstruct::CapturePoint::Path,
+            "{:?}",
+            t.capture_point
+        );
+        let sa = &model.sas[t.sas[0]];
+        assert_eq!(sa.messages.len(), 2);
+        assert_eq!(sa.exchanges[0].request_retransmits(), 0);
+        let f = crate::diagnose::diagnose(&model);
+        assert!(failures(&f).is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn both_peers_seen_through_routers_put_the_capture_on_the_path() {
+        let m: Vec<Msg> = ike_sa_init(0.0)
+            .into_iter()
+            .enumerate()
+            .map(|(k, x)| x.ttl(if k == 0 { 61 } else { 126 }))
+            .collect();
+        let model = model(m, vec![]);
+        assert_eq!(
+            model.tunnels[0].capture_point.point,
+            crate::reconstruct::CapturePoint::Path
+        );
+        assert_eq!(model.tunnels[0].capture_point.evidence.len(), 2);
+    }
+
+    #[test]
     fn an_eap_round_that_stops_is_reported_as_stalled() {
         // IKE_AUTH answered by an EAP request, then nothing from the initiator for a minute
         // while the responder re-sends... nothing: no rule knows this, the net catches it.

@@ -66,6 +66,7 @@ impl Msg {
                 truncated: false,
                 ip_fragment_frames: None,
                 ip_length: 328,
+                ttl: 64,
                 non_esp_marker: false,
                 ike: Some(Box::new(info)),
                 esp: None,
@@ -90,6 +91,12 @@ impl Msg {
         self
     }
 
+    /// Set the captured TTL / hop limit.
+    pub fn ttl(mut self, ttl: u8) -> Msg {
+        self.rec.ttl = ttl;
+        self
+    }
+
     /// Mark the message encrypted (IKEv1 E flag).
     pub fn encrypted(mut self) -> Msg {
         self.info().encrypted = true;
@@ -103,11 +110,12 @@ impl Msg {
 
 /// The model of these messages (frames numbered in order) and incomplete reassemblies.
 pub fn model(msgs: Vec<Msg>, incomplete: Vec<IngestEvent>) -> Model {
+    use crate::decode::RecordSink;
     let mut data = Collected::new(vec!["hand-made".into()]);
     for (i, m) in msgs.into_iter().enumerate() {
         let mut r = m.rec;
         r.frame = i as u64 + 1;
-        data.ike.push(r);
+        data.record(r);
     }
     data.incomplete = incomplete.into_iter().map(|e| (0, e)).collect();
     Model::build(data)
