@@ -455,6 +455,11 @@ fn state_v1(sa: &mut IkeSa, records: &[Record]) -> SaState {
         .flat_map(|m| notifies_of(records[m.index].ike.as_deref().expect("ike")))
         .collect();
     if resp_msgs.is_empty() {
+        // Message 1 refused outright with AUTHENTICATION-FAILED (strongSwan refusing Aggressive
+        // Mode with a pre-shared key): the responder will not authenticate this peer this way.
+        if clear_notes.contains(&NotifyType::V1_AUTHENTICATION_FAILED) {
+            return SaState::AuthFailed;
+        }
         if clear_notes.iter().any(|n| n.is_error()) || !responder_infos.is_empty() {
             return SaState::Refused;
         }

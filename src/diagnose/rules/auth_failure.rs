@@ -258,8 +258,53 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         f.evidence(
             model,
             m.at,
-            format!("{what} from {} instead of message 6", sa.responder),
+            format!(
+                "{what} from {} instead of message {}",
+                sa.responder,
+                if p1.unanswered() { 2 } else { 6 }
+            ),
         );
+    }
+    if p1.unanswered() {
+        // Refused at message 1, in clear: the responder does not accept this peer's
+        // authentication method in this mode (strongSwan refuses Aggressive Mode with a
+        // pre-shared key unless told otherwise).
+        f.evidence(
+            model,
+            p1.requests[0].at,
+            format!("{} message 1 from {}", p1.kind.label(), sa.initiator),
+        );
+        f.summary = format!(
+            "{} answers {} message 1 from {} with AUTHENTICATION-FAILED in clear ({} times; {} copies of message 1): it refuses to authenticate this peer in this mode{}",
+            sa.responder,
+            p1.kind.label(),
+            sa.initiator,
+            infos.len(),
+            p1.requests.len(),
+            if p1.kind == ExchangeKind::AggressiveMode {
+                "; strongSwan refuses Aggressive Mode with a pre-shared key by default (\"Aggressive Mode PSK disabled for security reasons\")"
+            } else {
+                ""
+            }
+        );
+        if p1.request_retransmits() > 0 {
+            f.summary.push_str(&format!(
+                "; {} ignores the unauthenticated refusal and keeps re-sending message 1 (as libreswan does)",
+                sa.initiator
+            ));
+        }
+        f.fix = Some(format!(
+            "Use Main Mode (or IKEv2) with a pre-shared key on {}, or allow Aggressive Mode with a pre-shared key on {} (strongSwan: charon.i_dont_care_about_security_and_use_aggressive_mode_psk = yes; weak: the PSK hash can be cracked offline). {}",
+            sa.initiator,
+            sa.responder,
+            fixes::AUTH
+        ));
+        ctx.explain(sa.id, pi);
+        for (i, _) in infos {
+            ctx.explain(sa.id, i);
+        }
+        ctx.add(f);
+        return;
     }
     f.summary = format!(
         "{} Mode reached the authentication step and {} refused it ({} retransmissions of message 5, {} error Informationals){}",

@@ -133,6 +133,31 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.detail("offered_selectors", offered);
             f.fix = Some(fixes::TS.to_string());
             ctx.explain(sa.id, ei);
+            if !v2_child {
+                // The Quick Mode the Informational refuses: its copies re-sent after the refusal
+                // (libreswan keeps retransmitting Quick Mode 1 after it) belong to this finding,
+                // not to a separate silence.
+                let refused_at = msg.time;
+                if let Some((qi, q)) = sa.exchanges.iter().enumerate().rfind(|(_, q)| {
+                    q.kind == ExchangeKind::QuickMode
+                        && q.unanswered()
+                        && q.requester == e.responder
+                        && q.start() <= refused_at
+                        && refused_at.secs_since(q.start()) < 10.0
+                }) {
+                    if let Some(m) = q.requests.first() {
+                        f.evidence(model, m.at, format!("Quick Mode message 1 from {}", q.requester));
+                    }
+                    let again = q.requests.iter().filter(|m| m.time > refused_at).count();
+                    if again > 0 {
+                        f.summary.push_str(&format!(
+                            "; {} re-sent Quick Mode message 1 {again} times after the refusal",
+                            q.requester
+                        ));
+                    }
+                    ctx.explain(sa.id, qi);
+                }
+            }
             ctx.add(f);
         }
     }
