@@ -101,6 +101,9 @@ pub fn run_from_args() -> anyhow::Result<Outcome> {
 
 fn options(a: &CommonArgs) -> RunOptions {
     let inputs = expand_inputs(&a.files, a.files_from.as_deref());
+    // A core to spare (fewer inputs than cores): one reads the file while another parses and
+    // reconstructs.
+    let read_ahead = inputs.files.len() < rayon::current_num_threads();
     RunOptions {
         files: inputs.files,
         input_problems: inputs.problems,
@@ -111,6 +114,7 @@ fn options(a: &CommonArgs) -> RunOptions {
                 since: a.since,
                 until: a.until,
             },
+            read_ahead,
         },
         keys: a.keys.clone(),
         auto_keys: !a.no_auto_keys,

@@ -126,6 +126,9 @@ pub fn process_file(
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
     let mut input = capture::open_input(path)?;
+    if opts.read_ahead {
+        input = Box::new(capture::read_ahead(input));
+    }
     if let Some(bar) = progress {
         if let Ok(meta) = std::fs::metadata(path) {
             bar.inc_length(meta.len());

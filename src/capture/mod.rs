@@ -131,6 +131,8 @@ pub struct IngestOptions {
     pub ike_ports: Vec<u16>,
     /// Only frames captured inside this window are read (`--since` / `--until`).
     pub window: TimeWindow,
+    /// Read the file on a thread of its own ([`read_ahead`]), for a core that would idle.
+    pub read_ahead: bool,
 }
 
 /// What a UDP/IP payload of interest carries.
