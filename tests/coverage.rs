@@ -191,3 +191,50 @@ fn a_foreign_link_type_and_no_ipsec_are_said() {
     assert!(text.contains("--ike-port"), "{text}");
     assert_eq!(doc["tunnels"], serde_json::json!([]));
 }
+
+/// Public captures with known shapes (issue 10 item 3); needs the reference corpus.
+#[test]
+fn redirect_and_refused_child_retries_read_as_what_they_are() {
+    let Some(shared) = common::corpus_dir() else {
+        return;
+    };
+    // RFC 5685: 10.5.2.52 sends the initiator to a gateway named by FQDN; it goes on to 10.5.2.53
+    // with REDIRECTED_FROM, which refuses its proposal.
+    let cap = shared.join("public-captures/scapy/ikev2_notify_redirect/ikev2_notify_redirect.pcap");
+    let (_, text, doc) = analyze(&[cap.to_str().unwrap()]);
+    let tunnel = |id: &str| -> Value {
+        doc["tunnels"].as_array().unwrap().iter().find(|t| t["id"] == id).cloned().unwrap()
+    };
+    assert_eq!(tunnel("10.5.2.52-10.5.2.60")["state"], "redirected", "{text}");
+    let redirect = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "redirect")
+        .expect("redirect finding");
+    assert_eq!(redirect["details"]["redirected_by"], "10.5.2.52");
+    assert_eq!(redirect["details"]["redirected_to"], "moneybin.duckburg.disney.com");
+    assert_eq!(redirect["details"]["continued_in"], "10.5.2.53-10.5.2.60");
+    assert!(text.contains("reached   redirected by 10.5.2.52 to moneybin.duckburg.disney.com"), "{text}");
+
+    // ipsec.cap: every IKE_AUTH authenticates but refuses the CHILD SA, and the initiators retry
+    // every few tenths of a second. One error per tunnel for the one cause, no CHILD SA counted,
+    // no rekey flap (the SAs never carried traffic to die at a lifetime).
+    let cap = shared.join("public-captures/wireshark-wiki/ipsec_cap/ipsec.cap");
+    let (status, text, doc) = analyze(&[cap.to_str().unwrap()]);
+    assert_eq!(status, Some(1));
+    for t in doc["tunnels"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let errors: Vec<&str> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["tunnel"] == id && f["severity"] == "error")
+            .map(|f| f["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(errors, vec!["proposal_mismatch"], "{id}: {text}");
+    }
+    assert!(text.contains("45 IKE SAs (45 up), 0 CHILD SAs"), "{text}");
+    assert!(!text.contains("every 0 s"), "{text}");
+    assert!(text.lines().count() < 120, "{} lines (186 before)", text.lines().count());
+}

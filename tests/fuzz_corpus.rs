@@ -41,6 +41,7 @@ fn fuzz_corpus_replays_without_panic() {
             }
             let _ = ikescope_parsers::bgp::parse_message(&data);
             let _ = ikescope_parsers::tcp::parse_segment(&data);
+            let _ = ikescope_parsers::redirect::parse_redirect(&data);
             // the key-file readers (fuzz target key_files) on the same bytes as text
             let text = String::from_utf8_lossy(&data);
             for name in [

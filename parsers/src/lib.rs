@@ -34,6 +34,7 @@ pub mod ikev2;
 pub mod ip;
 pub mod isakmp;
 pub mod link;
+pub mod redirect;
 pub mod summary;
 pub mod tcp;
 pub mod udp;

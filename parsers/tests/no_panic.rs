@@ -129,6 +129,9 @@ proptest! {
         if let Ok(ts) = ikev2::parse_ts(&data, 0) {
             let _ = ts.selectors().count();
         }
+        if let Ok(r) = ikescope_parsers::redirect::parse_redirect(&data) {
+            let _ = r.gateway.to_string();
+        }
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&
         }
         (true, false, _) => "down",
         (false, false, true) => "failed",
+        // Sent to another gateway (RFC 5685): nothing failed on this pair.
+        (false, false, false) if findings.iter().any(|f| f.kind == FindingKind::Redirect) => "redirected",
         (false, false, false) => "unknown",
     }
 }

@@ -252,6 +252,17 @@ pub fn classify_v2(req: &Record) -> ExchangeKind {
 /// header, SK header, IV, one Notify with a little data, padding and ICV.
 pub const MAX_LONE_NOTIFY_RESPONSE: u32 = 160;
 
+/// Minimum shortfall (bytes) of an encrypted IKE_AUTH response against its request for the
+/// CHILD SA payloads (SA, TSi, TSr) to be judged missing: the response authenticates, but a
+/// responder that accepted the CHILD SA would answer with payloads about as large as the offer.
+pub const CHILD_PAYLOADS_MIN_BYTES: u32 = 96;
+
+/// Without keys: an IKE_AUTH response of `response_len` bytes to a request of `request_len`
+/// bytes is too short to carry the CHILD SA (see [`CHILD_PAYLOADS_MIN_BYTES`]).
+pub fn auth_response_lacks_child(request_len: u32, response_len: u32) -> bool {
+    response_len + CHILD_PAYLOADS_MIN_BYTES <= request_len
+}
+
 /// How an IKE_AUTH response reads: `Some(false)` the responder refused (AUTHENTICATION_FAILED, or
 /// an error without AUTH; without keys a small response whose protected body starts with a
 /// Notify), `Some(true)` it authenticated itself (AUTH present; without keys anything else but an

@@ -3,7 +3,7 @@
 
 use super::capture_point::{self, CapturePointGuess};
 use super::collect::{Collected, EspFlow, FrameRef};
-use super::exchanges::{auth_response, inner_first, ExchangeKind};
+use super::exchanges::{auth_response, auth_response_lacks_child, inner_first, ExchangeKind};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
 use ikescope_parsers::iana::PayloadType;
@@ -288,7 +288,18 @@ impl Model {
                             false,
                             d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
                         ),
-                        None => (auth_response(ike) == Some(true), true, Vec::new()),
+                        // Without keys: authenticated, and the answer is large enough to carry
+                        // the CHILD SA payloads (a refusal inside IKE_AUTH makes it shorter).
+                        None => {
+                            let request_len = e
+                                .requests
+                                .first()
+                                .and_then(|m| self.data.ike[m.index].ike.as_deref())
+                                .map_or(0, |r| r.length);
+                            let child = auth_response(ike) == Some(true)
+                                && !auth_response_lacks_child(request_len, ike.length);
+                            (child, true, Vec::new())
+                        }
                     },
                     ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
                         match ike.decrypted.as_deref() {

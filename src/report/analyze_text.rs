@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 
 const WIDTH: usize = 100;
 
+/// Evidence lines shown per finding in the terminal; the JSON keeps every kept one.
+const EVIDENCE_SHOWN: usize = 8;
+
 struct Style {
     color: bool,
 }
@@ -149,6 +152,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             "failed" => st.paint("1;31", "FAILED"),
             "flapping" => st.paint("1;33", "FLAPPING"),
             "down" => st.paint("1;31", "DOWN"),
+            "redirected" => st.paint("1;36", "REDIRECTED"),
             _ => st.paint("1", "UNKNOWN"),
         };
         let _ = writeln!(out);
@@ -191,7 +195,16 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             .map(|f| nat_line(f))
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
-        let _ = writeln!(out, "  reached   {}", state_line(model, t));
+        let redirect = tf.iter().find(|f| f.kind.as_str() == "redirect");
+        match redirect.and_then(|f| f.details.get("redirected_to")).and_then(|v| v.as_str()) {
+            Some(to) => {
+                let by = redirect.and_then(|f| f.responder).map(|r| r.to_string()).unwrap_or_default();
+                let _ = writeln!(out, "  reached   redirected by {by} to {to} (RFC 5685)");
+            }
+            None => {
+                let _ = writeln!(out, "  reached   {}", state_line(model, t));
+            }
+        }
         let folded: u64 = t.sas.iter().map(|&s| model.sas[s].liveness_folded).sum();
         if folded > 0 {
             let _ = writeln!(
@@ -296,16 +309,28 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             }
             if !f.evidence.is_empty() {
                 let _ = writeln!(out, "    evidence:");
-                for ev in &f.evidence {
-                    let label = if model.data.files.len() > 1 {
-                        format!("{}:{}  ", ev.file, ev.frame)
+                for ev in f.evidence.iter().take(EVIDENCE_SHOWN) {
+                    if model.data.files.len() > 1 {
+                        // Several inputs: the file's name (its base name when that is unique)
+                        // and frame; a long one gets a line of its own.
+                        let label = format!("{}:{}", short_file_name(&model.data.files, &ev.file), ev.frame);
+                        if label.chars().count() > 28 {
+                            let _ = writeln!(out, "      {label}");
+                            out.push_str(&wrap(&ev.note, 10));
+                        } else {
+                            out.push_str(&wrap_labeled(&format!("{label:<28}  "), &ev.note, 6));
+                        }
                     } else {
-                        format!("frame {:>6}  ", ev.frame)
-                    };
-                    out.push_str(&wrap_labeled(&label, &ev.note, 6));
+                        out.push_str(&wrap_labeled(&format!("frame {:>6}  ", ev.frame), &ev.note, 6));
+                    }
                 }
-                if f.evidence_total > f.evidence.len() {
-                    let _ = writeln!(out, "      ... {} more", f.evidence_total - f.evidence.len());
+                let shown = f.evidence.len().min(EVIDENCE_SHOWN);
+                if f.evidence_total > shown {
+                    let _ = writeln!(
+                        out,
+                        "      ... {} more (all kept ones in --format json)",
+                        f.evidence_total - shown
+                    );
                 }
             }
             if let Some(fix) = &f.fix {
@@ -394,6 +419,22 @@ fn coverage_notes(model: &Model) -> String {
     out
 }
 
+/// An input's name for evidence lines: its base name when no other input shares it, else the
+/// path as given.
+fn short_file_name<'a>(files: &[String], file: &'a str) -> &'a str {
+    let base = |p: &'a str| std::path::Path::new(p).file_name().and_then(|n| n.to_str()).unwrap_or(p);
+    let mine = base(file);
+    let shared = files
+        .iter()
+        .filter(|f| std::path::Path::new(f.as_str()).file_name().and_then(|n| n.to_str()) == Some(mine))
+        .count();
+    if shared == 1 {
+        mine
+    } else {
+        file
+    }
+}
+
 /// The first line: how many tunnels are in which state and how many errors and warnings, so the
 /// answer comes before the detail.
 fn verdict_line(
@@ -460,7 +501,8 @@ fn state_rank(state: &str) -> u8 {
         "down" => 1,
         "flapping" => 2,
         "unknown" => 3,
-        _ => 4,
+        "redirected" => 4,
+        _ => 5,
     }
 }
 

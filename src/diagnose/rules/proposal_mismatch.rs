@@ -13,14 +13,10 @@
 
 use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::keys::hints::ConfigHint;
-use crate::reconstruct::exchanges::{inner_first, notifies_of};
+use crate::reconstruct::exchanges::{auth_response_lacks_child, inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
 use crate::wording::notify_list;
 use ikescope_parsers::iana::{NotifyType, PayloadType, ProtocolId};
-
-/// Minimum shortfall (bytes) of an IKE_AUTH response against its request for the CHILD SA
-/// payloads (SA, TSi, TSr) to be judged missing.
-const CHILD_PAYLOADS_MIN_BYTES: u32 = 96;
 
 /// What the peer `who` itself proposed or chose anywhere on the tunnel (clear or decrypted).
 fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: bool) -> Vec<String> {
@@ -386,7 +382,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 continue;
             }
             let req_len = ctx.ike(req).length;
-            if ike.length + CHILD_PAYLOADS_MIN_BYTES > req_len {
+            if !auth_response_lacks_child(req_len, ike.length) {
                 continue;
             }
             let established_at = resp.time;

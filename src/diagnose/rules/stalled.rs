@@ -14,6 +14,7 @@ use crate::diagnose::{progress, Confidence, Ctx, Finding, FindingKind, Severity,
 use crate::reconstruct::exchanges::notifies_of;
 use crate::reconstruct::{IkeSa, MsgRef, SaState, Tunnel};
 use ikescope_parsers::iana::NotifyType;
+use ikescope_parsers::redirect::parse_redirect;
 
 /// Messages shown as evidence of a stalled negotiation.
 const LAST_MESSAGES: usize = 6;
@@ -143,15 +144,57 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                 }
                 let mut f = Finding::new(FindingKind::Redirect, &t.id, Severity::Info, Confidence::Certain);
                 f.parties(Some("phase1"), sa.initiator, sa.responder);
+                // Where to: the gateway the notify names (RFC 5685 §8), when its data parses.
+                let target = ike
+                    .notifies
+                    .iter()
+                    .filter(|n| n.kind == NotifyType::V2_REDIRECT)
+                    .find_map(|n| parse_redirect(&n.data.0).ok().map(|r| r.gateway.to_string()));
+                let to = target.clone().unwrap_or_else(|| "another gateway".into());
                 f.evidence(
                     model,
                     m.at,
-                    format!("{} response from {}: REDIRECT", e.kind.label(), sa.responder),
+                    format!("{} response from {}: REDIRECT to {to}", e.kind.label(), sa.responder),
                 );
-                f.summary = format!(
-                    "{} redirected {} to another gateway (RFC 5685 REDIRECT); the negotiation continues there",
-                    sa.responder, sa.initiator
-                );
+                // The initiator's next attempt, toward the gateway it was sent to.
+                // By the address named, or (for a name) by its REDIRECTED_FROM notify.
+                let came_from_redirect = |other: &Tunnel| {
+                    other.sas.iter().any(|&s| {
+                        let next = &model.sas[s];
+                        next.initiator == sa.initiator
+                            && next.first >= m.time
+                            && next.exchanges.iter().take(1).any(|x| {
+                                x.requests
+                                    .iter()
+                                    .any(|r| notifies_of(ctx.ike(r)).contains(&NotifyType::V2_REDIRECTED_FROM))
+                            })
+                    })
+                };
+                let continued = model.tunnels.iter().find(|other| {
+                    other.id != t.id
+                        && other.peers.contains(&sa.initiator)
+                        && (target
+                            .as_deref()
+                            .is_some_and(|to| other.peers.iter().any(|p| p.to_string() == to))
+                            || came_from_redirect(other))
+                });
+                f.summary = match continued {
+                    Some(next) => format!(
+                        "{} redirected {} to {to} (RFC 5685 REDIRECT); nothing failed here: the negotiation continues in tunnel {}",
+                        sa.responder, sa.initiator, next.id
+                    ),
+                    None => format!(
+                        "{} redirected {} to {to} (RFC 5685 REDIRECT); nothing failed here: the negotiation continues there, outside this capture",
+                        sa.responder, sa.initiator
+                    ),
+                };
+                f.detail("redirected_by", sa.responder.to_string());
+                if let Some(to) = &target {
+                    f.detail("redirected_to", to.clone());
+                }
+                if let Some(next) = continued {
+                    f.detail("continued_in", next.id.clone());
+                }
                 let errors: Vec<NotifyType> = notifies_of(ike).into_iter().filter(|n| n.is_error()).collect();
                 if !errors.is_empty() {
                     return None;
