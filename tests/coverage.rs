@@ -203,7 +203,13 @@ fn redirect_and_refused_child_retries_read_as_what_they_are() {
     let cap = shared.join("public-captures/scapy/ikev2_notify_redirect/ikev2_notify_redirect.pcap");
     let (_, text, doc) = analyze(&[cap.to_str().unwrap()]);
     let tunnel = |id: &str| -> Value {
-        doc["tunnels"].as_array().unwrap().iter().find(|t| t["id"] == id).cloned().unwrap()
+        doc["tunnels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .cloned()
+            .unwrap()
     };
     assert_eq!(tunnel("10.5.2.52-10.5.2.60")["state"], "redirected", "{text}");
     let redirect = doc["findings"]
@@ -213,9 +219,15 @@ fn redirect_and_refused_child_retries_read_as_what_they_are() {
         .find(|f| f["kind"] == "redirect")
         .expect("redirect finding");
     assert_eq!(redirect["details"]["redirected_by"], "10.5.2.52");
-    assert_eq!(redirect["details"]["redirected_to"], "moneybin.duckburg.disney.com");
+    assert_eq!(
+        redirect["details"]["redirected_to"],
+        "moneybin.duckburg.disney.com"
+    );
     assert_eq!(redirect["details"]["continued_in"], "10.5.2.53-10.5.2.60");
-    assert!(text.contains("reached   redirected by 10.5.2.52 to moneybin.duckburg.disney.com"), "{text}");
+    assert!(
+        text.contains("reached   redirected by 10.5.2.52 to moneybin.duckburg.disney.com"),
+        "{text}"
+    );
 
     // ipsec.cap: every IKE_AUTH authenticates but refuses the CHILD SA, and the initiators retry
     // every few tenths of a second. One error per tunnel for the one cause, no CHILD SA counted,
@@ -236,5 +248,9 @@ fn redirect_and_refused_child_retries_read_as_what_they_are() {
     }
     assert!(text.contains("45 IKE SAs (45 up), 0 CHILD SAs"), "{text}");
     assert!(!text.contains("every 0 s"), "{text}");
-    assert!(text.lines().count() < 120, "{} lines (186 before)", text.lines().count());
+    assert!(
+        text.lines().count() < 120,
+        "{} lines (186 before)",
+        text.lines().count()
+    );
 }

@@ -108,8 +108,14 @@ mod tests {
             parse_redirect(&[1, 5, 1, 2, 3, 4, 5]),
             Err(ParseError::InvalidValue { offset: 2, .. })
         ));
-        assert!(matches!(parse_redirect(&[1, 4, 1, 2]), Err(ParseError::Truncated { .. })));
+        assert!(matches!(
+            parse_redirect(&[1, 4, 1, 2]),
+            Err(ParseError::Truncated { .. })
+        ));
         assert!(matches!(parse_redirect(&[]), Err(ParseError::Truncated { .. })));
-        assert!(matches!(parse_redirect(&[3, 0]), Err(ParseError::InvalidValue { .. })));
+        assert!(matches!(
+            parse_redirect(&[3, 0]),
+            Err(ParseError::InvalidValue { .. })
+        ));
     }
 }

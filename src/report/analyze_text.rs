@@ -196,9 +196,15 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             .unwrap_or_else(|| "not detected".into());
         out.push_str(&wrap_labeled("NAT       ", &nat, 2));
         let redirect = tf.iter().find(|f| f.kind.as_str() == "redirect");
-        match redirect.and_then(|f| f.details.get("redirected_to")).and_then(|v| v.as_str()) {
+        match redirect
+            .and_then(|f| f.details.get("redirected_to"))
+            .and_then(|v| v.as_str())
+        {
             Some(to) => {
-                let by = redirect.and_then(|f| f.responder).map(|r| r.to_string()).unwrap_or_default();
+                let by = redirect
+                    .and_then(|f| f.responder)
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
                 let _ = writeln!(out, "  reached   redirected by {by} to {to} (RFC 5685)");
             }
             None => {
@@ -422,11 +428,21 @@ fn coverage_notes(model: &Model) -> String {
 /// An input's name for evidence lines: its base name when no other input shares it, else the
 /// path as given.
 fn short_file_name<'a>(files: &[String], file: &'a str) -> &'a str {
-    let base = |p: &'a str| std::path::Path::new(p).file_name().and_then(|n| n.to_str()).unwrap_or(p);
+    let base = |p: &'a str| {
+        std::path::Path::new(p)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(p)
+    };
     let mine = base(file);
     let shared = files
         .iter()
-        .filter(|f| std::path::Path::new(f.as_str()).file_name().and_then(|n| n.to_str()) == Some(mine))
+        .filter(|f| {
+            std::path::Path::new(f.as_str())
+                .file_name()
+                .and_then(|n| n.to_str())
+                == Some(mine)
+        })
         .count();
     if shared == 1 {
         mine

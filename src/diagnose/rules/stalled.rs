@@ -154,7 +154,11 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                 f.evidence(
                     model,
                     m.at,
-                    format!("{} response from {}: REDIRECT to {to}", e.kind.label(), sa.responder),
+                    format!(
+                        "{} response from {}: REDIRECT to {to}",
+                        e.kind.label(),
+                        sa.responder
+                    ),
                 );
                 // The initiator's next attempt, toward the gateway it was sent to.
                 // By the address named, or (for a name) by its REDIRECTED_FROM notify.
@@ -164,9 +168,9 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                         next.initiator == sa.initiator
                             && next.first >= m.time
                             && next.exchanges.iter().take(1).any(|x| {
-                                x.requests
-                                    .iter()
-                                    .any(|r| notifies_of(ctx.ike(r)).contains(&NotifyType::V2_REDIRECTED_FROM))
+                                x.requests.iter().any(|r| {
+                                    notifies_of(ctx.ike(r)).contains(&NotifyType::V2_REDIRECTED_FROM)
+                                })
                             })
                     })
                 };
