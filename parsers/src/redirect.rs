@@ -58,7 +58,7 @@ pub fn parse_redirect(data: &[u8]) -> Result<Redirect<'_>, ParseError> {
             Gateway::Ipv6(Ipv6Addr::from(a))
         }
         (3, 1..) => Gateway::Fqdn(ident),
-        (1 | 2 | 3, _) => {
+        (1..=3, _) => {
             return Err(ParseError::InvalidValue {
                 offset: ident_at,
                 field: "GW Ident Len (for its GW Ident Type)",
