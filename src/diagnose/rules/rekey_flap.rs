@@ -96,7 +96,15 @@ pub fn run(ctx: &mut Ctx<'_>) {
         } else {
             "phase1"
         };
-        let first_sa = &model.sas[failed.first().map(|f| f.0).unwrap_or(established_times[0].2)];
+        // A failed rekey's SA, else the first rebuilt one (a cadence needs rebuilds).
+        let Some(first_sid) = failed
+            .first()
+            .map(|f| f.0)
+            .or_else(|| established_times.first().map(|e| e.2))
+        else {
+            continue;
+        };
+        let first_sa = &model.sas[first_sid];
         let mut f = Finding::new(
             FindingKind::RekeyFlap,
             &t.id,
