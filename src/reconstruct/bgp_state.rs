@@ -232,7 +232,15 @@ fn summarize(model: &Model, s: &mut BgpSession) {
             }
         }
     }
-    s.tunnel = super::inner_tunnels::tunnel_of(model, &esp, (s.speakers[0], s.speakers[1]), s.first, s.last);
+    let index = super::inner_tunnels::TunnelIndex::new(model);
+    s.tunnel = super::inner_tunnels::tunnel_of(
+        model,
+        &index,
+        &esp,
+        (s.speakers[0], s.speakers[1]),
+        s.first,
+        s.last,
+    );
     s.state = final_state(model, s);
 }
 
