@@ -5,9 +5,20 @@ use crate::capture::{expand_inputs, parse_time_bound, IngestOptions, TimeWindow}
 use crate::record::Timestamp;
 use clap::{Parser, Subcommand};
 
+/// Version line: the crate version and the git commit it was built from (set by build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("IKESCOPE_GIT_COMMIT"), ")");
+
 /// Analyzer for IKE/IPsec packet captures: what happened on the wire and why the tunnel is down.
 #[derive(Parser, Debug)]
-#[command(name = "ikescope", version, about, long_about = None)]
+#[command(name = "ikescope", version = VERSION, about, long_about = None)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  ikescope analyze gateway.pcap              why each tunnel in the capture is up or down\n",
+    "  ikescope analyze --failing --peer 198.51.100.7 big.pcapng.gz\n",
+    "  ikescope analyze --format html -o report.html gateway.pcap\n",
+    "  ikescope decode --format json gateway.pcap | jq .\n\n",
+    "Guide: docs/guide.md (reading the report), docs/findings.md (every finding), docs/json.md (JSON)."
+))]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,17 +47,22 @@ struct CommonArgs {
     /// Also expect IKE on this UDP port (repeatable).
     #[arg(long = "ike-port", value_name = "N")]
     ike_ports: Vec<u16>,
-    /// Key table or charon log with IKE/ESP keys (repeatable).
+    /// Keys to open encrypted IKE and ESP (repeatable): a Wireshark key table
+    /// (ikev2_decryption_table, ikev1_decryption_table, esp_sa) or a strongSwan charon log
+    /// written with `ike` log level 4 (it logs the derived keys; such a log is a secret). A
+    /// refusing end's log also names its configuration. Tables named CAPTURE.ikev2_decryption_table,
+    /// CAPTURE.ikev1_decryption_table, CAPTURE.esp_sa, or ikev2_decryption_table,
+    /// ikev1_decryption_table, esp_sa beside a capture are loaded without this option.
     #[arg(long = "keys", value_name = "FILE")]
     keys: Vec<String>,
-    /// Do not load Wireshark key tables found beside the capture files.
+    /// Do not load the key tables found beside the capture files (see --keys).
     #[arg(long)]
     no_auto_keys: bool,
     /// No progress bar or warnings on stderr.
     #[arg(long, short)]
     quiet: bool,
-    /// Only tunnels (analyze) or packets (decode) to or from this address or network, e.g.
-    /// 198.51.100.7 or 198.51.100.0/24 (repeatable).
+    /// Only tunnels with an outer address in this address or network, e.g. 198.51.100.7 or
+    /// 198.51.100.0/24 (repeatable); every tunnel is still diagnosed first.
     #[arg(long = "peer", value_name = "ADDR[/LEN]", value_parser = parse_net)]
     peers: Vec<ipnet::IpNet>,
 }
@@ -75,10 +91,42 @@ struct AnalyzeArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Print every IKE, ESP, NAT-keepalive and ICMP-error packet (JSON Lines with --format json).
+    #[command(
+        mut_arg("peers", |a| a.help(
+            "Only packets to or from this address or network, e.g. 198.51.100.7 or 198.51.100.0/24 (repeatable)"
+        )),
+        after_help = concat!(
+            "Examples:\n",
+            "  ikescope decode gateway.pcap                one line per IKE/ESP packet\n",
+            "  ikescope decode --format json gateway.pcap  JSON Lines, one object per packet\n",
+            "  tcpdump -w - -i eth0 udp port 500 or udp port 4500 or esp | ikescope decode -\n\n",
+            "Exit status: 0 every input was read, 2 an input could not be read.\n",
+            "Guide: docs/guide.md (reading the report), docs/findings.md (every finding), docs/json.md (JSON)."
+        )
+    )]
     Decode(CommonArgs),
     /// Reconstruct exchanges, SAs and tunnels and report failures with evidence.
-    /// Exit status: 0 no error/warning finding, 1 at least one, 2 an input could not be read.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  ikescope analyze gateway.pcap                  verdict per tunnel, evidence, fix\n",
+        "  ikescope analyze --keys charon.log gateway.pcap   open encrypted IKE and ESP\n",
+        "  ikescope analyze --failing --peer 198.51.100.0/24 captures/\n",
+        "  ikescope analyze --format json gateway.pcap > report.json\n",
+        "  ikescope analyze --format html -o report.html gateway.pcap\n\n",
+        "Exit status: 0 no error or warning finding, 1 at least one, 2 an input could not be read.\n",
+        "Guide: docs/guide.md (reading the report), docs/findings.md (every finding), docs/json.md (JSON)."
+    ))]
     Analyze(AnalyzeArgs),
+    /// Print a shell completion script for ikescope (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example: ikescope completions bash > /etc/bash_completion.d/ikescope")]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) generated from these options.
+    #[command(after_help = "Example: ikescope man > ikescope.1 && man ./ikescope.1")]
+    Man,
 }
 
 /// Parse the process arguments (clap exits on `--help` and usage errors) and run the command.
@@ -88,6 +136,16 @@ pub fn run_from_args() -> anyhow::Result<Outcome> {
             anyhow::bail!("--format html is for analyze; decode prints text or json")
         }
         Command::Decode(a) => decode::run(&options(&a), a.format),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "ikescope", &mut std::io::stdout());
+            Ok(Outcome::Clean)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(Outcome::Clean)
+        }
         Command::Analyze(a) => {
             let mut opts = options(&a.common);
             opts.failing_only = a.failing;
