@@ -1,8 +1,9 @@
 //! `analyze --format jsonl` (issue 15) says the same as `--format json` of the same run, in flat
 //! self-contained records: checked on every capture of the project's own lab.
 
+mod common;
+
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
 fn analyze(format: &str, args: &[&str]) -> (Option<i32>, Vec<u8>) {
@@ -15,15 +16,7 @@ fn analyze(format: &str, args: &[&str]) -> (Option<i32>, Vec<u8>) {
 }
 
 fn own_captures() -> Vec<String> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"));
-    let mut v: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .map(|p| p.to_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    common::own_capture_paths()
 }
 
 const COMMON: [&str; 8] = [

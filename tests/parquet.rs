@@ -2,25 +2,19 @@
 //! crate's reader hold the same tunnels, findings, exchanges and ESP flows as `--format json` of
 //! the same run, on every capture of the project's own lab; every run has the same schema.
 
+mod common;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn own_captures() -> Vec<String> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"));
-    let mut v: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .map(|p| p.to_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    common::own_capture_paths()
 }
 
 /// One cell as JSON, the way `--format json` writes it (times as RFC 3339 with microseconds).

@@ -56,6 +56,19 @@ pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
 }
 
+/// Every capture file (pcap, pcapng) in the project's own captures directory, as absolute
+/// paths, sorted.
+pub fn own_capture_paths() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(captures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
 /// The project's own captures directory.
 pub fn captures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"))
