@@ -161,13 +161,19 @@ pub fn sessions(model: &Model) -> Vec<BgpSession> {
             }),
         }
     }
+    if out.is_empty() {
+        return out;
+    }
+    // one index of the tunnels for every session: built per session it cost a pass over all
+    // tunnels each time
+    let index = super::inner_tunnels::TunnelIndex::new(model);
     for s in &mut out {
-        summarize(model, s);
+        summarize(model, &index, s);
     }
     out
 }
 
-fn summarize(model: &Model, s: &mut BgpSession) {
+fn summarize(model: &Model, index: &super::inner_tunnels::TunnelIndex, s: &mut BgpSession) {
     let conns = &model.data.bgp.connections;
     let mut esp = Vec::new();
     for &i in &s.connections {
@@ -232,10 +238,9 @@ fn summarize(model: &Model, s: &mut BgpSession) {
             }
         }
     }
-    let index = super::inner_tunnels::TunnelIndex::new(model);
     s.tunnel = super::inner_tunnels::tunnel_of(
         model,
-        &index,
+        index,
         &esp,
         (s.speakers[0], s.speakers[1]),
         s.first,

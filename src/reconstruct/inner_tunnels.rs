@@ -24,7 +24,15 @@ pub struct TunnelIndex {
     by_peers: HashMap<(IpAddr, IpAddr), usize>,
     /// Tunnels whose decrypted traffic used an inner address pair, in model order.
     by_inner: HashMap<(IpAddr, IpAddr), Vec<usize>>,
+    /// Every tunnel's ESP flows as (first, last packet time in ns, tunnel), by first packet.
+    esp_spans: Vec<(i64, i64, usize)>,
+    /// `esp_spans_end[i]`: the latest last-packet time among `esp_spans[..=i]`, so that a
+    /// backward scan stops where no earlier flow can still be alive.
+    esp_spans_end: Vec<i64>,
 }
+
+/// ESP counted as alive with a flow when it is within this much of the flow's life (ns).
+const ALIVE_SLACK_NS: i64 = 1_000_000_000;
 
 impl TunnelIndex {
     /// Index the model's tunnels and decrypted inner flows.
@@ -45,7 +53,54 @@ impl TunnelIndex {
         for tunnels in by_inner.values_mut() {
             tunnels.sort_unstable();
         }
-        TunnelIndex { by_peers, by_inner }
+        let mut esp_spans: Vec<(i64, i64, usize)> = model
+            .tunnels
+            .iter()
+            .flat_map(|t| {
+                t.esp
+                    .iter()
+                    .filter_map(|k| model.esp.get(k))
+                    .map(move |f| (f.first.0, f.last.0, t.index))
+            })
+            .collect();
+        esp_spans.sort_unstable();
+        let esp_spans_end = esp_spans
+            .iter()
+            .scan(i64::MIN, |latest, &(_, last, _)| {
+                *latest = (*latest).max(last);
+                Some(*latest)
+            })
+            .collect();
+        TunnelIndex {
+            by_peers,
+            by_inner,
+            esp_spans,
+            esp_spans_end,
+        }
+    }
+
+    /// The one tunnel that carried ESP within [`ALIVE_SLACK_NS`] of `first..=last`; `None`
+    /// when none or several did. Scans backwards from the flows that started by `last` and
+    /// stops at a second tunnel or where no earlier flow lasted until `first`.
+    fn only_tunnel_alive(&self, first: Timestamp, last: Timestamp) -> Option<usize> {
+        let started = self
+            .esp_spans
+            .partition_point(|&(start, _, _)| start <= last.0.saturating_add(ALIVE_SLACK_NS));
+        let mut found = None;
+        for i in (0..started).rev() {
+            if self.esp_spans_end[i].saturating_add(ALIVE_SLACK_NS) < first.0 {
+                break;
+            }
+            let (_, end, tunnel) = self.esp_spans[i];
+            if end.saturating_add(ALIVE_SLACK_NS) >= first.0 {
+                match found {
+                    None => found = Some(tunnel),
+                    Some(t) if t != tunnel => return None,
+                    Some(_) => {}
+                }
+            }
+        }
+        found
     }
 }
 
@@ -70,28 +125,20 @@ pub fn tunnel_of(
     if let [one] = by_address {
         return Some(*one);
     }
-    // ESP within a second of the flow's life
-    let slack = 1_000_000_000;
+    if by_address.is_empty() {
+        return index.only_tunnel_alive(first, last);
+    }
     let carried = |t: &super::tunnels::Tunnel| {
-        t.esp
-            .iter()
-            .filter_map(|k| model.esp.get(k))
-            .any(|f| f.first.0 <= last.0 + slack && f.last.0 + slack >= first.0)
+        t.esp.iter().filter_map(|k| model.esp.get(k)).any(|f| {
+            f.first.0 <= last.0.saturating_add(ALIVE_SLACK_NS)
+                && f.last.0.saturating_add(ALIVE_SLACK_NS) >= first.0
+        })
     };
-    let alive: Vec<usize> = if by_address.is_empty() {
-        model
-            .tunnels
-            .iter()
-            .filter(|t| carried(t))
-            .map(|t| t.index)
-            .collect()
-    } else {
-        by_address
-            .iter()
-            .filter(|&&i| carried(&model.tunnels[i]))
-            .copied()
-            .collect()
-    };
+    let alive: Vec<usize> = by_address
+        .iter()
+        .filter(|&&i| carried(&model.tunnels[i]))
+        .copied()
+        .collect();
     match alive[..] {
         [one] => Some(one),
         _ => None,
