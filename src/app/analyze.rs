@@ -45,7 +45,21 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool)
             // Refusals from a log found beside this capture (those of --keys are added once below).
             data.hints = input.hints;
             let bar = progress.bar();
-            match process_file(path, i, &opts.ingest, input.keys, bar, &mut data) {
+            let read = if opts.ingest.read_ahead {
+                // a core would idle: collect on a thread of its own, and read on the parsing
+                // thread (a third thread for reading made it slower: its chunks are copied
+                // once more and move between cores; docs/performance.md)
+                let ingest = crate::capture::IngestOptions {
+                    read_ahead: false,
+                    ..opts.ingest.clone()
+                };
+                crate::decode::handoff::collect_on_own_thread(&mut data, |sink| {
+                    process_file(path, i, &ingest, input.keys, bar, sink)
+                })
+            } else {
+                process_file(path, i, &opts.ingest, input.keys, bar, &mut data)
+            };
+            match read {
                 Ok(stats) => {
                     if stats.stopped_early {
                         data.not_analysed.push((

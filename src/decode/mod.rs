@@ -2,6 +2,7 @@
 //! derived from who sent the first message of each initiator cookie, and ESP/keepalive/ICMP
 //! datagrams are turned into their record form.
 
+pub mod handoff;
 pub mod ike;
 pub mod inner;
 pub mod inner_packet;

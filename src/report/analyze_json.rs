@@ -4,6 +4,7 @@ use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
 use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, NotAnalysed, SaState, Tunnel};
 use crate::record::{Spi8, Timestamp};
 use ikescope_parsers::iana::ExchangeType;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -339,6 +340,9 @@ fn write_elements<W: Write, T: serde::Serialize>(
     Ok(())
 }
 
+/// Tunnels serialized together in [`write_selected`].
+const TUNNELS_PER_CHUNK: usize = 256;
+
 /// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time: the
 /// top-level keys one per line, each input, tunnel, finding and problem as one compact line. The
 /// output parses to the same value as [`document`].
@@ -360,16 +364,29 @@ pub fn write_selected<W: Write>(
     out.write_all(b"{\n  \"inputs\": [")?;
     write_elements(&mut out, inputs.as_array().map(Vec::as_slice).unwrap_or(empty))?;
     out.write_all(b"\n  ],\n  \"tunnels\": [")?;
-    let shown = model
+    let shown: Vec<&Tunnel> = model
         .tunnels
         .iter()
         .enumerate()
         .filter(|(i, _)| keep.is_none_or(|k| k[*i]))
-        .map(|(_, t)| {
-            let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            tunnel_value(model, t, tf)
-        });
-    write_elements(&mut out, shown)?;
+        .map(|(_, t)| t)
+        .collect();
+    // the tunnels are serialized on all cores, a chunk at a time (memory holds one chunk's
+    // JSON), and written in model order
+    for (c, chunk) in shown.chunks(TUNNELS_PER_CHUNK).enumerate() {
+        let lines: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(|t| {
+                let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                serde_json::to_vec(&tunnel_value(model, t, tf))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(io::Error::from)?;
+        for (i, line) in lines.iter().enumerate() {
+            out.write_all(if c == 0 && i == 0 { b"\n    " } else { b",\n    " })?;
+            out.write_all(line)?;
+        }
+    }
     out.write_all(b"\n  ],\n  \"findings\": [")?;
     write_elements(&mut out, findings)?;
     out.write_all(b"\n  ],\n  \"pairs\": ")?;
