@@ -61,8 +61,8 @@ fn stopped_tunnels(model: &Model) -> Vec<String> {
 fn no_stopped_negotiation_is_silent() {
     let mut files = Vec::new();
     captures_under(&common::captures_dir(), &mut files);
-    let shared = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
-    if shared.join("captures").is_dir() {
+    // The shared corpus when it is there (required under IKESCOPE_REQUIRE_CORPUS=1).
+    if let Some(shared) = common::corpus_extra() {
         captures_under(&shared.join("captures"), &mut files);
         captures_under(&shared.join("public-captures"), &mut files);
     }

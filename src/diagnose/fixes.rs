@@ -35,7 +35,9 @@ handshake on both ends.";
 /// DPD flap.
 pub const DPD_FLAP: &str = "DPD flap: the path between the peers drops packets for longer than the DPD \
 timeout; fix the path (both directions of UDP 4500/500 and ESP), and align DPD delay/timeout on both ends \
-so a short outage does not tear the tunnel down.";
+so a short outage does not tear the tunnel down. Expect no liveness checks while traffic flows (strongSwan \
+sends them only after dpd_delay of silence from the peer) and, from Palo Alto, only when a phase-2 rekey \
+triggers one.";
 /// Version mismatch.
 pub const VERSION: &str = "IKE version mismatch: configure the same IKE version (IKEv1 or IKEv2) for this \
 peer on both ends.";

@@ -6,6 +6,7 @@
 mod ctx;
 pub mod finding;
 pub mod fixes;
+pub mod lifetimes;
 pub mod logged;
 pub mod progress;
 pub mod rules;

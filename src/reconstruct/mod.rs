@@ -3,11 +3,13 @@
 
 pub mod bgp_sessions;
 pub mod bgp_state;
+pub mod cadence;
 pub mod capture_point;
 pub mod collect;
 pub mod esp_series;
 pub mod esp_table;
 pub mod exchanges;
+pub mod implementation;
 pub mod inner_health;
 pub mod inner_tunnels;
 pub mod liveness;
@@ -20,5 +22,6 @@ pub mod tunnels;
 pub use capture_point::{CapturePoint, CapturePointGuess};
 pub use collect::{Collected, EspFlow, FrameRef, NotAnalysed};
 pub use exchanges::{Exchange, ExchangeKind, MsgRef};
+pub use implementation::{ImplementationConfidence, ImplementationGuess};
 pub use sas::{ChildSa, IkeSa, SaState};
 pub use tunnels::{InnerFlowTally, Model, Tunnel};

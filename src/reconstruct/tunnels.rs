@@ -4,6 +4,7 @@
 use super::capture_point::{self, CapturePointGuess};
 use super::collect::{Collected, EspFlow, FrameRef};
 use super::exchanges::{auth_response, auth_response_lacks_child, inner_first, ExchangeKind};
+use super::implementation::{self, ImplementationGuess};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
 use ikescope_parsers::iana::PayloadType;
@@ -38,6 +39,8 @@ pub struct Tunnel {
     pub last: Timestamp,
     /// Where the capture was taken, relative to this tunnel's peers.
     pub capture_point: CapturePointGuess,
+    /// The implementation each peer most likely runs (same order as `peers`).
+    pub implementations: [ImplementationGuess; 2],
 }
 
 impl Tunnel {
@@ -186,6 +189,7 @@ impl Model {
                     .copied()
                     .unwrap_or(0);
             }
+            let sa_refs: Vec<&IkeSa> = tunnel_sas.iter().collect();
             let mut t = Tunnel {
                 index,
                 id: format!("{a}-{b}"),
@@ -196,7 +200,8 @@ impl Model {
                 versions: tunnel_sas.iter().map(|s| s.version).collect(),
                 first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
                 last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
-                capture_point: capture_point::infer(&data, &tunnel_sas.iter().collect::<Vec<_>>()),
+                capture_point: capture_point::infer(&data, &sa_refs),
+                implementations: implementation::infer(&data, &sa_refs, [a, b]),
             };
             sas.extend(tunnel_sas);
             for (k, f) in esp

@@ -1,7 +1,9 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, NotAnalysed, SaState, Tunnel};
+use crate::reconstruct::{
+    Exchange, ExchangeKind, IkeSa, ImplementationGuess, Model, MsgRef, NotAnalysed, SaState, Tunnel,
+};
 use crate::record::{Spi8, Timestamp};
 use ikescope_parsers::iana::ExchangeType;
 use rayon::prelude::*;
@@ -119,6 +121,7 @@ struct TunnelJson<'a> {
     id: &'a str,
     ike_sas: Vec<SaJson<'a>>,
     ike_versions: &'a std::collections::BTreeSet<u8>,
+    implementations: Vec<Value>,
     inner_flows: Vec<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     bgp: Vec<Value>,
@@ -238,6 +241,7 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         id: &t.id,
         ike_sas: t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect(),
         ike_versions: &t.versions,
+        implementations: t.implementations.iter().map(implementation_value).collect(),
         inner_flows: t
             .inner_flows(model)
             .into_iter()
@@ -255,6 +259,16 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         state: tunnel_state(model, t, findings),
         throughput: throughput_value(model, t),
     }
+}
+
+/// One peer's `implementations[]` entry.
+fn implementation_value(g: &ImplementationGuess) -> Value {
+    json!({
+        "peer": g.peer,
+        "name": g.name(),
+        "confidence": g.confidence.map(|c| c.as_str()),
+        "evidence": g.evidence,
+    })
 }
 
 fn problems_value(model: &Model) -> Value {

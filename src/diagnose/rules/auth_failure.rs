@@ -16,6 +16,7 @@ use crate::reconstruct::exchanges::{inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
 use crate::wording::notify_list;
 use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
+use ikescope_parsers::vendor::Maker;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -467,6 +468,17 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         "{how_far}. {} never answers message 5 and keeps re-sending message 4, with no notify: it cannot decrypt message 5, so the two ends derived different keys - the pre-shared keys most likely differ (libreswan answers a wrong pre-shared key this way and logs \"probable authentication failure (mismatch of preshared secrets?)\")",
         sa.responder
     );
+    if let Some(g) = model.tunnels[sa.tunnel]
+        .implementations
+        .iter()
+        .find(|g| g.peer == sa.responder && g.maker == Some(Maker::Libreswan))
+    {
+        f.summary.push_str(&format!(
+            "; {} runs libreswan ({})",
+            sa.responder,
+            g.confidence.map_or("possible", |c| c.as_str())
+        ));
+    }
     if model.tunnels[sa.tunnel].capture_point.beside(sa.responder) {
         f.summary.push_str(
             "; message 5 reached the responder (captured on its side), so it was not lost on the path",

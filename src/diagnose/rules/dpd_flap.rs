@@ -9,6 +9,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::ExchangeKind;
 use crate::record::Timestamp;
+use ikescope_parsers::vendor::Maker;
 
 struct Outage {
     sa: usize,
@@ -107,6 +108,17 @@ pub fn run(ctx: &mut Ctx<'_>) {
             prober,
             mean
         );
+        if let Some(g) = t
+            .implementations
+            .iter()
+            .find(|g| g.peer == prober && g.maker == Some(Maker::StrongSwan))
+        {
+            // strongswan discussion #2271: DPD is sent only when nothing came from the peer
+            f.summary.push_str(&format!(
+                "; {prober} runs strongSwan ({}), which sends a liveness check only after dpd_delay without any packet from its peer (none while traffic flows): each outage began with the peer's traffic stopping",
+                g.confidence.map_or("possible", |c| c.as_str())
+            ));
+        }
         f.detail("outages", flaps.len());
         f.detail("intervals_s", intervals);
         f.fix = Some(fixes::DPD_FLAP.to_string());

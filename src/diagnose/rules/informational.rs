@@ -1,7 +1,7 @@
 //! Informational findings (severity info, never failures): nat_detected, cookie_challenge,
 //! invalid_ke_retry, rekey (healthy), weak_crypto, peer_vendor.
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, lifetimes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::nat::{nat_view, NatView};
 use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState, Tunnel};
 use ikescope_parsers::iana::NotifyType;
@@ -189,6 +189,24 @@ fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
             format!(" (CHILD SA rekey intervals {intervals:?} s)")
         }
     );
+    let ike_intervals: Vec<f64> = ike
+        .windows(2)
+        .map(|w| (w[1].0.secs_since(w[0].0) * 10.0).round() / 10.0)
+        .collect();
+    let cadences: Vec<String> = [
+        (&intervals, "phase 2", "CHILD SA"),
+        (&ike_intervals, "phase 1", "IKE SA"),
+    ]
+    .into_iter()
+    .filter_map(|(iv, phase, what)| {
+        let m = lifetimes::median(iv)?;
+        Some(format!("{what} rekeys {}", lifetimes::describe(m, phase)?))
+    })
+    .collect();
+    if !cadences.is_empty() {
+        f.summary.push_str(&format!("; {}", cadences.join("; ")));
+        f.detail("default_lifetime", &cadences);
+    }
     f.detail("child_rekeys", child.len());
     f.detail("ike_rekeys", ike.len());
     ctx.add(f);
