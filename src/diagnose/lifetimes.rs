@@ -67,8 +67,8 @@ pub fn fitting(interval_secs: f64, phase: &str) -> Vec<DefaultLifetime> {
         .collect()
 }
 
-/// The sentence for a rekey summary: `fits a 3600 s lifetime rekeyed before expiry: AWS
-/// Site-to-Site VPN's and Azure policy-based VPN gateway's default phase-2 lifetime`.
+/// The clause for a rekey summary: `fits a lifetime rekeyed shortly before expiry: 3600 s, the
+/// default phase 2 lifetime of AWS Site-to-Site VPN and Azure policy-based VPN gateway`.
 pub fn describe(interval_secs: f64, phase: &str) -> Option<String> {
     let fit = fitting(interval_secs, phase);
     let first = fit.first()?;
@@ -90,7 +90,7 @@ pub fn describe(interval_secs: f64, phase: &str) -> Option<String> {
         })
         .collect();
     Some(format!(
-        "every {interval_secs:.0} s fits a lifetime rekeyed shortly before expiry: {}",
+        "fits a lifetime rekeyed shortly before expiry: {}",
         parts.join("; ")
     ))
 }

@@ -81,7 +81,7 @@ pub fn classify(times: &[f64]) -> Option<Cadence> {
         return Some(Cadence {
             maker: Maker::Libreswan,
             evidence: format!(
-                "re-sent after waits of {shown}: each re-send at twice the time since the first send, from {unit:.1} s{default} (libreswan's retransmit-interval, doubling)"
+                "re-sent after waits of {shown}: each re-send at twice the time since the first send, from {unit:.1} s: libreswan's retransmit-interval{default}, doubling"
             ),
         });
     }

@@ -200,7 +200,8 @@ fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
     .into_iter()
     .filter_map(|(iv, phase, what)| {
         let m = lifetimes::median(iv)?;
-        Some(format!("{what} rekeys {}", lifetimes::describe(m, phase)?))
+        let fits = lifetimes::describe(m, phase)?;
+        Some(format!("{what} rekeys every {m:.0} s, which {fits}"))
     })
     .collect();
     if !cadences.is_empty() {
@@ -299,5 +300,77 @@ fn vendors(ctx: &mut Ctx<'_>, t: &Tunnel) {
         // Keep one finding per peer: the tunnel/kind/phase merge key would fold both peers.
         f.initiator = Some(peer);
         ctx.push_unmerged(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use ikescope_parsers::iana::{ExchangeType, PayloadType};
+
+    /// An IKEv2 SA set up at 0 s whose CHILD SA is rekeyed at each of `rekeys` (seconds).
+    fn rekeyed_every(rekeys: &[f64]) -> Vec<Msg> {
+        let mut v = ike_sa_init(0.0);
+        let sk = [PayloadType::V2_SK];
+        v.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.02, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&sk, Some(PayloadType::V2_IDI)),
+        );
+        v.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.03, R, I, false, true, 4)
+                .mid(1)
+                .payloads(&sk, Some(PayloadType::V2_IDR)),
+        );
+        for (k, t) in rekeys.iter().enumerate() {
+            let mid = k as u32 + 2;
+            let d = 10 + 2 * k as u64;
+            v.push(
+                Msg::new(2, ExchangeType::CREATE_CHILD_SA, *t, I, R, true, false, d)
+                    .mid(mid)
+                    .payloads(&sk, Some(PayloadType::V2_N)),
+            );
+            v.push(
+                Msg::new(
+                    2,
+                    ExchangeType::CREATE_CHILD_SA,
+                    t + 0.01,
+                    R,
+                    I,
+                    false,
+                    true,
+                    d + 1,
+                )
+                .mid(mid)
+                .payloads(&sk, Some(PayloadType::V2_SA)),
+            );
+        }
+        v
+    }
+
+    #[test]
+    fn an_hourly_rekey_cadence_names_the_aws_phase_2_default() {
+        let f = findings(rekeyed_every(&[3300.0, 6610.0, 9905.0]), vec![]);
+        let r = f
+            .iter()
+            .find(|x| x.kind.as_str() == "rekey")
+            .expect("rekey finding");
+        assert!(
+            r.summary.contains("CHILD SA rekeys every 3310 s, which fits a lifetime rekeyed shortly before expiry: 3600 s, the default phase 2 lifetime of AWS Site-to-Site VPN"),
+            "{}",
+            r.summary
+        );
+        assert!(r.details.get("default_lifetime").is_some());
+    }
+
+    #[test]
+    fn a_ten_minute_rekey_cadence_names_no_default() {
+        let f = findings(rekeyed_every(&[600.0, 1200.0, 1800.0]), vec![]);
+        let r = f
+            .iter()
+            .find(|x| x.kind.as_str() == "rekey")
+            .expect("rekey finding");
+        assert!(!r.summary.contains("default"), "{}", r.summary);
+        assert!(r.details.get("default_lifetime").is_none());
     }
 }
