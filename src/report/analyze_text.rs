@@ -188,7 +188,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         }
         if !t.sas.is_empty() {
             for g in &t.implementations {
-                out.push_str(&wrap_labeled("software  ", &software_line(g), 2));
+                out.push_str(&wrap_labeled("software  ", &super::software_line(g), 2));
             }
         }
         for f in tf.iter().filter(|f| f.kind.as_str() == "peer_vendor") {
@@ -589,16 +589,5 @@ fn inner_flow_lines(out: &mut String, model: &Model, t: &crate::reconstruct::Tun
     }
     if flows.len() > SHOWN {
         let _ = writeln!(out, "            ... {} more inner flows", flows.len() - SHOWN);
-    }
-}
-
-/// A tunnel header `software` line: one peer's most likely implementation, how sure, and the
-/// first piece of evidence (all of it is in the JSON).
-fn software_line(g: &crate::reconstruct::ImplementationGuess) -> String {
-    match (g.confidence, g.evidence.first()) {
-        (Some(c), Some(e)) => format!("{} {} ({}): {e}", g.peer, g.label(), c.as_str()),
-        (Some(c), None) => format!("{} {} ({})", g.peer, g.label(), c.as_str()),
-        (None, Some(e)) => format!("{} unknown: {e}", g.peer),
-        (None, None) => format!("{} unknown", g.peer),
     }
 }

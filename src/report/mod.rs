@@ -32,3 +32,15 @@ pub fn decryption_tally<'a>(
     }
     (enc, ok, bad)
 }
+
+/// One peer's most likely implementation in words, for the text header's `software` lines and
+/// the HTML tunnel view: the peer, the implementation, how sure, and the first piece of evidence
+/// (all of it is in the JSON `implementations`).
+pub fn software_line(g: &crate::reconstruct::ImplementationGuess) -> String {
+    match (g.confidence, g.evidence.first()) {
+        (Some(c), Some(e)) => format!("{} {} ({}): {e}", g.peer, g.label(), c.as_str()),
+        (Some(c), None) => format!("{} {} ({})", g.peer, g.label(), c.as_str()),
+        (None, Some(e)) => format!("{} unknown: {e}", g.peer),
+        (None, None) => format!("{} unknown", g.peer),
+    }
+}

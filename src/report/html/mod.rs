@@ -92,6 +92,12 @@ pub fn document(model: &Model, findings: &[Finding], keep: Option<&[bool]>, opts
             "ladder": ladder::ladder(model, t, tf, origin, &mut strings),
             "timeline": timeline::timeline(model, t, origin),
             "throughput": throughput::throughput(model, t, origin),
+            "software": t
+                .implementations
+                .iter()
+                .filter(|_| !t.sas.is_empty())
+                .map(crate::report::software_line)
+                .collect::<Vec<_>>(),
             "bgp": super::inner::bgp_of(model, t)
                 .into_iter()
                 .map(|s| json!({"state": s.state.as_str(), "line": super::inner::bgp_line(s)}))

@@ -232,6 +232,7 @@
     d.appendChild(h("div", { "class": "muted" },
       "Peers " + t.peers.join(" \u2194 ") + " \u00b7 IKEv" + t.versions.join("/") + " \u00b7 " +
       iso(t.first) + " \u2192 " + iso(t.last)));
+    (t.software || []).forEach(function (line) { d.appendChild(h("div", { "class": "muted software", text: "Software " + line })); });
     if (own.length) d.appendChild(h("div", { "class": "cards" }, own.map(function (f) { return card(f, false); })));
     t.bgp.forEach(function (b) { d.appendChild(h("div", { "class": "muted bgp", text: "BGP " + b.line })); });
     d.appendChild(h("h3", { text: "Ladder" }));
