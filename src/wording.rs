@@ -84,6 +84,19 @@ pub fn inner_flow_text(f: &InnerFlowInfo) -> String {
     format!("{}{} -> {}{} {proto}", f.src, port(f.sport), f.dst, port(f.dport))
 }
 
+/// `1234567` → `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use crate::app::keyfiles::{keys_for, load_key_files, KeyFiles};
 use crate::app::pipeline::{process_file, Progress};
 use crate::app::{Format, Outcome, RunOptions};
 use crate::diagnose::{diagnose_with, DiagnoseOptions, Finding};
+use crate::reconstruct::aggregate::GROUP_PREFIX;
 use crate::reconstruct::{Collected, Model, NotAnalysed};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -192,7 +193,24 @@ pub(crate) fn diagnose_selected(model: &Model, opts: &RunOptions) -> (Vec<Findin
             .filter(|(_, k)| **k)
             .map(|(t, _)| t.id.as_str())
             .collect();
-        findings.retain(|f| ids.contains(f.tunnel.as_str()));
+        // Findings about a responder as a whole (groups of one-message initiators, spraying):
+        // kept when the responder is selected and, with --failing, one of them is a failure.
+        let failing_groups: std::collections::HashSet<String> = findings
+            .iter()
+            .filter(|f| f.is_failure() && f.tunnel.starts_with(GROUP_PREFIX))
+            .map(|f| f.tunnel.clone())
+            .collect();
+        let group_kept = |f: &Finding| {
+            let Some(responder) = f.tunnel.strip_prefix(GROUP_PREFIX) else {
+                return false;
+            };
+            let peer_ok = opts.peers.is_empty()
+                || responder
+                    .parse()
+                    .is_ok_and(|a: std::net::IpAddr| opts.peer_selected(a));
+            peer_ok && (!opts.failing_only || failing_groups.contains(&f.tunnel))
+        };
+        findings.retain(|f| ids.contains(f.tunnel.as_str()) || group_kept(f));
     }
     (findings, shown)
 }

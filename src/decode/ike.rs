@@ -60,7 +60,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
         .ok()
         .filter(|&l| l >= HEADER_LEN)
         .map_or(data.len(), |l| l.min(data.len()));
-    info.digest = fnv1a64(data.get(..digest_len).unwrap_or(data));
+    info.digest = digest64(data.get(..digest_len).unwrap_or(data));
 
     if header.major_version == 1 && header.v1_encrypted() {
         // Body is ciphertext: nothing to walk.
@@ -149,11 +149,22 @@ fn header_info(h: &IsakmpHeader) -> IkeInfo {
     }
 }
 
-/// 64-bit FNV-1a.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// 64-bit digest of a message for retransmission detection, eight bytes per step (a bytewise
+/// FNV-1a was a tenth of the time of an IKE_SA_INIT flood). Not collision resistant, like the
+/// FNV it replaces: two messages with the same digest count as copies.
+fn digest64(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(b)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 32)
 }
 
 struct Dissector<'i> {
@@ -540,6 +551,18 @@ mod tests {
         let (i, p) = dissect_ike(&z).unwrap();
         assert!(i.payloads.is_empty());
         assert_eq!(p[0].offset, 28);
+    }
+
+    #[test]
+    fn digest_sees_every_byte() {
+        let m = unhex(MM1);
+        let d = digest64(&m);
+        for i in 0..m.len() {
+            let mut x = m.clone();
+            x[i] ^= 1;
+            assert_ne!(digest64(&x), d, "byte {i}");
+        }
+        assert_ne!(digest64(&m[..m.len() - 1]), d);
     }
 
     #[test]

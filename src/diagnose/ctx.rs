@@ -24,6 +24,8 @@ pub struct Ctx<'m> {
     /// Tunnels whose phase-1 failures are explained by a version mismatch
     /// ([`Mark::VersionMismatch`]).
     version_mismatch_tunnels: HashSet<usize>,
+    /// IKE SAs that are a prober's (ike_scan): their refusals are not configuration failures.
+    probes: HashSet<usize>,
     /// Findings so far.
     findings: Vec<Finding>,
     /// Index of mergeable findings by (kind, tunnel, phase).
@@ -48,6 +50,7 @@ impl<'m> Ctx<'m> {
             rule: &RULES[0],
             explained: HashSet::new(),
             version_mismatch_tunnels: HashSet::new(),
+            probes: HashSet::new(),
             findings: Vec::new(),
             index: HashMap::new(),
             ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
@@ -123,6 +126,26 @@ impl<'m> Ctx<'m> {
             self.rule.name
         );
         self.version_mismatch_tunnels.insert(tunnel);
+    }
+
+    /// Mark IKE SA `sa` as a prober's (see `rules::ike_scan`).
+    pub fn mark_probe(&mut self, sa: usize) {
+        debug_assert!(
+            self.rule.marks.contains(&Mark::Probes),
+            "rule {} marks probes but does not declare it",
+            self.rule.name
+        );
+        self.probes.insert(sa);
+    }
+
+    /// IKE SA `sa` is a prober's: its refusals are the scan, not a configuration failure.
+    pub fn is_probe(&self, sa: usize) -> bool {
+        debug_assert!(
+            self.rule.honours.contains(&Mark::Probes),
+            "rule {} reads probes but does not declare it",
+            self.rule.name
+        );
+        self.probes.contains(&sa)
     }
 
     /// An IKE version mismatch explains tunnel `tunnel`'s phase-1 failures.

@@ -97,6 +97,14 @@ pub enum FindingKind {
     /// BGP peering addresses break the tunnel-address conventions (169.254.x.x/30 per tunnel,
     /// nothing in 100.64.0.0/10) (warning).
     TunnelAddressing,
+    /// New IKE SA attempts that never go past their first exchange, toward one responder, far
+    /// above its normal (warning).
+    IkeFlood,
+    /// Probes in the style of ike-scan: one exchange per SA, transform sets or identities
+    /// enumerated (info; warning when an Aggressive Mode answer exposed a PSK hash).
+    IkeScan,
+    /// Authentication failures from many sources, or many identities from one (warning).
+    AuthSpray,
 }
 
 impl FindingKind {
@@ -130,6 +138,9 @@ impl FindingKind {
             BgpFlap => "bgp_flap",
             MtuBlackhole => "mtu_blackhole",
             TunnelAddressing => "tunnel_addressing",
+            IkeFlood => "ike_flood",
+            IkeScan => "ike_scan",
+            AuthSpray => "auth_spray",
         }
     }
 }

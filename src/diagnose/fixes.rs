@@ -52,3 +52,16 @@ or stronger (19/20/31) on both ends.";
 pub const RETURN_PATH: &str = "The responder answers but the answers do not reach the initiator: look \
 for asymmetric routing, a NAT that does not map the answers back, or a firewall dropping UDP 500/4500 \
 towards the initiator on the return path.";
+/// IKE_SA_INIT flood.
+pub const FLOOD: &str = "IKE_SA_INIT flood: make the responder challenge new initiators with COOKIEs \
+early (strongSwan charon.cookie_threshold, e.g. 10 half-open SAs, and charon.block_threshold per source; \
+IKEv2 only), limit half-open SAs (charon.init_limit_half_open) and rate-limit UDP 500/4500 per source in \
+front of the gateway; filter the dominant sources upstream when they are not spoofed.";
+/// ike-scan style probing.
+pub const SCAN: &str = "IKE probing: answer only known peers (restrict UDP 500/4500 to their addresses \
+where the peers are fixed), disable IKEv1 Aggressive Mode and the legacy transforms the probes offer \
+(DES, 3DES, MD5, modp768/modp1024), and suppress vendor IDs that name the implementation.";
+/// Password spray / PSK guessing.
+pub const SPRAY: &str = "Authentication spraying: rate-limit and block sources after repeated failures \
+(fail2ban-style on the daemon log), use certificate or EAP-TLS authentication instead of passwords and \
+group PSKs, and disable IKEv1 Aggressive Mode (its answer hands out a hash of the PSK for offline cracking).";

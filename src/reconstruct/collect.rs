@@ -149,6 +149,10 @@ pub struct Collected {
     pub inner_health: super::inner_health::InnerHealth,
     /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
     pub liveness_folded: rustc_hash::FxHashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
+    /// IKE SA attempts held aside until they prove real or one-message (see [`super::aggregate`]).
+    opener: super::aggregate::OpenerFold,
+    /// One-message initiators folded per responder; filled by [`Collected::finish`].
+    pub groups: std::collections::BTreeMap<IpAddr, super::aggregate::InitiatorGroup>,
 }
 
 /// Why an input, or part of it, was not analysed: said in the report and the JSON, never only
@@ -244,12 +248,29 @@ impl Collected {
     }
 }
 
+/// Add a group to the groups of a collection (summing with the one of the same responder).
+fn merge_group(
+    groups: &mut std::collections::BTreeMap<IpAddr, super::aggregate::InitiatorGroup>,
+    responder: IpAddr,
+    g: super::aggregate::InitiatorGroup,
+) {
+    match groups.entry(responder) {
+        std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(g),
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(g);
+        }
+    }
+}
+
 impl Collected {
     /// End of input: the liveness checks still held back join the IKE messages, and the folded
     /// counts are final. Idempotent; [`Collected::merge`] and the model builder call it.
     pub fn finish(&mut self) {
         for (k, n) in self.liveness.finish(&mut self.ike) {
             *self.liveness_folded.entry(k).or_default() += n;
+        }
+        for (k, g) in self.opener.finish(&mut self.ike) {
+            merge_group(&mut self.groups, k, g);
         }
         for f in self.inner_health.flows.values_mut() {
             if let Some(t) = f.tcp.as_mut() {
@@ -283,6 +304,9 @@ impl Collected {
                     e.count += c.count;
                 }
             }
+        }
+        for (k, g) in std::mem::take(&mut other.groups) {
+            merge_group(&mut self.groups, k, g);
         }
         for (k, n) in std::mem::take(&mut other.liveness_folded) {
             *self.liveness_folded.entry(k).or_default() += n;
@@ -410,7 +434,7 @@ impl RecordSink for Collected {
                 if liveness {
                     self.liveness.offer(record, repeat, &mut self.ike);
                 } else {
-                    self.ike.push(record)
+                    self.opener.offer(record, &mut self.ike)
                 }
             }
             Kind::Ike => {

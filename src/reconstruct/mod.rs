@@ -1,6 +1,7 @@
 //! Reconstruction: records → exchanges → IKE SAs and CHILD SAs → tunnels, with ESP flows
 //! attached. Everything works without keys; decrypted content, when present, sharpens it.
 
+pub mod aggregate;
 pub mod bgp_sessions;
 pub mod bgp_state;
 pub mod cadence;
@@ -17,6 +18,7 @@ pub mod nat;
 pub mod pairs;
 pub mod sas;
 pub mod selectors;
+pub mod sketch;
 pub mod tunnels;
 
 pub use capture_point::{CapturePoint, CapturePointGuess};

@@ -177,6 +177,9 @@ impl Model {
         for f in esp.values() {
             capture_end = capture_end.max(f.last);
         }
+        for g in data.groups.values() {
+            capture_end = capture_end.max(g.last);
+        }
 
         let mut tunnels = Vec::new();
         let mut sas: Vec<IkeSa> = Vec::new();

@@ -331,9 +331,16 @@ pub fn document(model: &Model, findings: &[Finding]) -> Value {
             )
         })
         .collect();
+    let groups: Vec<Value> = model
+        .data
+        .groups
+        .values()
+        .map(|g| super::groups::group_value(model, g))
+        .collect();
     json!({
         "inputs": inputs_value(model),
         "tunnels": tunnels,
+        "groups": groups,
         "findings": findings,
         "pairs": super::pairs::json(model, &super::pairs::shown_pairs(model, None)),
         "problems": problems_value(model),
@@ -401,6 +408,12 @@ pub fn write_selected<W: Write>(
             out.write_all(line)?;
         }
     }
+    out.write_all(b"\n  ],\n  \"groups\": [")?;
+    let groups = super::groups::shown(model, findings, keep.is_some());
+    write_elements(
+        &mut out,
+        groups.into_iter().map(|g| super::groups::group_value(model, g)),
+    )?;
     out.write_all(b"\n  ],\n  \"findings\": [")?;
     write_elements(&mut out, findings)?;
     out.write_all(b"\n  ],\n  \"pairs\": ")?;

@@ -27,7 +27,7 @@ impl Style {
 
 /// Word-wrap `text` to the width: the first line starts with `indent` spaces and the verbatim
 /// `label`, continuation lines are indented to line up after the label.
-fn wrap_labeled(label: &str, text: &str, indent: usize) -> String {
+pub(super) fn wrap_labeled(label: &str, text: &str, indent: usize) -> String {
     let mut out = String::new();
     let cont = indent + label.chars().count();
     let mut line = format!("{}{}", " ".repeat(indent), label);
@@ -85,6 +85,59 @@ fn state_line(model: &Model, t: &crate::reconstruct::Tunnel) -> String {
     )
 }
 
+/// One finding: severity, kind, summary, alternatives, evidence and fix.
+fn write_finding(out: &mut String, st: &Style, model: &Model, f: &Finding) {
+    let _ = writeln!(out);
+    let sev = match f.severity {
+        Severity::Error => st.paint("1;31", "ERROR  "),
+        Severity::Warning => st.paint("1;33", "WARNING"),
+        Severity::Info => st.paint("36", "info   "),
+    };
+    let conf = match f.confidence {
+        Confidence::Certain => "certain",
+        Confidence::Likely => "likely",
+    };
+    let phase = f.phase.map(|p| format!(" {p}")).unwrap_or_default();
+    let _ = writeln!(out, "  {sev} {}{phase} ({conf})", st.paint("1", f.kind.as_str()));
+    out.push_str(&wrap(&f.summary, 4));
+    for a in &f.alternatives {
+        out.push_str(&wrap_labeled(
+            "or: ",
+            &format!("{} - {}; settle it with {}", a.kind.as_str(), a.cause, a.settle),
+            4,
+        ));
+    }
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "    evidence:");
+        for ev in f.evidence.iter().take(EVIDENCE_SHOWN) {
+            if model.data.files.len() > 1 {
+                // Several inputs: the file's name (its base name when that is unique)
+                // and frame; a long one gets a line of its own.
+                let label = format!("{}:{}", short_file_name(&model.data.files, &ev.file), ev.frame);
+                if label.chars().count() > 28 {
+                    let _ = writeln!(out, "      {label}");
+                    out.push_str(&wrap(&ev.note, 10));
+                } else {
+                    out.push_str(&wrap_labeled(&format!("{label:<28}  "), &ev.note, 6));
+                }
+            } else {
+                out.push_str(&wrap_labeled(&format!("frame {:>6}  ", ev.frame), &ev.note, 6));
+            }
+        }
+        let shown = f.evidence.len().min(EVIDENCE_SHOWN);
+        if f.evidence_total > shown {
+            let _ = writeln!(
+                out,
+                "      ... {} more (all kept ones in --format json)",
+                f.evidence_total - shown
+            );
+        }
+    }
+    if let Some(fix) = &f.fix {
+        out.push_str(&wrap_labeled("fix: ", fix, 4));
+    }
+}
+
 /// Render the report.
 pub fn render(model: &Model, findings: &[Finding], color: bool) -> String {
     render_selected(model, findings, None, color)
@@ -121,7 +174,13 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         count(
             model.data.ike.len() as u64
                 + 2 * model.sas.iter().map(|s| s.liveness_folded).sum::<u64>()
-                + model.data.undecodable_ike.iter().sum::<u64>(),
+                + model.data.undecodable_ike.iter().sum::<u64>()
+                + model
+                    .data
+                    .groups
+                    .values()
+                    .map(|g| g.requests + g.responses)
+                    .sum::<u64>(),
             "IKE message",
             "IKE messages"
         ),
@@ -140,6 +199,10 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         );
     }
     out.push_str(&coverage_notes(model));
+    out.push_str(&super::groups::header_line(model));
+    super::groups::write_text(&mut out, model, &grouped, keep.is_some(), |out, f| {
+        write_finding(out, &st, model, f)
+    });
     // Failing tunnels first, then the ones whose state is unknown, then the healthy ones.
     let mut order: Vec<usize> = (0..model.tunnels.len()).filter(|&ti| shown(ti)).collect();
     order.sort_by_key(|&ti| state_rank(states[ti]));
@@ -298,55 +361,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
             let _ = writeln!(out, "  no findings");
         }
         for f in mine {
-            let _ = writeln!(out);
-            let sev = match f.severity {
-                Severity::Error => st.paint("1;31", "ERROR  "),
-                Severity::Warning => st.paint("1;33", "WARNING"),
-                Severity::Info => st.paint("36", "info   "),
-            };
-            let conf = match f.confidence {
-                Confidence::Certain => "certain",
-                Confidence::Likely => "likely",
-            };
-            let phase = f.phase.map(|p| format!(" {p}")).unwrap_or_default();
-            let _ = writeln!(out, "  {sev} {}{phase} ({conf})", st.paint("1", f.kind.as_str()));
-            out.push_str(&wrap(&f.summary, 4));
-            for a in &f.alternatives {
-                out.push_str(&wrap_labeled(
-                    "or: ",
-                    &format!("{} - {}; settle it with {}", a.kind.as_str(), a.cause, a.settle),
-                    4,
-                ));
-            }
-            if !f.evidence.is_empty() {
-                let _ = writeln!(out, "    evidence:");
-                for ev in f.evidence.iter().take(EVIDENCE_SHOWN) {
-                    if model.data.files.len() > 1 {
-                        // Several inputs: the file's name (its base name when that is unique)
-                        // and frame; a long one gets a line of its own.
-                        let label = format!("{}:{}", short_file_name(&model.data.files, &ev.file), ev.frame);
-                        if label.chars().count() > 28 {
-                            let _ = writeln!(out, "      {label}");
-                            out.push_str(&wrap(&ev.note, 10));
-                        } else {
-                            out.push_str(&wrap_labeled(&format!("{label:<28}  "), &ev.note, 6));
-                        }
-                    } else {
-                        out.push_str(&wrap_labeled(&format!("frame {:>6}  ", ev.frame), &ev.note, 6));
-                    }
-                }
-                let shown = f.evidence.len().min(EVIDENCE_SHOWN);
-                if f.evidence_total > shown {
-                    let _ = writeln!(
-                        out,
-                        "      ... {} more (all kept ones in --format json)",
-                        f.evidence_total - shown
-                    );
-                }
-            }
-            if let Some(fix) = &f.fix {
-                out.push_str(&wrap_labeled("fix: ", fix, 4));
-            }
+            write_finding(&mut out, &st, model, f);
         }
         super::ladder_text::push(&mut out, model, t, tf);
         inner_flow_lines(&mut out, model, t);
@@ -412,7 +427,7 @@ fn coverage_notes(model: &Model) -> String {
         }
     }
     let read_something = model.data.stats.iter().any(|s| s.packets > 0);
-    if model.tunnels.is_empty() && read_something {
+    if model.tunnels.is_empty() && model.data.groups.is_empty() && read_something {
         let corrupt: u64 = model.data.undecodable_ike.iter().sum();
         let hint = if corrupt > 0 {
             format!(

@@ -5,6 +5,7 @@ pub mod analyze_json;
 pub mod analyze_text;
 pub mod arrows;
 pub mod decode_text;
+pub mod groups;
 pub mod html;
 pub mod inner;
 pub mod jsonl;

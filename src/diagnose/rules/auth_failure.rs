@@ -22,7 +22,7 @@ use ikescope_parsers::vendor::Maker;
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for sa in &model.sas {
-        if ctx.version_mismatch(sa.tunnel) {
+        if ctx.version_mismatch(sa.tunnel) || ctx.is_probe(sa.id) {
             continue;
         }
         if sa.version == 2 {

@@ -12,6 +12,10 @@ use ikescope_parsers::iana::NotifyType;
 pub fn run(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for t in &model.tunnels {
+        // A prober's IKEv1 and IKEv2 probes are a scan, not two ends disagreeing.
+        if ctx.has(FindingKind::IkeScan, &t.id) {
+            continue;
+        }
         let sas: Vec<_> = t.sas.iter().map(|&i| &model.sas[i]).collect();
         let mut explicit = Vec::new();
         for sa in &sas {

@@ -2,10 +2,13 @@
 //! the ones after it.
 
 pub mod auth_failure;
+pub mod auth_spray;
 pub mod bandwidth_saturation;
 pub mod bgp;
 pub mod dpd_flap;
 pub mod fragmentation_loss;
+pub mod ike_flood;
+pub mod ike_scan;
 pub mod ike_version_mismatch;
 pub mod informational;
 pub mod mtu_blackhole;
@@ -33,6 +36,8 @@ pub enum Mark {
     VersionMismatch,
     /// Findings of this kind ([`Ctx::has`]).
     Finding(FindingKind),
+    /// IKE SAs that are a prober's ([`Ctx::mark_probe`], [`Ctx::is_probe`]).
+    Probes,
     /// The error and warning findings of every rule before it ([`Ctx::has_failure`]); set by
     /// every rule without declaring it.
     Failures,
@@ -61,10 +66,16 @@ pub struct Rule {
 /// that honours a mark must come after a rule that sets it (checked by the tests below).
 pub const RULES: &[Rule] = &[
     Rule {
+        name: "ike_scan",
+        run: ike_scan::run,
+        marks: &[Mark::Exchanges, Mark::Probes, Mark::Finding(FindingKind::IkeScan)],
+        honours: &[],
+    },
+    Rule {
         name: "ike_version_mismatch",
         run: ike_version_mismatch::run,
         marks: &[Mark::Exchanges, Mark::VersionMismatch],
-        honours: &[],
+        honours: &[Mark::Finding(FindingKind::IkeScan)],
     },
     Rule {
         name: "fragmentation_loss",
@@ -88,13 +99,13 @@ pub const RULES: &[Rule] = &[
         name: "proposal_mismatch",
         run: proposal_mismatch::run,
         marks: &[Mark::Exchanges],
-        honours: &[Mark::Exchanges, Mark::VersionMismatch],
+        honours: &[Mark::Exchanges, Mark::VersionMismatch, Mark::Probes],
     },
     Rule {
         name: "auth_failure",
         run: auth_failure::run,
         marks: &[Mark::Exchanges],
-        honours: &[Mark::VersionMismatch],
+        honours: &[Mark::VersionMismatch, Mark::Probes],
     },
     Rule {
         name: "ts_mismatch",
@@ -118,7 +129,7 @@ pub const RULES: &[Rule] = &[
         name: "selectors",
         run: selectors::run,
         marks: &[],
-        honours: &[],
+        honours: &[Mark::Probes],
     },
     Rule {
         name: "bgp",
@@ -148,7 +159,19 @@ pub const RULES: &[Rule] = &[
         name: "stalled",
         run: stalled::run,
         marks: &[],
-        honours: &[Mark::Failures],
+        honours: &[Mark::Failures, Mark::Finding(FindingKind::IkeScan)],
+    },
+    Rule {
+        name: "ike_flood",
+        run: ike_flood::run,
+        marks: &[],
+        honours: &[Mark::Finding(FindingKind::IkeScan)],
+    },
+    Rule {
+        name: "auth_spray",
+        run: auth_spray::run,
+        marks: &[],
+        honours: &[],
     },
     Rule {
         name: "bandwidth_saturation",

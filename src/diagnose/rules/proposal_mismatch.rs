@@ -116,6 +116,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
         for &sid in &t.sas {
             let sa = &model.sas[sid];
+            if ctx.is_probe(sid) {
+                continue;
+            }
             if sa.version == 2 {
                 phase1_v2(ctx, t, sa);
                 phase2_v2(ctx, t, sa);

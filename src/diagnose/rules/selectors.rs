@@ -166,7 +166,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
     for t in &model.tunnels {
         // (initiator, version) -> distinct offers, each with the frame of its first request.
         let mut offers: BTreeMap<(IpAddr, u8), Vec<Offer>> = BTreeMap::new();
-        for &sid in &t.sas {
+        for &sid in t.sas.iter().filter(|s| !ctx.is_probe(**s)) {
             let sa = &model.sas[sid];
             let first = sa.exchanges.iter().find(|e| {
                 matches!(

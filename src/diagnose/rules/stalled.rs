@@ -56,7 +56,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
     for t in &model.tunnels {
         let open = open_negotiations(ctx, t);
         let Some(&last) = open.last() else { continue };
-        if ctx.has_failure(&t.id) {
+        // A failure explains it, or the tunnel is a prober's (ike_scan explains its SAs).
+        if ctx.has_failure(&t.id) || ctx.has(FindingKind::IkeScan, &t.id) {
             continue;
         }
         if let Some(f) = redirect(ctx, t, &open) {
