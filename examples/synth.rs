@@ -12,7 +12,9 @@
 //!   2001:2::/48 benchmarking block), rewritten IKE SPIs (both 8-byte SPIs of the ISAKMP header),
 //!   rewritten ESP SPIs and a start time shifted into the first `--window` seconds. A share
 //!   (`--fail-share`) replays the failure captures (those with expected findings in
-//!   `captures/expected.json`).
+//!   `captures/expected.json`). Captures of attacks (expected `ike_flood`, `ike_scan` or
+//!   `auth_spray`: floods, scans, sprays from the lab) are not templates: the synthesized gateway
+//!   is a busy legitimate one, which must not read as attacked.
 //! - **Bulk ESP**: after its conversation ends, every healthy tunnel (and `one_way_esp`, in its
 //!   single direction) carries UDP-encapsulated ESP on the SPIs it last used, sequence numbers
 //!   continuing; `--raw-share` of the tunnels are SAs set up before the capture began and carry
@@ -263,23 +265,41 @@ struct Template {
     esp_dirs: Vec<TEsp>,
 }
 
-fn failing_names(dir: &Path) -> Option<HashMap<String, bool>> {
+/// Finding kinds that mark a capture of an attack (not a template).
+const ATTACK_KINDS: [&str; 3] = ["ike_flood", "ike_scan", "auth_spray"];
+
+/// What `captures/expected.json` says of a template.
+#[derive(Clone, Copy)]
+struct Expected {
+    /// Some finding is expected.
+    failing: bool,
+    /// An attack finding is expected.
+    attack: bool,
+}
+
+fn expected_of(dir: &Path) -> Option<HashMap<String, Expected>> {
     let text = std::fs::read_to_string(dir.join("expected.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let mut m = HashMap::new();
     for e in v.as_array()? {
         let file = e.get("file")?.as_str()?.to_string();
+        let kinds: Vec<&str> = e
+            .get("expected_findings")
+            .and_then(|f| f.as_array())
+            .map(|a| a.iter().filter_map(|f| f.get("kind")?.as_str()).collect())
+            .unwrap_or_default();
         let failing = e
             .get("expected_findings")
             .and_then(|f| f.as_array())
             .is_some_and(|a| !a.is_empty());
-        m.insert(file, failing);
+        let attack = kinds.iter().any(|k| ATTACK_KINDS.contains(k));
+        m.insert(file, Expected { failing, attack });
     }
     Some(m)
 }
 
 fn load_templates(dir: &Path) -> Vec<Template> {
-    let expected = failing_names(dir);
+    let expected = expected_of(dir);
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -289,6 +309,10 @@ fn load_templates(dir: &Path) -> Vec<Template> {
     let mut out = Vec::new();
     for path in names {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let known = expected.as_ref().and_then(|m| m.get(&name).copied());
+        if known.is_some_and(|e| e.attack) {
+            continue;
+        }
         let bytes = std::fs::read(&path).expect("read template");
         let Ok((_, cap)) = parse_pcap(&bytes) else {
             eprintln!("synth: skipping {name}: not a readable pcap");
@@ -306,10 +330,7 @@ fn load_templates(dir: &Path) -> Vec<Template> {
         let Some(first) = cap.blocks.first() else { continue };
         let t0 = ts(first.ts_sec, first.ts_usec);
         let mut t = Template {
-            failing: expected
-                .as_ref()
-                .and_then(|m| m.get(&name).copied())
-                .unwrap_or(!name.contains("_ok")),
+            failing: known.map_or(!name.contains("_ok"), |e| e.failing),
             name,
             frames: Vec::new(),
             addrs: Vec::new(),

@@ -15,30 +15,10 @@ fn captures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures")
 }
 
-/// Write the capture for `spec` into a temporary file and analyse it: (JSON document, text).
+/// Analyse the capture for `spec`: (JSON document, text).
 fn analyse(name: &str, spec: &gen::FloodSpec) -> (Value, String) {
-    let dir = std::env::temp_dir().join(format!("ikescope-attack-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.pcap"));
-    let mut bytes = Vec::new();
-    gen::write_flood(spec, &mut bytes);
-    std::fs::write(&path, &bytes).unwrap();
-    let run = |format: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_ikescope"))
-            .args(["analyze", "-q", "--format", format])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.code().is_some_and(|c| c <= 1),
-            "{name}: {:?}",
-            out.status
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let json_text = run("json");
-    let text = run("text");
-    std::fs::remove_dir_all(&dir).ok();
+    let json_text = raw_output(name, spec, "json");
+    let text = raw_output(name, spec, "text");
     (serde_json::from_str(&json_text).unwrap(), text)
 }
 
@@ -197,4 +177,66 @@ fn flood_memory_does_not_keep_the_initiators() {
         k,
         vec![("ike_flood".to_string(), "group:198.51.100.1".to_string())]
     );
+}
+
+/// Write the capture for `spec` and return the raw output of `analyze --format FORMAT`.
+fn raw_output(name: &str, spec: &gen::FloodSpec, format: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ikescope-attack-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.pcap"));
+    let mut bytes = Vec::new();
+    gen::write_flood(spec, &mut bytes);
+    std::fs::write(&path, &bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ikescope"))
+        .args(["analyze", "-q", "--format", format])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{name}: {:?}",
+        out.status
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn report_size_follows_real_tunnels_and_groups_not_initiators() {
+    // The same gateway and real tunnels under a flood ten times larger: the JSON document holds
+    // the same tunnels, groups and findings, and grows only by the digits of its counts.
+    let real = [("ikev2_ok.pcap", 2)];
+    let small = spec(3_000, gen::Family::V4, gen::Answer::Response, &real);
+    let large = spec(30_000, gen::Family::V4, gen::Answer::Response, &real);
+    let docs: Vec<(usize, Value)> = [("small", &small), ("large", &large)]
+        .iter()
+        .map(|(name, s)| {
+            let text = raw_output(name, s, "json");
+            (text.len(), serde_json::from_str(&text).unwrap())
+        })
+        .collect();
+    let count = |doc: &Value, key: &str| doc[key].as_array().unwrap().len();
+    for (_, doc) in &docs {
+        assert_eq!(count(doc, "tunnels"), 2);
+        assert_eq!(count(doc, "groups"), 1);
+    }
+    assert_eq!(docs[1].1["groups"][0]["attempts"], 30_000);
+    assert_eq!(count(&docs[0].1, "findings"), count(&docs[1].1, "findings"));
+    let (small_len, large_len) = (docs[0].0, docs[1].0);
+    assert!(
+        large_len < small_len + small_len / 20,
+        "JSON of 30,000 initiators {large_len} bytes, of 3,000 {small_len} bytes"
+    );
+    // JSON Lines: one record per real tunnel, per group and per finding, nothing per initiator.
+    let lines = raw_output("large_jsonl", &large, "jsonl");
+    let records: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let of = |t: &str| records.iter().filter(|r| r["event_type"] == t).count();
+    assert_eq!((of("tunnel"), of("group")), (2, 1));
+    assert_eq!(of("finding"), count(&docs[1].1, "findings"));
+    assert_eq!(records.len(), 3 + of("finding"));
+    let group = records.iter().find(|r| r["event_type"] == "group").unwrap();
+    assert_eq!(group["attempts"], 30_000);
+    assert!(records.iter().any(|r| r["event_type"] == "finding"
+        && r["kind"] == "ike_flood"
+        && r["tunnel_id"] == "group:198.51.100.1"));
 }

@@ -61,11 +61,46 @@ fn check(file: &str) -> (usize, usize) {
     }
     let tunnels: Vec<_> = records.iter().filter(|r| r["event_type"] == "tunnel").collect();
     let findings: Vec<_> = records.iter().filter(|r| r["event_type"] == "finding").collect();
+    let groups: Vec<_> = records.iter().filter(|r| r["event_type"] == "group").collect();
     assert_eq!(
-        tunnels.len() + findings.len(),
+        tunnels.len() + findings.len() + groups.len(),
         records.len(),
         "{file}: unknown event types"
     );
+
+    // Groups of one-message initiators: one record per `groups[]` entry, in its order.
+    let doc_groups = doc["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), doc_groups.len(), "{file}: groups");
+    for (rec, g) in groups.iter().zip(doc_groups) {
+        assert_eq!(rec["tunnel_id"], g["id"], "{file}");
+        assert_eq!(rec["dest_ip"], g["responder"], "{file}");
+        assert_eq!(rec["timestamp"], g["first"], "{file}");
+        assert_eq!(rec["timestamp_end"], g["last"], "{file}");
+        assert_eq!(rec["headline"], g["headline"], "{file}");
+        for k in [
+            "attempts",
+            "requests",
+            "responses",
+            "answered",
+            "cookie_challenged",
+            "refused",
+            "psk_hash_exposed",
+        ] {
+            assert_eq!(rec[k], g[k], "{file}: group {k}");
+        }
+        assert_eq!(rec["src_ip"], g["top_sources"][0]["address"], "{file}");
+        let mine: Vec<_> = findings.iter().filter(|f| f["tunnel_id"] == g["id"]).collect();
+        let n = |s: &str| mine.iter().filter(|f| f["severity"] == s).count();
+        assert_eq!(
+            (
+                rec["errors"].clone(),
+                rec["warnings"].clone(),
+                rec["infos"].clone()
+            ),
+            (n("error").into(), n("warning").into(), n("info").into()),
+            "{file}"
+        );
+    }
 
     let doc_tunnels = doc["tunnels"].as_array().unwrap();
     assert_eq!(tunnels.len(), doc_tunnels.len(), "{file}: tunnels");

@@ -1,6 +1,7 @@
-//! `analyze --format parquet -o DIR` (issue 15): the four tables read back with the parquet
-//! crate's reader hold the same tunnels, findings, exchanges and ESP flows as `--format json` of
-//! the same run, on every capture of the project's own lab; every run has the same schema.
+//! `analyze --format parquet -o DIR` (issue 15): the five tables read back with the parquet
+//! crate's reader hold the same tunnels, findings, exchanges, ESP flows and groups of
+//! one-message initiators as `--format json` of the same run, on every capture of the project's
+//! own lab; every run has the same schema.
 
 mod common;
 
@@ -61,7 +62,7 @@ fn read_table(path: &Path) -> (Vec<Map<String, Value>>, arrow_schema::SchemaRef)
 
 struct Run {
     doc: Value,
-    tables: [(Vec<Map<String, Value>>, arrow_schema::SchemaRef); 4],
+    tables: [(Vec<Map<String, Value>>, arrow_schema::SchemaRef); 5],
 }
 
 fn run(file: &str, out: &Path) -> Run {
@@ -86,12 +87,13 @@ fn run(file: &str, out: &Path) -> Run {
             table("findings"),
             table("exchanges"),
             table("esp_flows"),
+            table("groups"),
         ],
     }
 }
 
-fn check(file: &str, r: &Run) -> [usize; 4] {
-    let [(tunnels, _), (findings, _), (exchanges, _), (esp_flows, _)] = &r.tables;
+fn check(file: &str, r: &Run) -> [usize; 5] {
+    let [(tunnels, _), (findings, _), (exchanges, _), (esp_flows, _), (groups, _)] = &r.tables;
     let doc_tunnels = r.doc["tunnels"].as_array().unwrap();
     assert_eq!(tunnels.len(), doc_tunnels.len(), "{file}");
     let mut doc_exchanges = Vec::new();
@@ -175,7 +177,41 @@ fn check(file: &str, r: &Run) -> [usize; 4] {
             assert_eq!(row[col], f[key], "{file}: esp {col}");
         }
     }
-    [tunnels.len(), findings.len(), exchanges.len(), esp_flows.len()]
+
+    let doc_groups = r.doc["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), doc_groups.len(), "{file}");
+    for (row, g) in groups.iter().zip(doc_groups) {
+        assert_eq!(row["tunnel_id"], g["id"], "{file}");
+        assert_eq!(row["dest_ip"], g["responder"], "{file}");
+        assert_eq!(row["timestamp"], g["first"], "{file}");
+        assert_eq!(row["timestamp_end"], g["last"], "{file}");
+        assert_eq!(row["capture_files"], json!([file]), "{file}");
+        for k in [
+            "attempts",
+            "answered",
+            "cookie_challenged",
+            "refused",
+            "distinct_sources",
+            "source_cover",
+        ] {
+            assert_eq!(row[k], g[k], "{file}: group {k}");
+        }
+        let top: Vec<&Value> = g["top_sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["address"])
+            .collect();
+        assert_eq!(row["src_ip"], *top[0], "{file}");
+        assert_eq!(row["top_sources"], json!(top), "{file}");
+    }
+    [
+        tunnels.len(),
+        findings.len(),
+        exchanges.len(),
+        esp_flows.len(),
+        groups.len(),
+    ]
 }
 
 #[test]
@@ -183,7 +219,7 @@ fn parquet_tables_hold_what_the_json_document_says() {
     let out_root = std::env::temp_dir().join(format!("ikescope-parquet-{}", std::process::id()));
     let files = own_captures();
     assert!(files.len() >= 20);
-    let mut totals = [0usize; 4];
+    let mut totals = [0usize; 5];
     let mut schemas: Option<Vec<arrow_schema::SchemaRef>> = None;
     for (i, f) in files.iter().enumerate() {
         let r = run(f, &out_root.join(format!("run{i}")));
@@ -198,10 +234,10 @@ fn parquet_tables_hold_what_the_json_document_says() {
         }
     }
     let _ = std::fs::remove_dir_all(&out_root);
-    let [tunnels, findings, exchanges, esp_flows] = totals;
+    let [tunnels, findings, exchanges, esp_flows, groups] = totals;
     assert!(tunnels >= files.len(), "{totals:?}");
     assert!(
-        findings > tunnels && exchanges > tunnels && esp_flows > 0,
+        findings > tunnels && exchanges > tunnels && esp_flows > 0 && groups > 0,
         "{totals:?}"
     );
 }
@@ -228,7 +264,7 @@ fn separate_writes_the_rows_of_one_run_per_capture() {
     let files = own_captures();
     let some: Vec<&String> = files.iter().step_by(4).collect();
     let out_root = std::env::temp_dir().join(format!("ikescope-parquet-sep-{}", std::process::id()));
-    let mut want: [Vec<Map<String, Value>>; 4] = Default::default();
+    let mut want: [Vec<Map<String, Value>>; 5] = Default::default();
     for (i, f) in some.iter().enumerate() {
         let r = run(f, &out_root.join(format!("one{i}")));
         for (w, (rows, _)) in want.iter_mut().zip(r.tables) {
@@ -243,7 +279,7 @@ fn separate_writes_the_rows_of_one_run_per_capture() {
         .status()
         .unwrap();
     assert!(st.code().is_some_and(|c| c <= 1));
-    for (name, w) in ["tunnels", "findings", "exchanges", "esp_flows"]
+    for (name, w) in ["tunnels", "findings", "exchanges", "esp_flows", "groups"]
         .iter()
         .zip(&want)
     {

@@ -120,12 +120,17 @@ fn spark_job_findings_equal_analyze_json_per_capture() {
     files.sort();
     assert!(files.len() >= 20, "{} captures", files.len());
     let mut want: Vec<Key> = Vec::new();
+    let mut want_groups: Vec<(String, String, String)> = Vec::new();
     for f in &files {
         let o = Command::new(env!("CARGO_BIN_EXE_ikescope"))
             .args(["analyze", "-q", "--format", "json", f])
             .output()
             .unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        for g in doc["groups"].as_array().unwrap() {
+            want_groups.push((f.clone(), s(&g["id"]), s(&g["headline"])));
+        }
         for x in doc["findings"].as_array().unwrap() {
             let s = |k: &str| x[k].as_str().unwrap_or_default().to_string();
             want.push((
@@ -147,6 +152,20 @@ fn spark_job_findings_equal_analyze_json_per_capture() {
         "findings in the Spark table vs analyze --format json"
     );
     assert_eq!(got, want);
+    let mut got_groups: Vec<(String, String, String)> = parquet_rows(&out.join("groups"))
+        .into_iter()
+        .map(|r| {
+            let s = |k: &str| r.get(k).cloned().flatten().unwrap_or_default();
+            (s("capture_file"), s("tunnel_id"), s("headline"))
+        })
+        .collect();
+    got_groups.sort();
+    want_groups.sort();
+    assert!(!want_groups.is_empty());
+    assert_eq!(
+        got_groups, want_groups,
+        "groups in the Spark table vs analyze --format json"
+    );
     let failed = parquet_rows(&out.join("failed_units"));
     assert!(failed.is_empty(), "{failed:?}");
     let _ = std::fs::remove_dir_all(&out);

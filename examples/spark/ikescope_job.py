@@ -16,8 +16,8 @@ mapPartitions with a subprocess: `ikescope analyze --files-from - --format jsonl
 paths on its stdin, its JSON Lines back as rows; with `--group file` one process per partition
 with `--separate` (each capture analysed alone), with `--group dir` one process per directory.
 
-Output, under OUT: tunnels/ and findings/ (Parquet, zstd; the columns of the `tunnel` and
-`finding` records, docs/json.md, plus `unit`), failed_units/ (units ikescope could not read
+Output, under OUT: tunnels/, findings/ and groups/ (Parquet, zstd; the columns of the `tunnel`,
+`finding` and `group` records, docs/json.md, plus `unit`), failed_units/ (units ikescope could not read
 completely, with its stderr). Then it prints the top failure kinds per peer.
 """
 
@@ -147,12 +147,28 @@ def schemas():
         + [StructField("evidence_note", StringType()), StructField("evidence_total", LongType()),
            StructField("details", StringType())]
     )
+    group_counts = [
+        "attempts", "ike_sa_init_attempts", "main_mode_attempts", "aggressive_mode_attempts",
+        "requests", "responses", "retransmissions", "answered", "cookie_challenged", "refused",
+        "psk_hash_exposed", "peak_per_second", "busy_seconds", "distinct_sources",
+    ]
+    group = StructType(
+        common
+        + [StructField("headline", StringType())]
+        + [StructField(c, LongType()) for c in group_counts]
+        + [StructField("source_cover", ArrayType(StringType())),
+           StructField("prefixes_total", LongType()),
+           StructField("top_sources", ArrayType(StringType()))]
+        + [StructField(c, LongType()) for c in
+           ("identities", "ike_scan_offers", "errors", "warnings", "infos")]
+        + [StructField("failure_kinds", ArrayType(StringType()))]
+    )
     failed = StructType([
         StructField("unit", StringType(), False),
         StructField("exit_status", LongType()),
         StructField("stderr", StringType()),
     ])
-    return tunnel, finding, failed
+    return tunnel, finding, group, failed
 
 
 def to_row(schema, unit, rec):
@@ -210,7 +226,7 @@ def main(argv=None):
         .mapPartitions(analyze_partition(args.ikescope, args.group))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    tunnel_schema, finding_schema, failed_schema = schemas()
+    tunnel_schema, finding_schema, group_schema, failed_schema = schemas()
 
     def table(kind, schema):
         rows = records.filter(lambda r: r[0] == kind).map(lambda r: to_row(schema, r[1], r[2]))
@@ -218,9 +234,11 @@ def main(argv=None):
 
     tunnels = table("tunnel", tunnel_schema)
     findings = table("finding", finding_schema)
+    groups = table("group", group_schema)
     failed = table("failed_unit", failed_schema)
     tunnels.write.mode("overwrite").parquet(os.path.join(args.out, "tunnels"))
     findings.write.mode("overwrite").parquet(os.path.join(args.out, "findings"))
+    groups.write.mode("overwrite").parquet(os.path.join(args.out, "groups"))
     failed.write.mode("overwrite").parquet(os.path.join(args.out, "failed_units"))
 
     # Top failure kinds per peer: each error/warning finding counts for both of its addresses.
@@ -237,8 +255,10 @@ def main(argv=None):
     for r in per_peer.collect():
         kinds.setdefault(r["peer"], []).append((r["count"], r["kind"]))
     n_tunnels = spark.read.parquet(os.path.join(args.out, "tunnels")).count()
+    n_groups = spark.read.parquet(os.path.join(args.out, "groups")).count()
     n_failed = spark.read.parquet(os.path.join(args.out, "failed_units")).count()
-    print(f"units: {len(units)}  tunnels: {n_tunnels}  units with unreadable input: {n_failed}")
+    print(f"units: {len(units)}  tunnels: {n_tunnels}  groups of one-message initiators: {n_groups}"
+          f"  units with unreadable input: {n_failed}")
     print("top failure kinds per peer (error and warning findings):")
     for r in top:
         ranked = sorted(kinds[r["peer"]], key=lambda ck: (-ck[0], ck[1]))

@@ -17,6 +17,7 @@
 use super::collect::FrameRef;
 use super::sketch::{DistinctAddresses, TopSources};
 use crate::record::{Hex, IkeInfo, Record, Spi8, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -44,12 +45,6 @@ pub const MAX_TRANSFORM_SETS: usize = 4_096;
 /// Folded attempts remembered (to recognise their late copies) at most.
 pub const MAX_REMEMBERED: usize = 4_194_304;
 
-/// IKEv1 payload types used here.
-const V1_SA: u8 = 1;
-const V1_HASH: u8 = 8;
-/// IKEv2 COOKIE notify.
-const COOKIE: u16 = 16390;
-
 /// Key of an IKE SA attempt: (initiator, responder, initiator SPI / cookie).
 type AttemptKey = (IpAddr, IpAddr, Spi8);
 
@@ -58,10 +53,12 @@ type AttemptKey = (IpAddr, IpAddr, Spi8);
 /// Informationals (a refusal of MM1).
 pub fn is_opening(ike: &IkeInfo) -> bool {
     match ike.version {
-        2 => ike.exchange.0 == 34 && ike.message_id == 0,
-        1 => match ike.exchange.0 {
-            2 | 4 => !ike.encrypted && ike.payloads.iter().any(|p| p.0 == V1_SA),
-            5 => !ike.encrypted,
+        2 => ike.exchange == ExchangeType::IKE_SA_INIT && ike.message_id == 0,
+        1 => match ike.exchange {
+            ExchangeType::MAIN_MODE | ExchangeType::AGGRESSIVE => {
+                !ike.encrypted && ike.payloads.contains(&PayloadType::V1_SA)
+            }
+            ExchangeType::INFORMATIONAL_V1 => !ike.encrypted,
             _ => false,
         },
         _ => false,
@@ -208,6 +205,8 @@ pub struct InitiatorGroup {
     pub ike_scan_offers: u64,
     /// Messages of already folded attempts seen later (retransmissions, late answers).
     pub late_messages: u64,
+    /// Inputs (file indexes) in which the group's messages were seen.
+    pub files: std::collections::BTreeSet<usize>,
 }
 
 fn prefix_of(a: IpAddr) -> ipnet::IpNet {
@@ -250,6 +249,7 @@ impl InitiatorGroup {
             max_transforms: 0,
             ike_scan_offers: 0,
             late_messages: 0,
+            files: std::collections::BTreeSet::new(),
         }
     }
 
@@ -265,9 +265,13 @@ impl InitiatorGroup {
         for r in records {
             let Some(ike) = r.ike.as_deref() else { continue };
             self.note_time(r.time);
-            if ike.version == 1 && ike.exchange.0 == 4 {
+            self.note_file(r.file_index);
+            if ike.version == 1 && ike.exchange == ExchangeType::AGGRESSIVE {
                 mode = OpeningMode::AggressiveMode;
-            } else if ike.version == 1 && ike.exchange.0 == 2 && mode != OpeningMode::AggressiveMode {
+            } else if ike.version == 1
+                && ike.exchange == ExchangeType::MAIN_MODE
+                && mode != OpeningMode::AggressiveMode
+            {
                 mode = OpeningMode::MainMode;
             }
             if r.src == initiator {
@@ -278,18 +282,22 @@ impl InitiatorGroup {
             } else {
                 answered = true;
                 self.responses += 1;
-                for n in ike.notify.iter().map(|n| n.0) {
-                    if n == COOKIE {
+                for &n in &ike.notify {
+                    if n == NotifyType::V2_COOKIE {
                         cookie = true;
-                    } else if (1..16384).contains(&n) {
+                    } else if n.is_error() {
                         refused = true;
                     }
-                    if self.response_notifies.len() < MAX_DISTINCT || self.response_notifies.contains_key(&n)
+                    if self.response_notifies.len() < MAX_DISTINCT
+                        || self.response_notifies.contains_key(&n.0)
                     {
-                        *self.response_notifies.entry(n).or_default() += 1;
+                        *self.response_notifies.entry(n.0).or_default() += 1;
                     }
                 }
-                if ike.version == 1 && ike.exchange.0 == 4 && ike.payloads.iter().any(|p| p.0 == V1_HASH) {
+                if ike.version == 1
+                    && ike.exchange == ExchangeType::AGGRESSIVE
+                    && ike.payloads.contains(&PayloadType::V1_HASH)
+                {
                     self.psk_hash_exposed += 1;
                 }
             }
@@ -345,6 +353,10 @@ impl InitiatorGroup {
         }
     }
 
+    fn note_file(&mut self, file: usize) {
+        self.files.insert(file);
+    }
+
     fn note_time(&mut self, t: Timestamp) {
         if self.first == Timestamp::default() || t < self.first {
             self.first = t;
@@ -384,6 +396,7 @@ impl InitiatorGroup {
     fn late(&mut self, r: &Record, from_initiator: bool) {
         self.late_messages += 1;
         self.note_time(r.time);
+        self.note_file(r.file_index);
         if from_initiator {
             self.requests += 1;
             self.retransmissions += 1;
@@ -457,6 +470,7 @@ impl InitiatorGroup {
         self.max_transforms = self.max_transforms.max(o.max_transforms);
         self.ike_scan_offers += o.ike_scan_offers;
         self.late_messages += o.late_messages;
+        self.files.extend(o.files);
     }
 
     /// Covering prefixes of the sources, one per family seen (e.g. `203.0.113.0/24`).

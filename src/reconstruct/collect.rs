@@ -128,7 +128,7 @@ pub struct Collected {
     pub not_analysed: Vec<(usize, NotAnalysed)>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission, or a capture
     /// copy), with when, between whom and with which TTL the latest copy was seen.
-    seen_digests: rustc_hash::FxHashMap<u64, (Timestamp, IpAddr, IpAddr)>,
+    seen_digests: rustc_hash::FxHashMap<u64, (Timestamp, IpAddr, IpAddr, u8)>,
     /// IKE messages seen twice within [`CAPTURE_COPY_NS`] between the same addresses (the same
     /// packet captured on two interfaces of one box, e.g. `tcpdump -i any` on a router): dropped
     /// as copies, counted per (source, destination), for at most [`MAX_KEPT_EVENTS`] pairs.
@@ -394,20 +394,13 @@ impl RecordSink for Collected {
                 let liveness = super::liveness::is_liveness(&record);
                 let mut repeat = false;
                 if let Some(ike) = record.ike.as_deref_mut() {
-                    let now = (record.time, record.src, record.dst);
+                    let now = (record.time, record.src, record.dst, record.ttl);
                     match self.seen_digests.insert(ike.digest, now) {
-                        Some((t, src, dst))
+                        Some((t, src, dst, before))
                             if src == record.src
                                 && dst == record.dst
                                 && record.time.0.saturating_sub(t.0) < CAPTURE_COPY_NS =>
                         {
-                            let first = self
-                                .ike
-                                .iter()
-                                .rev()
-                                .take(64)
-                                .find(|r| r.ike.as_deref().is_some_and(|x| x.digest == ike.digest));
-                            let before = first.map(|r| r.ttl).unwrap_or(0);
                             let at = FrameRef {
                                 file: record.file_index,
                                 frame: record.frame,

@@ -1,8 +1,10 @@
 //! `analyze --format jsonl`: JSON Lines for log pipelines and data lakes. Each line is one
 //! self-contained flat object: a `tunnel` record per tunnel, followed by a `finding` record per
-//! finding on that tunnel (columns in [`super::rows`], contract in docs/json.md).
+//! finding on that tunnel; then a `group` record per group of one-message initiators, followed
+//! by its findings; then the findings about a responder as a whole (columns in
+//! [`super::rows`], contract in docs/json.md).
 
-use super::rows::{emit_rows, FindingRow, RowSink, TunnelRow};
+use super::rows::{emit_rows, FindingRow, GroupRow, RowSink, TunnelRow};
 use crate::diagnose::Finding;
 use crate::reconstruct::Model;
 use serde::Serialize;
@@ -14,6 +16,7 @@ use std::io::{self, Write};
 enum Event<'a> {
     Tunnel(&'a TunnelRow),
     Finding(&'a FindingRow),
+    Group(&'a GroupRow),
 }
 
 /// Writes the records it receives, one per line (exchange and ESP flow rows are not wanted).
@@ -39,6 +42,9 @@ impl<W: Write> RowSink for JsonlWriter<W> {
     }
     fn finding(&mut self, row: FindingRow) -> io::Result<()> {
         self.line(Event::Finding(&row))
+    }
+    fn group(&mut self, row: GroupRow) -> io::Result<()> {
+        self.line(Event::Group(&row))
     }
     fn wants_details(&self) -> bool {
         false

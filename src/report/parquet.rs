@@ -1,5 +1,6 @@
-//! `analyze --format parquet -o DIR`: the rows of [`super::rows`] as four Parquet tables
-//! (`tunnels.parquet`, `findings.parquet`, `exchanges.parquet`, `esp_flows.parquet`), zstd
+//! `analyze --format parquet -o DIR`: the rows of [`super::rows`] as five Parquet tables
+//! (`tunnels.parquet`, `findings.parquet`, `exchanges.parquet`, `esp_flows.parquet`,
+//! `groups.parquet`), zstd
 //! compressed, written in batches while the rows are produced. Every run writes the same schema
 //! (also when a table is empty), so the files of many runs can be queried together (DuckDB
 //! `read_parquet('runs/*/tunnels.parquet')`, Spark `spark.read.parquet(...)`). Columns are
@@ -8,7 +9,7 @@
 //! Types: times are `TIMESTAMP(MICROS, UTC)` (truncated like the JSON times), counts `INT64`,
 //! small numbers `INT32`, addresses and hex strings `UTF8`, lists `LIST<UTF8>` / `LIST<INT32>`.
 
-use super::rows::{emit_rows, EspFlowRow, ExchangeRow, FindingRow, RowSink, TunnelRow};
+use super::rows::{emit_rows, EspFlowRow, ExchangeRow, FindingRow, GroupRow, RowSink, TunnelRow};
 use crate::diagnose::{Confidence, Finding, Severity};
 use crate::reconstruct::Model;
 use crate::record::Timestamp;
@@ -34,7 +35,7 @@ use std::sync::Arc;
 const BATCH_ROWS: usize = 8192;
 
 /// The file names, in the order they are written.
-pub const TABLES: [&str; 4] = ["tunnels", "findings", "exchanges", "esp_flows"];
+pub const TABLES: [&str; 5] = ["tunnels", "findings", "exchanges", "esp_flows", "groups"];
 
 /// A Rust value that becomes one cell of an Arrow column.
 trait Column {
@@ -296,6 +297,40 @@ table!(EspFlowColumns for EspFlowRow {
     key_mismatch: u64,
 });
 
+table!(GroupColumns for GroupRow {
+    timestamp: Timestamp,
+    timestamp_end: Timestamp,
+    tunnel_id: String,
+    src_ip: IpAddr,
+    dest_ip: IpAddr,
+    capture_file: String,
+    capture_files: Vec<String>,
+    headline: String,
+    attempts: u64,
+    ike_sa_init_attempts: u64,
+    main_mode_attempts: u64,
+    aggressive_mode_attempts: u64,
+    requests: u64,
+    responses: u64,
+    retransmissions: u64,
+    answered: u64,
+    cookie_challenged: u64,
+    refused: u64,
+    psk_hash_exposed: u64,
+    peak_per_second: u64,
+    busy_seconds: u64,
+    distinct_sources: u64,
+    source_cover: Vec<String>,
+    prefixes_total: u64,
+    top_sources: Vec<String>,
+    identities: u64,
+    ike_scan_offers: u64,
+    errors: u64,
+    warnings: u64,
+    infos: u64,
+    failure_kinds: Vec<&'static str>,
+});
+
 fn parquet_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("parquet: {e}"))
 }
@@ -353,12 +388,13 @@ impl<B: TableBuilder> TableFile<B> {
     }
 }
 
-/// The four tables of one run, being written ([`Tables::create`], rows, [`RowSink::finish`]).
+/// The five tables of one run, being written ([`Tables::create`], rows, [`RowSink::finish`]).
 pub struct Tables {
     tunnels: TableFile<TunnelColumns>,
     findings: TableFile<FindingColumns>,
     exchanges: TableFile<ExchangeColumns>,
     esp_flows: TableFile<EspFlowColumns>,
+    groups: TableFile<GroupColumns>,
 }
 
 impl RowSink for Tables {
@@ -374,17 +410,21 @@ impl RowSink for Tables {
     fn esp_flow(&mut self, row: EspFlowRow) -> io::Result<()> {
         self.esp_flows.push(&row)
     }
+    fn group(&mut self, row: GroupRow) -> io::Result<()> {
+        self.groups.push(&row)
+    }
     /// Write what is buffered and the files' footers.
     fn finish(&mut self) -> io::Result<()> {
         self.tunnels.finish()?;
         self.findings.finish()?;
         self.exchanges.finish()?;
-        self.esp_flows.finish()
+        self.esp_flows.finish()?;
+        self.groups.finish()
     }
 }
 
 impl Tables {
-    /// Create the four files in `dir` (created when missing; files of the same names are
+    /// Create the five files in `dir` (created when missing; files of the same names are
     /// replaced).
     pub fn create(dir: &Path) -> io::Result<Tables> {
         std::fs::create_dir_all(dir)
@@ -394,11 +434,12 @@ impl Tables {
             findings: TableFile::create(dir, TABLES[1])?,
             exchanges: TableFile::create(dir, TABLES[2])?,
             esp_flows: TableFile::create(dir, TABLES[3])?,
+            groups: TableFile::create(dir, TABLES[4])?,
         })
     }
 }
 
-/// Write the four tables for the tunnels `keep` marks (all when `None`) into `dir`.
+/// Write the five tables for the tunnels `keep` marks (all when `None`) into `dir`.
 pub fn write_tables(
     model: &Model,
     findings: &[Finding],

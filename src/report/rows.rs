@@ -1,9 +1,11 @@
-//! The analysis as flat rows for machines: one row per tunnel, finding, exchange and ESP flow,
-//! each carrying the context needed to read it alone (tunnel id, peers, capture files, time
-//! span). `analyze --format jsonl` writes tunnel and finding rows as JSON Lines, `--format
-//! parquet` writes all four kinds as tables; docs/json.md and docs/fleet.md document the columns.
+//! The analysis as flat rows for machines: one row per tunnel, finding, exchange, ESP flow and
+//! group of one-message initiators, each carrying the context needed to read it alone (tunnel
+//! or group id, peers, capture files, time span). `analyze --format jsonl` writes tunnel, group
+//! and finding rows as JSON Lines, `--format parquet` writes all five kinds as tables;
+//! docs/json.md and docs/fleet.md document the columns.
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
+use crate::reconstruct::aggregate::{InitiatorGroup, OpeningMode, GROUP_PREFIX};
 use crate::reconstruct::{FrameRef, Model, Tunnel};
 use crate::record::Timestamp;
 use ikescope_parsers::iana::ExchangeType;
@@ -65,14 +67,83 @@ pub struct TunnelRow {
     pub failure_kinds: Vec<&'static str>,
 }
 
+/// One group of one-message initiators toward a responder (`groups[]` of the JSON document,
+/// flattened).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupRow {
+    /// First message of the group.
+    pub timestamp: Timestamp,
+    /// Last message of the group.
+    pub timestamp_end: Timestamp,
+    /// The group's id, `group:<responder>` (`groups[].id`; the `tunnel_id` of its findings).
+    pub tunnel_id: String,
+    /// The heaviest source (the first of `top_sources`).
+    pub src_ip: IpAddr,
+    /// The responder (`::` for the group of further responders).
+    pub dest_ip: IpAddr,
+    /// The first of `capture_files`.
+    pub capture_file: String,
+    /// Inputs in which the group's messages were seen, in input order.
+    pub capture_files: Vec<String>,
+    /// One line: how many initiators, from where, toward whom.
+    pub headline: String,
+    /// IKE SA attempts folded in.
+    pub attempts: u64,
+    /// Attempts opened with IKEv2 IKE_SA_INIT.
+    pub ike_sa_init_attempts: u64,
+    /// Attempts opened with IKEv1 Main Mode.
+    pub main_mode_attempts: u64,
+    /// Attempts opened with IKEv1 Aggressive Mode.
+    pub aggressive_mode_attempts: u64,
+    /// Request messages, retransmissions included.
+    pub requests: u64,
+    /// Response messages.
+    pub responses: u64,
+    /// Retransmitted requests.
+    pub retransmissions: u64,
+    /// Attempts that got an answer.
+    pub answered: u64,
+    /// Attempts answered with a COOKIE challenge.
+    pub cookie_challenged: u64,
+    /// Attempts refused with an error notify.
+    pub refused: u64,
+    /// IKEv1 Aggressive Mode answers carrying the PSK-derived HASH_R.
+    pub psk_hash_exposed: u64,
+    /// Most attempts started within one second.
+    pub peak_per_second: u64,
+    /// Seconds in which attempts started.
+    pub busy_seconds: u64,
+    /// Distinct sources (estimate).
+    pub distinct_sources: u64,
+    /// Prefixes covering all sources, one per address family.
+    pub source_cover: Vec<String>,
+    /// Source prefixes (IPv4 /24, IPv6 /48) counted.
+    pub prefixes_total: u64,
+    /// The heaviest sources, most attempts first (at most 10).
+    pub top_sources: Vec<String>,
+    /// Distinct identities seen in clear requests (IKEv1 Aggressive Mode).
+    pub identities: u64,
+    /// Requests offering ike-scan's default transform set.
+    pub ike_scan_offers: u64,
+    /// Error findings on the group.
+    pub errors: u64,
+    /// Warning findings on the group.
+    pub warnings: u64,
+    /// Info findings on the group.
+    pub infos: u64,
+    /// Kinds of the error and warning findings, sorted, each once.
+    pub failure_kinds: Vec<&'static str>,
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingRow {
-    /// First activity of the finding's tunnel.
+    /// First activity of the finding's tunnel (group, responder).
     pub timestamp: Timestamp,
-    /// Last activity of the finding's tunnel.
+    /// Last activity of the finding's tunnel (group, responder).
     pub timestamp_end: Timestamp,
-    /// The tunnel the finding is about.
+    /// The tunnel the finding is about, or `group:<responder>` for a finding about a group of
+    /// one-message initiators or about a responder as a whole (`findings[].tunnel`).
     pub tunnel_id: String,
     /// Initiator of the negotiation the finding is about (for `peer_vendor`: the peer it is
     /// about); the tunnel's `src_ip` when the finding names none.
@@ -200,6 +271,8 @@ pub trait RowSink {
     fn tunnel(&mut self, row: TunnelRow) -> std::io::Result<()>;
     /// One finding.
     fn finding(&mut self, row: FindingRow) -> std::io::Result<()>;
+    /// One group of one-message initiators (its findings follow it).
+    fn group(&mut self, row: GroupRow) -> std::io::Result<()>;
     /// True when exchange and ESP flow rows are wanted (they are not built otherwise).
     fn wants_details(&self) -> bool {
         true
@@ -230,6 +303,8 @@ pub enum AnyRow {
     Exchange(ExchangeRow),
     /// An ESP flow row.
     EspFlow(EspFlowRow),
+    /// A group row.
+    Group(GroupRow),
 }
 
 /// A [`RowSink`] that keeps the rows, in order.
@@ -250,6 +325,7 @@ impl RowBuffer {
                 AnyRow::Finding(r) => sink.finding(r)?,
                 AnyRow::Exchange(r) => sink.exchange(r)?,
                 AnyRow::EspFlow(r) => sink.esp_flow(r)?,
+                AnyRow::Group(r) => sink.group(r)?,
             }
         }
         Ok(())
@@ -263,6 +339,10 @@ impl RowSink for RowBuffer {
     }
     fn finding(&mut self, row: FindingRow) -> std::io::Result<()> {
         self.rows.push(AnyRow::Finding(row));
+        Ok(())
+    }
+    fn group(&mut self, row: GroupRow) -> std::io::Result<()> {
+        self.rows.push(AnyRow::Group(row));
         Ok(())
     }
     fn wants_details(&self) -> bool {
@@ -279,7 +359,9 @@ impl RowSink for RowBuffer {
 }
 
 /// Hand the rows of the tunnels `keep` marks (all when `None`) to `sink`, tunnel by tunnel in
-/// model order; `findings` are already restricted to those tunnels.
+/// model order, then the groups of one-message initiators (with a selection: those with a
+/// surviving finding), each followed by its findings, then the findings about a responder as a
+/// whole that has no group; `findings` are already restricted to the selection.
 pub fn emit_rows(
     model: &Model,
     findings: &[Finding],
@@ -293,7 +375,8 @@ pub fn emit_rows(
         }
         let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let tunnel = tunnel_row(model, t, tf);
-        let finding_rows: Vec<FindingRow> = tf.iter().map(|f| finding_row(&tunnel, f)).collect();
+        let context = RowContext::of_tunnel(&tunnel);
+        let finding_rows: Vec<FindingRow> = tf.iter().map(|f| finding_row(&context, f)).collect();
         sink.tunnel(tunnel)?;
         for f in finding_rows {
             sink.finding(f)?;
@@ -307,15 +390,192 @@ pub fn emit_rows(
             }
         }
     }
+    for g in super::groups::shown(model, findings, keep.is_some()) {
+        let gf = grouped.get(g.id().as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let row = group_row(model, g, gf);
+        let context = RowContext::of_group(&row);
+        sink.group(row)?;
+        for f in gf {
+            sink.finding(finding_row(&context, f))?;
+        }
+    }
+    let mut lone: Vec<(&str, &Vec<&Finding>)> = grouped
+        .iter()
+        .filter(|(id, _)| id.starts_with(GROUP_PREFIX))
+        .filter(|(id, _)| !model.data.groups.values().any(|g| g.id() == **id))
+        .map(|(id, v)| (*id, v))
+        .collect();
+    lone.sort_by_key(|(id, _)| *id);
+    for (id, fs) in lone {
+        let Ok(responder) = id[GROUP_PREFIX.len()..].parse::<IpAddr>() else {
+            continue;
+        };
+        let context = responder_context(model, id, responder);
+        for f in fs {
+            sink.finding(finding_row(&context, f))?;
+        }
+    }
     Ok(())
+}
+
+/// What a finding row repeats of the thing it is about.
+struct RowContext {
+    timestamp: Timestamp,
+    timestamp_end: Timestamp,
+    tunnel_id: String,
+    src_ip: IpAddr,
+    dest_ip: IpAddr,
+    capture_files: Vec<String>,
+}
+
+impl RowContext {
+    fn of_tunnel(t: &TunnelRow) -> RowContext {
+        RowContext {
+            timestamp: t.timestamp,
+            timestamp_end: t.timestamp_end,
+            tunnel_id: t.tunnel_id.clone(),
+            src_ip: t.src_ip,
+            dest_ip: t.dest_ip,
+            capture_files: t.capture_files.clone(),
+        }
+    }
+
+    fn of_group(g: &GroupRow) -> RowContext {
+        RowContext {
+            timestamp: g.timestamp,
+            timestamp_end: g.timestamp_end,
+            tunnel_id: g.tunnel_id.clone(),
+            src_ip: g.src_ip,
+            dest_ip: g.dest_ip,
+            capture_files: g.capture_files.clone(),
+        }
+    }
+}
+
+/// The context of a finding about a responder as a whole (e.g. `auth_spray`) that has no group:
+/// the span and inputs of the responder's tunnels; the source is the other peer of its first
+/// tunnel.
+fn responder_context(model: &Model, id: &str, responder: IpAddr) -> RowContext {
+    let mine: Vec<&Tunnel> = model
+        .tunnels
+        .iter()
+        .filter(|t| t.peers.contains(&responder))
+        .collect();
+    let mut files = BTreeSet::new();
+    for t in &mine {
+        files.extend(tunnel_file_indexes(model, t));
+    }
+    let src_ip = mine
+        .first()
+        .map(|t| {
+            if t.peers[0] == responder {
+                t.peers[1]
+            } else {
+                t.peers[0]
+            }
+        })
+        .unwrap_or_else(|| unspecified_like(responder));
+    RowContext {
+        timestamp: mine.iter().map(|t| t.first).min().unwrap_or_default(),
+        timestamp_end: mine.iter().map(|t| t.last).max().unwrap_or_default(),
+        tunnel_id: id.to_string(),
+        src_ip,
+        dest_ip: responder,
+        capture_files: file_names(model, files),
+    }
+}
+
+/// The unspecified address of `a`'s family.
+fn unspecified_like(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    }
+}
+
+fn group_row(model: &Model, g: &InitiatorGroup, findings: &[&Finding]) -> GroupRow {
+    let top = g.top_sources.ranked();
+    let src_ip = top
+        .first()
+        .map(|t| t.address)
+        .or(g.samples.first().map(|s| s.initiator))
+        .unwrap_or_else(|| unspecified_like(g.responder));
+    let mode = |m: OpeningMode| g.modes.get(&m).copied().unwrap_or(0);
+    let (errors, warnings, infos, failure_kinds) = finding_counts(findings);
+    let capture_files = file_names(model, g.files.iter().copied());
+    GroupRow {
+        timestamp: g.first,
+        timestamp_end: g.last,
+        tunnel_id: g.id(),
+        src_ip,
+        dest_ip: g.responder,
+        capture_file: capture_files.first().cloned().unwrap_or_default(),
+        capture_files,
+        headline: g.headline(),
+        attempts: g.attempts,
+        ike_sa_init_attempts: mode(OpeningMode::IkeSaInit),
+        main_mode_attempts: mode(OpeningMode::MainMode),
+        aggressive_mode_attempts: mode(OpeningMode::AggressiveMode),
+        requests: g.requests,
+        responses: g.responses,
+        retransmissions: g.retransmissions,
+        answered: g.answered,
+        cookie_challenged: g.cookie_challenged,
+        refused: g.refused,
+        psk_hash_exposed: g.psk_hash_exposed,
+        peak_per_second: g.peak_per_second,
+        busy_seconds: g.busy_seconds,
+        distinct_sources: g.sources.estimate(),
+        source_cover: g.source_cover().iter().map(|p| p.to_string()).collect(),
+        prefixes_total: g.prefixes.len() as u64,
+        top_sources: top
+            .iter()
+            .take(super::groups::TOP_SHOWN)
+            .map(|t| t.address.to_string())
+            .collect(),
+        identities: g.identities.len() as u64 + g.identities_other,
+        ike_scan_offers: g.ike_scan_offers,
+        errors,
+        warnings,
+        infos,
+        failure_kinds,
+    }
+}
+
+/// Errors, warnings, infos and the sorted kinds of the failures among `findings`.
+fn finding_counts(findings: &[&Finding]) -> (u64, u64, u64, Vec<&'static str>) {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
+    let failure_kinds: BTreeSet<&'static str> = findings
+        .iter()
+        .filter(|f| f.is_failure())
+        .map(|f| f.kind.as_str())
+        .collect();
+    (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        failure_kinds.into_iter().collect(),
+    )
 }
 
 fn file_name(model: &Model, at: FrameRef) -> String {
     model.data.files.get(at.file).cloned().unwrap_or_default()
 }
 
+/// Names of the inputs of the given indexes (in the order given).
+fn file_names(model: &Model, idx: impl IntoIterator<Item = usize>) -> Vec<String> {
+    idx.into_iter()
+        .filter_map(|i| model.data.files.get(i).cloned())
+        .collect()
+}
+
 /// Inputs in which anything of the tunnel was seen, in input order.
 fn tunnel_files(model: &Model, t: &Tunnel) -> Vec<String> {
+    file_names(model, tunnel_file_indexes(model, t))
+}
+
+/// Indexes of the inputs in which anything of the tunnel was seen.
+fn tunnel_file_indexes(model: &Model, t: &Tunnel) -> BTreeSet<usize> {
     let mut idx = BTreeSet::new();
     for &s in &t.sas {
         idx.extend(
@@ -330,9 +590,7 @@ fn tunnel_files(model: &Model, t: &Tunnel) -> Vec<String> {
         idx.insert(f.first_frame.file);
         idx.insert(f.last_frame.file);
     }
-    idx.into_iter()
-        .filter_map(|i| model.data.files.get(i).cloned())
-        .collect()
+    idx
 }
 
 fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
@@ -345,12 +603,7 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
     let (esp_packets_to_src, esp_bytes_to_src) = t.esp_from(model, dest_ip);
     let sas = t.sas.iter().map(|&s| &model.sas[s]);
     let exchanges = sas.clone().flat_map(|sa| sa.exchanges.iter());
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as u64;
-    let failure_kinds: BTreeSet<&'static str> = findings
-        .iter()
-        .filter(|f| f.is_failure())
-        .map(|f| f.kind.as_str())
-        .collect();
+    let (errors, warnings, infos, failure_kinds) = finding_counts(findings);
     let capture_files = tunnel_files(model, t);
     TunnelRow {
         timestamp: t.first,
@@ -381,14 +634,14 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
         esp_bytes_to_dest,
         esp_packets_to_src,
         esp_bytes_to_src,
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        infos: count(Severity::Info),
-        failure_kinds: failure_kinds.into_iter().collect(),
+        errors,
+        warnings,
+        infos,
+        failure_kinds,
     }
 }
 
-fn finding_row(tunnel: &TunnelRow, f: &Finding) -> FindingRow {
+fn finding_row(tunnel: &RowContext, f: &Finding) -> FindingRow {
     let first = f.evidence.first();
     let src_ip = f.initiator.unwrap_or(tunnel.src_ip);
     // The other end of the tunnel when the finding names only one party (e.g. `peer_vendor`).
@@ -404,7 +657,7 @@ fn finding_row(tunnel: &TunnelRow, f: &Finding) -> FindingRow {
         tunnel_id: tunnel.tunnel_id.clone(),
         src_ip,
         dest_ip,
-        capture_file: tunnel.capture_file.clone(),
+        capture_file: tunnel.capture_files.first().cloned().unwrap_or_default(),
         capture_files: tunnel.capture_files.clone(),
         kind: f.kind.as_str(),
         severity: f.severity,

@@ -14,6 +14,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::group_id;
 use crate::reconstruct::{IkeSa, SaState};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -27,11 +28,6 @@ pub const MIN_FAILURES_ONE_SOURCE: usize = 5;
 /// Different identities from one initiator.
 pub const MIN_IDENTITIES: usize = 3;
 
-/// IKEv1 HASH payload; ID payload types (IKEv1 ID, IKEv2 IDi).
-const V1_HASH: u8 = 8;
-const V1_ID: u8 = 5;
-const V2_IDI: u8 = 35;
-
 /// The identities an initiator sent in an SA (clear or decrypted).
 fn identities(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<String> {
     let mut out = Vec::new();
@@ -44,7 +40,8 @@ fn identities(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<String> {
             let clear = ike.ids.iter();
             let inner = ike.decrypted.iter().flat_map(|d| d.ids.iter());
             for id in clear.chain(inner) {
-                if matches!(id.payload.0, V1_ID | V2_IDI) && !out.contains(&id.value) {
+                if matches!(id.payload, PayloadType::V1_ID | PayloadType::V2_IDI) && !out.contains(&id.value)
+                {
                     out.push(id.value.clone());
                 }
             }
@@ -60,7 +57,9 @@ fn hash_answers(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<crate::reconstruct::MsgRef> {
         .flat_map(|e| e.responses.iter())
         .filter(|m| {
             let ike = ctx.ike(m);
-            ike.version == 1 && ike.exchange.0 == 4 && ike.payloads.iter().any(|p| p.0 == V1_HASH)
+            ike.version == 1
+                && ike.exchange == ExchangeType::AGGRESSIVE
+                && ike.payloads.contains(&PayloadType::V1_HASH)
         })
         .copied()
         .collect()

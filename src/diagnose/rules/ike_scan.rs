@@ -19,6 +19,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::{is_ike_scan_default_offer, is_opening, offer_fingerprint};
 use crate::reconstruct::{IkeSa, MsgRef, SaState};
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -26,9 +27,6 @@ use std::net::IpAddr;
 pub const MIN_ENUMERATED_OFFERS: usize = 3;
 /// Different Aggressive Mode identities that make an identity probe.
 pub const MIN_PROBED_IDS: usize = 2;
-
-/// IKEv1 HASH payload.
-const V1_HASH: u8 = 8;
 
 /// What the probes of one initiator toward one responder show.
 #[derive(Default)]
@@ -41,16 +39,15 @@ struct Probes<'m> {
     without_vendor_id: usize,
 }
 
-/// True when every message of the SA belongs to its first exchange.
+/// True when every message of the SA belongs to its first exchange (an IKEv1 message 1
+/// refused in clear, e.g. Aggressive Mode with AUTHENTICATION-FAILED, included).
 fn first_exchange_only(ctx: &Ctx<'_>, sa: &IkeSa) -> bool {
-    !matches!(
-        sa.state,
-        SaState::Established | SaState::Midstream | SaState::AuthFailed
-    ) && sa
-        .exchanges
-        .iter()
-        .flat_map(|e| e.requests.iter().chain(e.responses.iter()))
-        .all(|m| is_opening(ctx.ike(m)))
+    !matches!(sa.state, SaState::Established | SaState::Midstream)
+        && sa
+            .exchanges
+            .iter()
+            .flat_map(|e| e.requests.iter().chain(e.responses.iter()))
+            .all(|m| is_opening(ctx.ike(m)))
 }
 
 /// Run the rule.
@@ -76,13 +73,15 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     if !ike.proposals.is_empty() {
                         p.offers.insert(offer_fingerprint(ike));
                     }
-                    if ike.version == 1 && ike.exchange.0 == 4 {
+                    if ike.version == 1 && ike.exchange == ExchangeType::AGGRESSIVE {
                         p.ids.extend(ike.ids.iter().map(|i| i.value.clone()));
                     }
                 }
                 for m in &e.responses {
                     let ike = ctx.ike(m);
-                    if ike.version == 1 && ike.exchange.0 == 4 && ike.payloads.iter().any(|p| p.0 == V1_HASH)
+                    if ike.version == 1
+                        && ike.exchange == ExchangeType::AGGRESSIVE
+                        && ike.payloads.contains(&PayloadType::V1_HASH)
                     {
                         p.hash_answers.push(*m);
                     }
