@@ -556,6 +556,9 @@
         f.initiator ? " \u00b7 initiator " + f.initiator + " \u2192 responder " + f.responder : ""),
       h("p", { text: f.summary }),
       f.evidence.length ? h("ul", null, f.evidence.map(function (e) {
+        // A finding about a group of one-message initiators or a responder as a whole has no
+        // ladder of its own: its frames are named, not linked.
+        if (ti === undefined) return h("li", null, frameLabel(e[0], e[1]), ": " + e[2]);
         return h("li", null, h("a", { href: "#" + evId(ti, e[0], e[1]), "class": "evlink",
           onclick: function (ev) { ev.preventDefault(); showEvidence(ti, e[0], e[1]); } }, frameLabel(e[0], e[1])), ": " + e[2]);
       }), f.evidence_total > f.evidence.length ? h("li", { text: "\u2026 " + (f.evidence_total - f.evidence.length) + " more" }) : null) : null,
