@@ -291,11 +291,12 @@ fn cadences(votes: &mut Votes, data: &Collected, sa: &IkeSa, e: &super::exchange
         // An IKEv2 responder only ever answers a request.
         return;
     };
-    let other: Vec<f64> = if e.requester == peer {
+    let mut other: Vec<f64> = if e.requester == peer {
         Vec::new()
     } else {
         e.requests.iter().map(|m| m.time.0 as f64 / 1e9).collect()
     };
+    other.sort_by(f64::total_cmp);
     let mut series: HashMap<u64, Vec<f64>> = HashMap::new();
     let mut order: Vec<u64> = Vec::new();
     for m in own_timer {
@@ -303,7 +304,10 @@ fn cadences(votes: &mut Votes, data: &Collected, sa: &IkeSa, e: &super::exchange
             continue;
         };
         let t = m.time.0 as f64 / 1e9;
-        if m.retransmit && other.iter().any(|o| *o <= t && t - o < 0.2) {
+        // The latest request at or before it (requests are in time order): a binary search,
+        // so a flood of copies costs n log n, not n × m.
+        let before = other.partition_point(|o| *o <= t);
+        if m.retransmit && before > 0 && t - other[before - 1] < 0.2 {
             continue;
         }
         let s = series.entry(ike.digest).or_default();
