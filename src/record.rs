@@ -232,11 +232,10 @@ pub struct IkeInfo {
     /// The encrypted body decrypted with a key table (absent without keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decrypted: Option<Box<InnerInfo>>,
-    /// Outcome of a decryption attempt: `ok`, `ok (fragment n/m)`, `ok (reassembled from k
-    /// fragments)`, `integrity_failed`, `wrong_key` (IKEv1), `not_ready: ...`, `malformed: ...`,
-    /// `unsupported: ...`; absent when no key matched or the message is not encrypted.
+    /// Outcome of a decryption attempt; absent when no key matched or the message is not
+    /// encrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decryption: Option<String>,
+    pub decryption: Option<IkeDecryption>,
 }
 
 impl IkeInfo {
@@ -418,6 +417,75 @@ pub struct DeleteInfo {
     pub spis: Vec<Hex>,
 }
 
+/// What became of an encrypted IKE message a key matched. Written (JSON and text) as `ok`,
+/// `ok (fragment n/m)`, `ok (reassembled from k fragments)`, `integrity_failed`, `wrong_key`,
+/// `not_ready: ...`, `malformed: ...`, `unsupported: ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IkeDecryption {
+    /// Decrypted (and, IKEv2, its ICV verified).
+    Ok,
+    /// One IKEv2 fragment (RFC 7383) decrypted; the message is not whole yet.
+    Fragment {
+        /// Fragment number, from 1.
+        number: u16,
+        /// Fragments the message was cut into.
+        total: u16,
+    },
+    /// This fragment completed its message, decoded whole from this many fragments.
+    Reassembled {
+        /// Fragments it was put together from.
+        fragments: u16,
+    },
+    /// IKEv2: the ICV did not verify, the key is not this SA's.
+    IntegrityFailed,
+    /// IKEv1 (no ICV): the decrypted payload chain makes no sense, the key is not this SA's.
+    WrongKey,
+    /// IKEv1: the key is known but the IV needs messages not seen yet (why).
+    NotReady(String),
+    /// The SA's algorithm is not supported (which).
+    Unsupported(String),
+    /// Too short or otherwise malformed for its SA (why).
+    Malformed(String),
+}
+
+impl IkeDecryption {
+    /// The message (or this fragment) was opened.
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            IkeDecryption::Ok | IkeDecryption::Fragment { .. } | IkeDecryption::Reassembled { .. }
+        )
+    }
+
+    /// A key matched the SPIs but opened nothing: it is the wrong key.
+    pub fn is_wrong_key(&self) -> bool {
+        matches!(self, IkeDecryption::IntegrityFailed | IkeDecryption::WrongKey)
+    }
+}
+
+impl std::fmt::Display for IkeDecryption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IkeDecryption::Ok => f.write_str("ok"),
+            IkeDecryption::Fragment { number, total } => write!(f, "ok (fragment {number}/{total})"),
+            IkeDecryption::Reassembled { fragments } => {
+                write!(f, "ok (reassembled from {fragments} fragments)")
+            }
+            IkeDecryption::IntegrityFailed => f.write_str("integrity_failed"),
+            IkeDecryption::WrongKey => f.write_str("wrong_key"),
+            IkeDecryption::NotReady(why) => write!(f, "not_ready: {why}"),
+            IkeDecryption::Unsupported(what) => write!(f, "unsupported: {what}"),
+            IkeDecryption::Malformed(why) => write!(f, "malformed: {why}"),
+        }
+    }
+}
+
+impl Serialize for IkeDecryption {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// What became of an ESP packet an `esp_sa` entry matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -543,5 +611,47 @@ fn ser_opt_spi32<S: Serializer>(spi: &Option<u32>, s: S) -> Result<S::Ok, S::Err
     match spi {
         Some(v) => s.serialize_str(&format!("{v:08x}")),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IkeDecryption;
+
+    /// The JSON and text spelling of every decryption outcome (docs/json.md, `decryption`).
+    #[test]
+    fn ike_decryption_spellings() {
+        let cases = [
+            (IkeDecryption::Ok, "ok"),
+            (
+                IkeDecryption::Fragment { number: 2, total: 5 },
+                "ok (fragment 2/5)",
+            ),
+            (
+                IkeDecryption::Reassembled { fragments: 5 },
+                "ok (reassembled from 5 fragments)",
+            ),
+            (IkeDecryption::IntegrityFailed, "integrity_failed"),
+            (IkeDecryption::WrongKey, "wrong_key"),
+            (IkeDecryption::NotReady("no KE".into()), "not_ready: no KE"),
+            (
+                IkeDecryption::Unsupported("AES-CMAC-96".into()),
+                "unsupported: AES-CMAC-96",
+            ),
+            (
+                IkeDecryption::Malformed("bad padding".into()),
+                "malformed: bad padding",
+            ),
+        ];
+        for (d, text) in cases {
+            assert_eq!(d.to_string(), text);
+            assert_eq!(serde_json::to_value(&d).unwrap(), serde_json::Value::from(text));
+            assert_eq!(d.is_ok(), text.starts_with("ok"), "{text}");
+            assert_eq!(
+                d.is_wrong_key(),
+                matches!(text, "integrity_failed" | "wrong_key"),
+                "{text}"
+            );
+        }
     }
 }

@@ -80,8 +80,8 @@ fn decode(cap: &Path, keys: KeyStore) -> Tally {
     for r in &sink.0 {
         if let Some(ike) = r.ike.as_deref().filter(|i| i.encrypted) {
             t.ike_encrypted += 1;
-            match ike.decryption.as_deref() {
-                Some(s) if s.starts_with("ok") => t.ike_ok += 1,
+            match &ike.decryption {
+                Some(d) if d.is_ok() => t.ike_ok += 1,
                 other => panic!(
                     "{} frame {}: encrypted IKE message not opened: {other:?}",
                     cap.display(),

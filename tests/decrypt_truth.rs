@@ -11,7 +11,7 @@ use ikescope::app::pipeline::process_file;
 use ikescope::capture::IngestEvent;
 use ikescope::decode::RecordSink;
 use ikescope::keys::KeyStore;
-use ikescope::record::Record;
+use ikescope::record::{IkeDecryption, Record};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -134,8 +134,8 @@ fn decrypted_payloads_agree_with_tshark() {
             {
                 // ikescope must refuse the wrong key rather than print garbage.
                 assert_eq!(
-                    ike.and_then(|i| i.decryption.as_deref()),
-                    Some("integrity_failed"),
+                    ike.and_then(|i| i.decryption.as_ref()),
+                    Some(&IkeDecryption::IntegrityFailed),
                     "{cap}:{frame}: expected an integrity failure"
                 );
                 garbage_refused += 1;
@@ -270,7 +270,9 @@ fn own_captures_decrypt_like_tshark() {
                 let ike = recs.iter().find_map(|r| r.ike.as_deref());
                 if let Some(expect) = tshark_wrong_own(name, frame) {
                     let ok = match expect {
-                        OwnExpect::WrongKey => ike.and_then(|i| i.decryption.as_deref()) == Some("wrong_key"),
+                        OwnExpect::WrongKey => {
+                            ike.and_then(|i| i.decryption.as_ref()) == Some(&IkeDecryption::WrongKey)
+                        }
                         OwnExpect::SameAs(first) => {
                             let dec = |f: u64| {
                                 got.get(&f)

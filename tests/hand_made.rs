@@ -3,7 +3,7 @@
 //! IKE_AUTH responses carry the agreed selectors, and an IKEv1 Aggressive Mode restarted after
 //! message 2.
 
-use ikescope::reconstruct::{Collected, Model};
+use ikescope::reconstruct::{Collected, Model, Phase};
 use ikescope::record::{IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp, TrafficSelector};
 use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::net::IpAddr;
@@ -45,7 +45,7 @@ fn ike(
         payloads,
         sk_inner_first: inner.as_ref().map(|i| i.payloads[0]),
         digest: frame,
-        decryption: inner.as_ref().map(|_| "ok".to_string()),
+        decryption: inner.as_ref().map(|_| ikescope::record::IkeDecryption::Ok),
         decrypted: inner.map(Box::new),
         ..IkeInfo::default()
     };
@@ -287,7 +287,7 @@ fn aggressive_mode_restarted_after_message_2_is_an_auth_failure() {
     let failures: Vec<_> = f.iter().filter(|f| f.is_failure()).collect();
     assert_eq!(failures.len(), 1, "{f:#?}");
     assert_eq!(failures[0].kind.as_str(), "auth_failure");
-    assert_eq!(failures[0].phase, Some("phase1"));
+    assert_eq!(failures[0].phase, Some(Phase::Phase1));
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn answers_lost_on_the_return_path_are_told_apart() {
     let n: Vec<_> = f.iter().filter(|f| f.kind.as_str() == "no_response").collect();
     assert_eq!(n.len(), 1, "{f:#?}");
     assert!(n[0].summary.contains("lost on the way back"), "{}", n[0].summary);
-    assert_eq!(n[0].phase, Some("phase1"));
+    assert_eq!(n[0].phase, Some(Phase::Phase1));
 }
 
 #[test]

@@ -113,7 +113,12 @@ fn check_labels(labels: &Path) -> (usize, Vec<String>) {
         let got: BTreeSet<KindPhase> = findings
             .iter()
             .filter(|f| f.is_failure())
-            .map(|f| (f.kind.as_str().to_string(), f.phase.map(str::to_string)))
+            .map(|f| {
+                (
+                    f.kind.as_str().to_string(),
+                    f.phase.map(|p| p.as_str().to_string()),
+                )
+            })
             .collect();
         let missing: Vec<_> = exp.iter().filter(|a| !matches(a, &got)).collect();
         let extra: Vec<_> = got

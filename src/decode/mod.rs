@@ -16,7 +16,8 @@ use crate::decrypt::ikev1::{Ikev1Decryptor, Ikev1Outcome};
 use crate::decrypt::ikev2::{decrypt_message, FragKey, Ikev2Reassembler, SkOutcome};
 use crate::keys::KeyStore;
 use crate::record::{
-    EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeInfo, InnerFlowInfo, Kind, Problem, Record,
+    EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeDecryption, IkeInfo, InnerFlowInfo, Kind, Problem,
+    Record,
 };
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -310,12 +311,12 @@ impl Decryption {
                 Ikev1Outcome::Decrypted(p) => {
                     let chain = p.plaintext.get(..p.chain_len).unwrap_or(&p.plaintext);
                     info.decrypted = Some(Box::new(inner::dissect_inner(1, p.first_payload, chain)));
-                    info.decryption = Some("ok".into());
+                    info.decryption = Some(IkeDecryption::Ok);
                 }
-                Ikev1Outcome::WrongKey { .. } => info.decryption = Some("wrong_key".into()),
-                Ikev1Outcome::Unsupported(a) => info.decryption = Some(format!("unsupported: {a}")),
-                Ikev1Outcome::NotReady(why) => info.decryption = Some(format!("not_ready: {why}")),
-                Ikev1Outcome::Malformed(why) => info.decryption = Some(format!("malformed: {why}")),
+                Ikev1Outcome::WrongKey { .. } => info.decryption = Some(IkeDecryption::WrongKey),
+                Ikev1Outcome::Unsupported(a) => info.decryption = Some(IkeDecryption::Unsupported(a)),
+                Ikev1Outcome::NotReady(why) => info.decryption = Some(IkeDecryption::NotReady(why)),
+                Ikev1Outcome::Malformed(why) => info.decryption = Some(IkeDecryption::Malformed(why)),
                 Ikev1Outcome::Cleartext | Ikev1Outcome::NoKey => {}
             }
             return;
@@ -332,7 +333,7 @@ impl Decryption {
             } => match fragment {
                 None => {
                     info.decrypted = Some(Box::new(inner::dissect_inner(2, first_payload, &plaintext)));
-                    info.decryption = Some("ok".into());
+                    info.decryption = Some(IkeDecryption::Ok);
                 }
                 Some((number, total)) => {
                     let whole = FragKey::of_message(data)
@@ -341,16 +342,17 @@ impl Decryption {
                         Some(r) => {
                             info.decrypted =
                                 Some(Box::new(inner::dissect_inner(2, r.first_payload, &r.plaintext)));
-                            info.decryption =
-                                Some(format!("ok (reassembled from {} fragments)", r.fragments));
+                            info.decryption = Some(IkeDecryption::Reassembled {
+                                fragments: r.fragments,
+                            });
                         }
-                        None => info.decryption = Some(format!("ok (fragment {number}/{total})")),
+                        None => info.decryption = Some(IkeDecryption::Fragment { number, total }),
                     }
                 }
             },
-            SkOutcome::IntegrityFailed { .. } => info.decryption = Some("integrity_failed".into()),
-            SkOutcome::Unsupported(a) => info.decryption = Some(format!("unsupported: {a}")),
-            SkOutcome::Malformed(why) => info.decryption = Some(format!("malformed: {why}")),
+            SkOutcome::IntegrityFailed { .. } => info.decryption = Some(IkeDecryption::IntegrityFailed),
+            SkOutcome::Unsupported(a) => info.decryption = Some(IkeDecryption::Unsupported(a)),
+            SkOutcome::Malformed(why) => info.decryption = Some(IkeDecryption::Malformed(why)),
             SkOutcome::NoKey | SkOutcome::NotEncrypted => {}
         }
     }

@@ -6,7 +6,7 @@ use super::finding::{self, Confidence, Finding, FindingKind};
 use super::rules::{Mark, Rule, RULES};
 use super::{DiagnoseOptions, LONE_REQUEST_WAIT_SECS};
 use crate::capture::IngestEvent;
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, SaState};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, Phase, SaState};
 use crate::record::{IkeInfo, Record, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -29,7 +29,7 @@ pub struct Ctx<'m> {
     /// Findings so far.
     findings: Vec<Finding>,
     /// Index of mergeable findings by (kind, tunnel, phase).
-    index: HashMap<(FindingKind, String, Option<&'static str>), usize>,
+    index: HashMap<(FindingKind, String, Option<Phase>), usize>,
     /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
     ike_senders: HashSet<IpAddr>,
     ike_pairs: HashSet<(IpAddr, IpAddr)>,
@@ -241,7 +241,7 @@ impl<'m> Ctx<'m> {
             self.rule.name,
             kind.as_str()
         );
-        [None, Some("phase1"), Some("phase2")]
+        [None, Some(Phase::Phase1), Some(Phase::Phase2)]
             .into_iter()
             .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
     }

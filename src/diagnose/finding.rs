@@ -1,6 +1,6 @@
 //! The finding vocabulary and its JSON form.
 
-use crate::reconstruct::{FrameRef, Model};
+use crate::reconstruct::{FrameRef, Model, Phase};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -178,7 +178,7 @@ pub struct Finding {
     /// Tunnel id.
     pub tunnel: String,
     /// `phase1`, `phase2` or null.
-    pub phase: Option<&'static str>,
+    pub phase: Option<Phase>,
     /// Severity.
     pub severity: Severity,
     /// Confidence.
@@ -228,7 +228,7 @@ impl Finding {
     }
 
     /// Set the phase and the two parties of the negotiation the finding is about.
-    pub fn parties(&mut self, phase: Option<&'static str>, initiator: IpAddr, responder: IpAddr) {
+    pub fn parties(&mut self, phase: Option<Phase>, initiator: IpAddr, responder: IpAddr) {
         self.phase = phase;
         self.initiator = Some(initiator);
         self.responder = Some(responder);

@@ -52,19 +52,57 @@ pub fn diagnose_with(model: &Model, options: &DiagnoseOptions) -> Vec<Finding> {
     findings
 }
 
-/// Overall state of a tunnel: `up`, `failed`, `flapping`, `down` or `unknown`.
-/// `findings` are the tunnel's own findings (see [`by_tunnel`]).
-pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&Finding]) -> &'static str {
+/// Overall state of a tunnel, as the reports show it (`tunnels[].state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelState {
+    /// The latest IKE SA is up and no error finding stands.
+    Up,
+    /// An error finding stands (negotiation refused, or up at the IKE level with a CHILD SA or
+    /// ESP failure).
+    Failed,
+    /// SAs are rebuilt over and over (rekey_flap, dpd_flap).
+    Flapping,
+    /// It was up once and its latest IKE SA is not.
+    Down,
+    /// Sent to another gateway (RFC 5685 REDIRECT) and nothing failed on this pair.
+    Redirected,
+    /// Nothing to judge: no IKE SA, or one that neither came up nor failed.
+    Unknown,
+}
+
+impl TunnelState {
+    /// The JSON and text spelling: `up`, `failed`, `flapping`, `down`, `redirected`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TunnelState::Up => "up",
+            TunnelState::Failed => "failed",
+            TunnelState::Flapping => "flapping",
+            TunnelState::Down => "down",
+            TunnelState::Redirected => "redirected",
+            TunnelState::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for TunnelState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Overall state of a tunnel; `findings` are the tunnel's own findings (see [`by_tunnel`]).
+pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&Finding]) -> TunnelState {
     use crate::reconstruct::SaState;
 
     if findings
         .iter()
         .any(|f| matches!(f.kind, FindingKind::RekeyFlap | FindingKind::DpdFlap))
     {
-        return "flapping";
+        return TunnelState::Flapping;
     }
     if t.sas.is_empty() {
-        return "unknown";
+        return TunnelState::Unknown;
     }
     let ever_up = t
         .sas
@@ -80,16 +118,18 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&
     // that is up standing; only an error makes it failed.
     let failing = findings.iter().any(|f| f.severity == Severity::Error);
     match (ever_up, last_up, failing) {
-        (_, true, false) => "up",
+        (_, true, false) => TunnelState::Up,
         (_, true, true) => {
             // Up at the IKE level but a CHILD SA or ESP failure stands.
-            "failed"
+            TunnelState::Failed
         }
-        (true, false, _) => "down",
-        (false, false, true) => "failed",
+        (true, false, _) => TunnelState::Down,
+        (false, false, true) => TunnelState::Failed,
         // Sent to another gateway (RFC 5685): nothing failed on this pair.
-        (false, false, false) if findings.iter().any(|f| f.kind == FindingKind::Redirect) => "redirected",
-        (false, false, false) => "unknown",
+        (false, false, false) if findings.iter().any(|f| f.kind == FindingKind::Redirect) => {
+            TunnelState::Redirected
+        }
+        (false, false, false) => TunnelState::Unknown,
     }
 }
 
@@ -100,4 +140,35 @@ pub fn by_tunnel(findings: &[Finding]) -> HashMap<&str, Vec<&Finding>> {
         m.entry(f.tunnel.as_str()).or_default().push(f);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TunnelState;
+    use crate::reconstruct::Phase;
+
+    /// Tunnel states and phases are written as docs/json.md lists them, by serde and `as_str`.
+    #[test]
+    fn state_and_phase_spellings() {
+        let states = [
+            (TunnelState::Up, "up"),
+            (TunnelState::Failed, "failed"),
+            (TunnelState::Flapping, "flapping"),
+            (TunnelState::Down, "down"),
+            (TunnelState::Redirected, "redirected"),
+            (TunnelState::Unknown, "unknown"),
+        ];
+        for (s, text) in states {
+            assert_eq!((s.as_str(), s.to_string()), (text, text.to_string()));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::from(text));
+        }
+        for (p, text) in [(Phase::Phase1, "phase1"), (Phase::Phase2, "phase2")] {
+            assert_eq!((p.as_str(), p.to_string()), (text, text.to_string()));
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::Value::from(text));
+        }
+        assert!(
+            Phase::Phase1 < Phase::Phase2,
+            "findings sort phase 1 first, as the strings did"
+        );
+    }
 }

@@ -42,13 +42,39 @@ pub enum ExchangeKind {
     Other,
 }
 
+/// The negotiation phase an exchange or finding belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// The IKE SA itself: IKE_SA_INIT, IKE_AUTH, IKE SA rekeys; IKEv1 Main and Aggressive Mode.
+    Phase1,
+    /// CHILD SAs: CREATE_CHILD_SA; IKEv1 Quick Mode.
+    Phase2,
+}
+
+impl Phase {
+    /// The JSON and text spelling: `phase1`, `phase2`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Phase1 => "phase1",
+            Phase::Phase2 => "phase2",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl ExchangeKind {
     /// Phase the exchange belongs to: `phase1` (IKE SA) or `phase2` (CHILD/IPsec SA).
-    pub fn phase(self) -> Option<&'static str> {
+    pub fn phase(self) -> Option<Phase> {
         use ExchangeKind::*;
         match self {
-            IkeSaInit | IkeAuth | MainMode | AggressiveMode | IkeRekey => Some("phase1"),
-            NewChild | ChildRekey | CreateChildSa | QuickMode => Some("phase2"),
+            IkeSaInit | IkeAuth | MainMode | AggressiveMode | IkeRekey => Some(Phase::Phase1),
+            NewChild | ChildRekey | CreateChildSa | QuickMode => Some(Phase::Phase2),
             _ => None,
         }
     }

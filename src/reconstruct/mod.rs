@@ -23,7 +23,7 @@ pub mod tunnels;
 
 pub use capture_point::{CapturePoint, CapturePointGuess};
 pub use collect::{Collected, EspFlow, FrameRef, NotAnalysed};
-pub use exchanges::{Exchange, ExchangeKind, MsgRef};
+pub use exchanges::{Exchange, ExchangeKind, MsgRef, Phase};
 pub use implementation::{ImplementationConfidence, ImplementationGuess};
 pub use sas::{ChildSa, IkeSa, SaState};
 pub use tunnels::{InnerFlowTally, Model, Tunnel};

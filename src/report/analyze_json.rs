@@ -1,8 +1,8 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
-use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
+use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity, TunnelState};
 use crate::reconstruct::{
-    Exchange, ExchangeKind, IkeSa, ImplementationGuess, Model, MsgRef, NotAnalysed, SaState, Tunnel,
+    Exchange, ExchangeKind, IkeSa, ImplementationGuess, Model, MsgRef, NotAnalysed, Phase, SaState, Tunnel,
 };
 use crate::record::{Spi8, Timestamp};
 use ikescope_parsers::iana::ExchangeType;
@@ -40,7 +40,7 @@ struct ExchangeJson<'a> {
     kind: ExchangeKind,
     message_id: u32,
     name: &'static str,
-    phase: Option<&'static str>,
+    phase: Option<Phase>,
     requester: IpAddr,
     requests: Vec<FrameJson<'a>>,
     responder: IpAddr,
@@ -129,7 +129,7 @@ struct TunnelJson<'a> {
     inner_health: Vec<Value>,
     last: Timestamp,
     peers: [IpAddr; 2],
-    state: &'static str,
+    state: TunnelState,
     throughput: Vec<Value>,
 }
 

@@ -1,7 +1,7 @@
 //! `analyze --format text`: per tunnel a header, then its findings with evidence, most severe
 //! first; fits a 100-column terminal; colour only when asked for.
 
-use crate::diagnose::{by_tunnel, tunnel_state, Confidence, Finding, Severity};
+use crate::diagnose::{by_tunnel, tunnel_state, Confidence, Finding, Severity, TunnelState};
 use crate::reconstruct::{Model, NotAnalysed, SaState};
 use crate::wording::inner_flow_text;
 use std::fmt::Write as _;
@@ -149,7 +149,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
     let st = Style { color };
     let mut out = String::new();
     let shown = |ti: usize| keep.is_none_or(|k| k[ti]);
-    let states: Vec<&'static str> = model
+    let states: Vec<TunnelState> = model
         .tunnels
         .iter()
         .map(|t| {
@@ -211,12 +211,12 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         let tf: &[&Finding] = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let state = states[ti];
         let state_col = match state {
-            "up" => st.paint("1;32", "UP"),
-            "failed" => st.paint("1;31", "FAILED"),
-            "flapping" => st.paint("1;33", "FLAPPING"),
-            "down" => st.paint("1;31", "DOWN"),
-            "redirected" => st.paint("1;36", "REDIRECTED"),
-            _ => st.paint("1", "UNKNOWN"),
+            TunnelState::Up => st.paint("1;32", "UP"),
+            TunnelState::Failed => st.paint("1;31", "FAILED"),
+            TunnelState::Flapping => st.paint("1;33", "FLAPPING"),
+            TunnelState::Down => st.paint("1;31", "DOWN"),
+            TunnelState::Redirected => st.paint("1;36", "REDIRECTED"),
+            TunnelState::Unknown => st.paint("1", "UNKNOWN"),
         };
         let _ = writeln!(out);
         let _ = writeln!(out, "{} {}  [{}]", st.paint("1", "Tunnel"), t.id, state_col);
@@ -475,7 +475,7 @@ fn short_file_name<'a>(files: &[String], file: &'a str) -> &'a str {
 /// answer comes before the detail.
 fn verdict_line(
     findings: &[Finding],
-    states: &[&'static str],
+    states: &[TunnelState],
     keep: Option<&[bool]>,
     unread: u64,
     st: &Style,
@@ -485,17 +485,17 @@ fn verdict_line(
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count() as u64;
-    let mut by_state: Vec<(&str, u64)> = Vec::new();
+    let mut by_state: Vec<(TunnelState, u64)> = Vec::new();
     for (ti, state) in states.iter().enumerate() {
         if keep.is_some_and(|k| !k[ti]) {
             continue;
         }
         match by_state.iter_mut().find(|(s, _)| s == state) {
             Some((_, n)) => *n += 1,
-            None => by_state.push((state, 1)),
+            None => by_state.push((*state, 1)),
         }
     }
-    by_state.sort_by_key(|(s, _)| state_rank(s));
+    by_state.sort_by_key(|(s, _)| state_rank(*s));
     let shown: u64 = by_state.iter().map(|(_, n)| n).sum();
     let states_text = by_state
         .iter()
@@ -531,14 +531,14 @@ fn verdict_line(
 }
 
 /// Report order of tunnel states: the ones that need attention first.
-fn state_rank(state: &str) -> u8 {
+fn state_rank(state: TunnelState) -> u8 {
     match state {
-        "failed" => 0,
-        "down" => 1,
-        "flapping" => 2,
-        "unknown" => 3,
-        "redirected" => 4,
-        _ => 5,
+        TunnelState::Failed => 0,
+        TunnelState::Down => 1,
+        TunnelState::Flapping => 2,
+        TunnelState::Unknown => 3,
+        TunnelState::Redirected => 4,
+        TunnelState::Up => 5,
     }
 }
 

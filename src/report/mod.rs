@@ -25,9 +25,9 @@ pub fn decryption_tally<'a>(
             continue;
         }
         enc += 1;
-        match ike.decryption.as_deref() {
-            Some(s) if s.starts_with("ok") => ok += 1,
-            Some("integrity_failed") | Some("wrong_key") => bad += 1,
+        match &ike.decryption {
+            Some(d) if d.is_ok() => ok += 1,
+            Some(d) if d.is_wrong_key() => bad += 1,
             _ => {}
         }
     }

@@ -6,7 +6,7 @@
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity};
 use crate::reconstruct::aggregate::{InitiatorGroup, OpeningMode, GROUP_PREFIX};
-use crate::reconstruct::{FrameRef, Model, Tunnel};
+use crate::reconstruct::{FrameRef, Model, Phase, Tunnel};
 use crate::record::Timestamp;
 use ikescope_parsers::iana::ExchangeType;
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub struct TunnelRow {
     /// Inputs in which the tunnel's IKE messages, CHILD SAs and ESP flows (first and last
     /// packet) were seen, in input order.
     pub capture_files: Vec<String>,
-    /// `up`, `failed`, `flapping`, `down` or `unknown` (as `tunnels[].state`).
+    /// `up`, `failed`, `flapping`, `down`, `redirected` or `unknown` (as `tunnels[].state`).
     pub state: &'static str,
     /// IKE major versions seen.
     pub ike_versions: Vec<u8>,
@@ -613,7 +613,7 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
         dest_ip,
         capture_file: capture_files.first().cloned().unwrap_or_default(),
         capture_files,
-        state: tunnel_state(model, t, findings),
+        state: tunnel_state(model, t, findings).as_str(),
         ike_versions: t.versions.iter().copied().collect(),
         ike_sas: t.sas.len() as u64,
         ike_sas_established: sas
@@ -662,7 +662,7 @@ fn finding_row(tunnel: &RowContext, f: &Finding) -> FindingRow {
         kind: f.kind.as_str(),
         severity: f.severity,
         confidence: f.confidence,
-        phase: f.phase,
+        phase: f.phase.map(Phase::as_str),
         summary: f.summary.clone(),
         fix: f.fix.clone(),
         evidence_file: first.map(|e| e.file.clone()),
@@ -693,7 +693,7 @@ fn exchange_rows(model: &Model, t: &Tunnel) -> Vec<ExchangeRow> {
                 name: e.kind.label(),
                 exchange_type: e.exchange_type,
                 message_id: e.message_id,
-                phase: e.kind.phase(),
+                phase: e.kind.phase().map(Phase::as_str),
                 answered: !e.unanswered(),
                 requests: e.requests.len() as u64,
                 responses: e.responses.len() as u64,

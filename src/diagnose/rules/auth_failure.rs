@@ -13,7 +13,8 @@
 
 use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::{inner_first, notifies_of};
-use crate::reconstruct::{ExchangeKind, IkeSa, SaState};
+use crate::reconstruct::{ExchangeKind, IkeSa, Phase, SaState};
+use crate::record::IkeDecryption;
 use crate::wording::notify_list;
 use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 use ikescope_parsers::vendor::Maker;
@@ -63,7 +64,7 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             Severity::Error,
             Confidence::of(certain),
         );
-        f.parties(Some("phase1"), sa.initiator, sa.responder);
+        f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
         for m in e.requests.iter().take(3) {
             f.evidence(model, m.at, ctx.describe(e, m, false));
         }
@@ -158,7 +159,7 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         Severity::Error,
         Confidence::of(certain),
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
     f.evidence(model, resp.at, format!("IKE_AUTH response from {}", sa.responder));
     f.evidence(
         model,
@@ -221,7 +222,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         && infos
             .iter()
             .flat_map(|(_, e)| e.requests.iter())
-            .any(|m| ctx.ike(m).decryption.as_deref() == Some("wrong_key"));
+            .any(|m| ctx.ike(m).decryption == Some(IkeDecryption::WrongKey));
     let certain = key_split
         || notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
         || notes.contains(&NotifyType::V1_INVALID_HASH_INFORMATION);
@@ -231,7 +232,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         Severity::Error,
         Confidence::of(certain),
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
     let encrypted: Vec<_> = p1.requests.iter().filter(|m| ctx.ike(m).encrypted).collect();
     for m in encrypted.iter().take(4) {
         f.evidence(
@@ -248,7 +249,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     for (_, e) in infos.iter().take(4) {
         let m = &e.requests[0];
         let n = notifies_of(ctx.ike(m));
-        let what = if n.is_empty() && ctx.ike(m).decryption.as_deref() == Some("wrong_key") {
+        let what = if n.is_empty() && ctx.ike(m).decryption == Some(IkeDecryption::WrongKey) {
             "encrypted Informational that the initiator's key does not open (the responder derived another key)"
                 .to_string()
         } else if n.is_empty() {
@@ -364,7 +365,7 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         Severity::Error,
         Confidence::Likely,
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
     if let Some(m) = am.requests.first() {
         f.evidence(
             model,
@@ -441,7 +442,7 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         Severity::Error,
         Confidence::Likely,
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
     for m in mm.requests.iter().filter(|m| m.time >= mm5.time).take(4) {
         f.evidence(
             model,

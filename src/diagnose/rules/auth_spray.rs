@@ -13,7 +13,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::group_id;
-use crate::reconstruct::{IkeSa, SaState};
+use crate::reconstruct::{IkeSa, Phase, SaState};
 use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -113,7 +113,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             Confidence::of(false),
         );
         f.responder = Some(responder);
-        f.phase = Some("phase1");
+        f.phase = Some(Phase::Phase1);
         let all_ids: BTreeSet<&String> = identities_of.values().flatten().collect();
         let mut what = Vec::new();
         if many_sources {

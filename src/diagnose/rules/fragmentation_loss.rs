@@ -16,7 +16,7 @@
 use crate::capture::IngestEvent;
 use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::SaState;
-use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa};
+use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa, Phase};
 use crate::record::Timestamp;
 use ikescope_parsers::iana::NotifyType;
 use std::collections::BTreeSet;
@@ -181,7 +181,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             if icmp_certain {
                 f.confidence = Confidence::Certain;
             }
-            f.parties(e.kind.phase().or(Some("phase1")), e.requester, e.responder);
+            f.parties(e.kind.phase().or(Some(Phase::Phase1)), e.requester, e.responder);
             f.summary = format!(
                 "{} from {} to {} never answered ({} retransmissions): {}",
                 e.kind.label(),
@@ -257,7 +257,7 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         } else {
             "the next phase-1 message"
         };
-        f.parties(Some("phase1"), sa.initiator, sa.responder);
+        f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
         let mut seen = 0;
         for (file, ev) in &lost {
             if let IngestEvent::IncompleteReassembly {

@@ -11,7 +11,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::InitiatorGroup;
-use crate::reconstruct::SaState;
+use crate::reconstruct::{Phase, SaState};
 
 /// Attempts a group needs to be called a flood.
 pub const MIN_ATTEMPTS: u64 = 500;
@@ -96,7 +96,7 @@ fn half_open(ctx: &Ctx<'_>, g: &InitiatorGroup) -> Finding {
     };
     let mut f = Finding::new(kind, &g.id(), Severity::Error, Confidence::Likely);
     f.responder = Some(g.responder);
-    f.phase = Some("phase1");
+    f.phase = Some(Phase::Phase1);
     f.summary = format!("{}: {what}", g.headline());
     sample_evidence(&mut f, ctx.model, g);
     f.evidence_total = f.evidence_total.max(g.requests as usize + g.responses as usize);

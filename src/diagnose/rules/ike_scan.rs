@@ -18,7 +18,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::{is_ike_scan_default_offer, is_opening, offer_fingerprint};
-use crate::reconstruct::{IkeSa, MsgRef, SaState};
+use crate::reconstruct::{IkeSa, MsgRef, Phase, SaState};
 use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -200,7 +200,7 @@ fn tunnel_finding(
         },
         Confidence::Likely,
     );
-    f.parties(Some("phase1"), initiator, responder);
+    f.parties(Some(Phase::Phase1), initiator, responder);
     let mut what = Vec::new();
     if !p.default_offers.is_empty() {
         what.push(format!(

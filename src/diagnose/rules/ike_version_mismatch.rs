@@ -5,6 +5,7 @@
 //! (each side initiates with its own version and the other refuses it).
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::reconstruct::Phase;
 use crate::reconstruct::SaState;
 use ikescope_parsers::iana::NotifyType;
 
@@ -47,7 +48,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 Confidence::Certain
             },
         );
-        f.parties(Some("phase1"), first.initiator, first.responder);
+        f.parties(Some(Phase::Phase1), first.initiator, first.responder);
         for (_, m) in &explicit {
             f.evidence(model, m.at, "INVALID_MAJOR_VERSION notify");
         }

@@ -3,7 +3,7 @@
 
 use crate::diagnose::{fixes, lifetimes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::nat::{nat_view, NatView};
-use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, SaState, Tunnel};
+use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, Phase, SaState, Tunnel};
 use ikescope_parsers::iana::NotifyType;
 
 /// Algorithm names (tokens of strongSwan-style proposal strings) considered weak.
@@ -83,7 +83,7 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
             Severity::Info,
             Confidence::of(certain),
         );
-        f.parties(Some("phase1"), sa.initiator, sa.responder);
+        f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
         f.evidence(
             model,
             req.at,
@@ -124,7 +124,7 @@ fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
                 continue;
             };
             let mut f = Finding::new(kind, &t.id, Severity::Info, Confidence::Certain);
-            f.parties(Some("phase1"), sa.initiator, sa.responder);
+            f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
             if let Some(m) = e.requests.first() {
                 f.evidence(model, m.at, format!("IKE_SA_INIT request from {}", sa.initiator));
             }

@@ -14,7 +14,7 @@
 use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{auth_response_lacks_child, inner_first, notifies_of};
-use crate::reconstruct::{ExchangeKind, IkeSa, SaState, Tunnel};
+use crate::reconstruct::{ExchangeKind, IkeSa, Phase, SaState, Tunnel};
 use crate::wording::notify_list;
 use ikescope_parsers::iana::{NotifyType, PayloadType, ProtocolId};
 
@@ -148,7 +148,7 @@ fn phase1_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         Severity::Error,
         Confidence::Certain,
     );
-    f.parties(Some("phase1"), sa.initiator, sa.responder);
+    f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
     let offered = last
         .requests
         .first()
@@ -263,7 +263,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         Severity::Error,
         Confidence::Certain,
     );
-    f.parties(Some("phase1"), initiator, responder);
+    f.parties(Some(Phase::Phase1), initiator, responder);
     if let Some(r) = p1.and_then(|e| e.requests.first()) {
         f.evidence(
             model,
@@ -348,7 +348,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 Severity::Error,
                 Confidence::Certain,
             );
-            f.parties(Some("phase2"), e.requester, e.responder);
+            f.parties(Some(Phase::Phase2), e.requester, e.responder);
             f.evidence(
                 model,
                 req.at,
@@ -406,7 +406,7 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                 Severity::Error,
                 Confidence::Likely,
             );
-            f.parties(Some("phase2"), e.requester, e.responder);
+            f.parties(Some(Phase::Phase2), e.requester, e.responder);
             f.evidence(
                 model,
                 req.at,
@@ -478,7 +478,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
             Severity::Error,
             Confidence::of(certain),
         );
-        f.parties(Some("phase2"), e.requester, e.responder);
+        f.parties(Some(Phase::Phase2), e.requester, e.responder);
         f.evidence(
             model,
             q1.at,

@@ -10,7 +10,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::exchanges::inner_first;
 use crate::reconstruct::FrameRef;
-use crate::reconstruct::{ExchangeKind, SaState};
+use crate::reconstruct::{ExchangeKind, Phase, SaState};
 use crate::record::{AttrValue, Timestamp};
 use crate::wording::notify_list;
 use ikescope_parsers::iana::{IkeAttribute, IpsecAttribute, NotifyType, PayloadType, ProtocolId};
@@ -58,16 +58,16 @@ pub fn run(ctx: &mut Ctx<'_>) {
                         if failed_now {
                             certain |= ike.decrypted.is_some();
                             let phase = if e.kind == ExchangeKind::IkeRekey {
-                                "phase1"
+                                Phase::Phase1
                             } else {
-                                "phase2"
+                                Phase::Phase2
                             };
                             failed.push((sid, ei, phase, errors));
                         }
                     }
                     ExchangeKind::QuickMode => {
                         if e.unanswered() && qm_ok > 0 {
-                            failed.push((sid, ei, "phase2", Vec::new()));
+                            failed.push((sid, ei, Phase::Phase2, Vec::new()));
                         } else if !e.unanswered() {
                             qm_ok += 1;
                         }
@@ -91,10 +91,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if cadence {
             certain = false;
         }
-        let phase = if failed.iter().any(|f| f.2 == "phase2") {
-            "phase2"
+        let phase = if failed.iter().any(|f| f.2 == Phase::Phase2) {
+            Phase::Phase2
         } else {
-            "phase1"
+            Phase::Phase1
         };
         // A failed rekey's SA, else the first rebuilt one (a cadence needs rebuilds).
         let Some(first_sid) = failed

@@ -14,7 +14,7 @@
 
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::selectors::{agreed, AgreedSelectors as Pair};
-use crate::reconstruct::{ExchangeKind, MsgRef};
+use crate::reconstruct::{ExchangeKind, MsgRef, Phase};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -64,7 +64,7 @@ fn reserved(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                 Severity::Warning,
                 Confidence::Certain,
             );
-            f.parties(Some("phase2"), p.initiator, p.responder);
+            f.parties(Some(Phase::Phase2), p.initiator, p.responder);
             f.evidence(
                 ctx.model,
                 p.at,
@@ -133,7 +133,7 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
                     Severity::Warning,
                     Confidence::Certain,
                 );
-                f.parties(Some("phase2"), pa.initiator, pa.responder);
+                f.parties(Some(Phase::Phase2), pa.initiator, pa.responder);
                 f.evidence(
                     ctx.model,
                     pa.at,
@@ -211,7 +211,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
                 Severity::Warning,
                 Confidence::Certain,
             );
-            f.phase = Some("phase1");
+            f.phase = Some(Phase::Phase1);
             f.initiator = Some(initiator);
             let mut shown = Vec::new();
             for (_, m) in &list {

@@ -12,7 +12,7 @@
 
 use crate::diagnose::{progress, Confidence, Ctx, Finding, FindingKind, Severity, LONE_REQUEST_WAIT_SECS};
 use crate::reconstruct::exchanges::notifies_of;
-use crate::reconstruct::{IkeSa, MsgRef, SaState, Tunnel};
+use crate::reconstruct::{IkeSa, MsgRef, Phase, SaState, Tunnel};
 use ikescope_parsers::iana::NotifyType;
 use ikescope_parsers::redirect::parse_redirect;
 
@@ -84,7 +84,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             .iter()
             .rev()
             .find_map(|e| e.kind.phase())
-            .or(Some("phase1"));
+            .or(Some(Phase::Phase1));
         let mut f = if short {
             let mut f = Finding::new(
                 FindingKind::CaptureTooShort,
@@ -144,7 +144,7 @@ fn redirect(ctx: &Ctx<'_>, t: &Tunnel, open: &[&IkeSa]) -> Option<Finding> {
                     continue;
                 }
                 let mut f = Finding::new(FindingKind::Redirect, &t.id, Severity::Info, Confidence::Certain);
-                f.parties(Some("phase1"), sa.initiator, sa.responder);
+                f.parties(Some(Phase::Phase1), sa.initiator, sa.responder);
                 // Where to: the gateway the notify names (RFC 5685 §8), when its data parses.
                 let target = ike
                     .notifies

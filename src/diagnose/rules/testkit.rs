@@ -2,7 +2,7 @@
 
 use crate::capture::IngestEvent;
 use crate::diagnose::Finding;
-use crate::reconstruct::{Collected, Model};
+use crate::reconstruct::{Collected, Model, Phase};
 use crate::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
 use ikescope_parsers::iana::{ExchangeType, PayloadType};
 use std::net::IpAddr;
@@ -159,6 +159,6 @@ pub fn ike_sa_init(secs: f64) -> Vec<Msg> {
 pub fn failures(f: &[Finding]) -> Vec<(&'static str, Option<&'static str>)> {
     f.iter()
         .filter(|x| x.is_failure())
-        .map(|x| (x.kind.as_str(), x.phase))
+        .map(|x| (x.kind.as_str(), x.phase.map(Phase::as_str)))
         .collect()
 }

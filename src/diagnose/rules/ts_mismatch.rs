@@ -8,7 +8,7 @@
 use crate::diagnose::{fixes, logged, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::notifies_of;
-use crate::reconstruct::{ExchangeKind, SaState};
+use crate::reconstruct::{ExchangeKind, Phase, SaState};
 use crate::wording::{notify_list, selectors};
 use ikescope_parsers::iana::NotifyType;
 
@@ -66,7 +66,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 Severity::Error,
                 Confidence::Certain,
             );
-            f.phase = Some("phase2");
+            f.phase = Some(Phase::Phase2);
             let (ini, resp) = if v2_child {
                 (e.requester, e.responder)
             } else {
