@@ -1,5 +1,6 @@
 //! The command line as scripts use it: exit statuses, JSON Lines, stdin and gzip input, and
 //! malformed IKE messages reported with file, frame and offset while the rest is decoded.
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -62,12 +63,8 @@ fn ikev2(np: u8, body: &[u8]) -> Vec<u8> {
     m
 }
 
-fn write_temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ikescope-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+fn write_temp(name: &str, bytes: &[u8]) -> common::ScratchFile {
+    common::scratch_file(name, bytes)
 }
 
 #[test]

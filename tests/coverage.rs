@@ -5,7 +5,6 @@
 mod common;
 
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
 fn bin() -> Command {
@@ -25,12 +24,8 @@ fn analyze(args: &[&str]) -> (Option<i32>, String, Value) {
     (text.status.code(), String::from_utf8(text.stdout).unwrap(), doc)
 }
 
-fn temp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ikescope-coverage-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+fn temp(name: &str, bytes: &[u8]) -> common::ScratchFile {
+    common::scratch_file(name, bytes)
 }
 
 fn own(name: &str) -> String {

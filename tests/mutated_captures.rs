@@ -65,7 +65,10 @@ fn mutated_captures_are_analyzed_without_panic() {
             analyze_json::write_document(&model, &findings, &mut json).unwrap();
             serde_json::from_slice::<serde_json::Value>(&json).expect("valid JSON");
             runs += 1;
+            let _ = std::fs::remove_file(&path);
         }
     }
+    // a failing round leaves its file behind on purpose: it is the reproducer
+    let _ = std::fs::remove_dir(&dir);
     assert_eq!(runs, caps.len() * rounds);
 }

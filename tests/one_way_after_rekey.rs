@@ -68,9 +68,8 @@ fn one_way_esp_after_a_rekey_is_found() {
         .filter(|(_, esp, src, spi, _)| *esp && src == responder && *spi != Some(keep))
         .map(|f| f.0)
         .collect();
-    let dir = std::env::temp_dir().join(format!("ikescope-oneway-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cut = dir.join("rekey_one_way.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("rekey_one_way.pcap");
     std::fs::write(&cut, without_frames(&bytes, &drop)).unwrap();
 
     let analyze = |p: &std::path::Path| {

@@ -1,7 +1,44 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A file written for one test, in a directory of its own that is removed (with anything the
+/// test wrote beside the file) when this value is dropped; derefs to the file's path.
+pub struct ScratchFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for ScratchFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for ScratchFile {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for ScratchFile {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
+}
+
+/// Write `bytes` to a file called `name` in a fresh temporary directory.
+pub fn scratch_file(name: &str, bytes: &[u8]) -> ScratchFile {
+    let dir = tempfile::Builder::new()
+        .prefix("ikescope-test-")
+        .tempdir()
+        .expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("the scratch file written");
+    ScratchFile { _dir: dir, path }
+}
 
 /// Environment variable that turns a missing reference corpus from a skip into a failure
 /// (`.ci/run` sets it, so CI can never pass without running the corpus tests).
