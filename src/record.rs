@@ -2,7 +2,7 @@
 //! reconstruction stage consumes. Field names follow the `decode --format json` contract
 //! (issue 2); keys may be added, never renamed.
 
-use ikescope_parsers::iana::{DhGroup, ExchangeType, NotifyType, PayloadType};
+use ikescope_parsers::iana::{DhGroup, ExchangeType, IkeVersion, NotifyType, PayloadType, ProtocolId};
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
@@ -239,6 +239,11 @@ pub struct IkeInfo {
 }
 
 impl IkeInfo {
+    /// The IKE version the header's major version names, `None` when it is neither 1 nor 2.
+    pub fn ike_version(&self) -> Option<IkeVersion> {
+        IkeVersion::of_major(self.version)
+    }
+
     /// Drop the payload details (proposals, notify data, vendor IDs, IDs, Deletes, NAT-D,
     /// decrypted contents) of a message whose identical first copy is kept; header fields,
     /// payload and notify type lists, fragment info and the decryption status stay.
@@ -310,8 +315,8 @@ pub struct NotifyInfo {
     pub kind: NotifyType,
     /// IANA name (`None` when unknown).
     pub name: Option<&'static str>,
-    /// Protocol ID field.
-    pub protocol: u8,
+    /// Protocol ID field (0 when the notify is not about an SA).
+    pub protocol: ProtocolId,
     /// SPI field (may be empty).
     pub spi: Hex,
     /// Notification data (truncated to 64 bytes).
@@ -323,8 +328,8 @@ pub struct NotifyInfo {
 pub struct Proposal {
     /// Proposal number.
     pub number: u8,
-    /// Protocol ID (1 IKE/ISAKMP, 2 AH, 3 ESP).
-    pub protocol: u8,
+    /// Protocol ID (IKE/ISAKMP, AH, ESP, IPCOMP).
+    pub protocol: ProtocolId,
     /// SPI, lowercase hex, empty when the SPI size is 0.
     pub spi: Hex,
     /// Transforms in order.
@@ -411,8 +416,8 @@ pub struct IdInfo {
 /// A Delete payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeleteInfo {
-    /// Protocol ID.
-    pub protocol: u8,
+    /// Protocol ID: whose SAs are deleted (IKE/ISAKMP, AH, ESP).
+    pub protocol: ProtocolId,
     /// SPIs deleted (hex).
     pub spis: Vec<Hex>,
 }

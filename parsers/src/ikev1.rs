@@ -8,7 +8,7 @@ use crate::attributes::AttributeIter;
 use crate::chain::{SpiIter, SubIter};
 use crate::cursor::Cursor;
 use crate::error::ParseError;
-use crate::iana::{NotifyType, PayloadType};
+use crate::iana::{NotifyType, PayloadType, ProtocolId};
 use crate::isakmp::RawPayload;
 
 /// Security Association payload.
@@ -52,7 +52,7 @@ impl<'a> Iterator for ProposalIter<'a> {
         Some(self.0.next()?.and_then(|(_, body, off)| {
             let mut c = Cursor::new(body, off.saturating_add(4));
             let number = c.u8()?;
-            let protocol_id = c.u8()?;
+            let protocol_id = ProtocolId(c.u8()?);
             let spi_size = c.u8()?;
             let num_transforms = c.u8()?;
             let spi = c.take(usize::from(spi_size))?;
@@ -75,7 +75,7 @@ pub struct Proposal<'a> {
     /// Proposal number.
     pub number: u8,
     /// Protocol ID (1 ISAKMP, 2 AH, 3 ESP, 4 IPCOMP).
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// SPI bytes (empty when the SPI size is 0).
     pub spi: &'a [u8],
     /// Number of transforms the proposal announces.
@@ -184,7 +184,7 @@ pub struct Notification<'a> {
     /// Domain of Interpretation.
     pub doi: u32,
     /// Protocol ID.
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// Notify message type.
     pub notify_type: NotifyType,
     /// SPI (may be empty).
@@ -197,7 +197,7 @@ pub struct Notification<'a> {
 pub fn parse_notification(body: &[u8], offset: usize) -> Result<Notification<'_>, ParseError> {
     let mut c = Cursor::new(body, offset);
     let doi = c.u32()?;
-    let protocol_id = c.u8()?;
+    let protocol_id = ProtocolId(c.u8()?);
     let spi_size = c.u8()?;
     let notify_type = NotifyType(c.u16()?);
     let spi = c.take(usize::from(spi_size))?;
@@ -216,7 +216,7 @@ pub struct Delete<'a> {
     /// Domain of Interpretation.
     pub doi: u32,
     /// Protocol ID.
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// SPI size.
     pub spi_size: u8,
     /// Number of SPIs announced.
@@ -236,7 +236,7 @@ pub fn parse_delete(body: &[u8], offset: usize) -> Result<Delete<'_>, ParseError
     let mut c = Cursor::new(body, offset);
     Ok(Delete {
         doi: c.u32()?,
-        protocol_id: c.u8()?,
+        protocol_id: ProtocolId(c.u8()?),
         spi_size: c.u8()?,
         num_spis: c.u16()?,
         spis: c.rest(),
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(sa.situation, Some(1));
         let props: Vec<_> = sa.proposals().collect::<Result<_, _>>().unwrap();
         assert_eq!(props.len(), 1);
-        assert_eq!((props[0].number, props[0].protocol_id), (1, 1));
+        assert_eq!((props[0].number, props[0].protocol_id), (1, ProtocolId::IKE));
         assert!(props[0].spi.is_empty());
         let tr: Vec<_> = props[0].transforms().collect::<Result<_, _>>().unwrap();
         assert_eq!(tr.len(), 1);

@@ -7,7 +7,7 @@ use crate::attributes::AttributeIter;
 use crate::chain::{SpiIter, SubIter};
 use crate::cursor::Cursor;
 use crate::error::ParseError;
-use crate::iana::{DhGroup, NotifyType, PayloadType, TransformType};
+use crate::iana::{DhGroup, NotifyType, PayloadType, ProtocolId, TransformType};
 use crate::isakmp::RawPayload;
 
 /// Security Association payload: a chain of proposals.
@@ -39,7 +39,7 @@ impl<'a> Iterator for ProposalIter<'a> {
         Some(self.0.next()?.and_then(|(last, body, off)| {
             let mut c = Cursor::new(body, off.saturating_add(4));
             let number = c.u8()?;
-            let protocol_id = c.u8()?;
+            let protocol_id = ProtocolId(c.u8()?);
             let spi_size = c.u8()?;
             let num_transforms = c.u8()?;
             let spi = c.take(usize::from(spi_size))?;
@@ -65,7 +65,7 @@ pub struct Proposal<'a> {
     /// Proposal number.
     pub number: u8,
     /// Protocol ID (1 IKE, 2 AH, 3 ESP).
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// SPI (empty for an initial IKE SA proposal).
     pub spi: &'a [u8],
     /// Number of transforms announced.
@@ -217,7 +217,7 @@ pub fn parse_auth(body: &[u8], offset: usize) -> Result<Auth<'_>, ParseError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Notify<'a> {
     /// Protocol ID (0 when not about an SA).
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// Notify message type.
     pub notify_type: NotifyType,
     /// SPI (may be empty).
@@ -229,7 +229,7 @@ pub struct Notify<'a> {
 /// Parse an N payload body.
 pub fn parse_notify(body: &[u8], offset: usize) -> Result<Notify<'_>, ParseError> {
     let mut c = Cursor::new(body, offset);
-    let protocol_id = c.u8()?;
+    let protocol_id = ProtocolId(c.u8()?);
     let spi_size = c.u8()?;
     let notify_type = NotifyType(c.u16()?);
     let spi = c.take(usize::from(spi_size))?;
@@ -245,7 +245,7 @@ pub fn parse_notify(body: &[u8], offset: usize) -> Result<Notify<'_>, ParseError
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delete<'a> {
     /// Protocol ID (1 IKE, 2 AH, 3 ESP).
-    pub protocol_id: u8,
+    pub protocol_id: ProtocolId,
     /// SPI size.
     pub spi_size: u8,
     /// Number of SPIs announced.
@@ -264,7 +264,7 @@ impl<'a> Delete<'a> {
 pub fn parse_delete(body: &[u8], offset: usize) -> Result<Delete<'_>, ParseError> {
     let mut c = Cursor::new(body, offset);
     Ok(Delete {
-        protocol_id: c.u8()?,
+        protocol_id: ProtocolId(c.u8()?),
         spi_size: c.u8()?,
         num_spis: c.u16()?,
         spis: c.rest(),
@@ -576,7 +576,7 @@ mod tests {
         let props: Vec<_> = sa.proposals().collect::<Result<_, _>>().unwrap();
         assert_eq!(props.len(), 1);
         assert!(props[0].last);
-        assert_eq!((props[0].number, props[0].protocol_id), (1, 1));
+        assert_eq!((props[0].number, props[0].protocol_id), (1, ProtocolId::IKE));
         let tr: Vec<_> = props[0].transforms().collect::<Result<_, _>>().unwrap();
         let v: Vec<_> = tr
             .iter()

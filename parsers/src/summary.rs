@@ -2,7 +2,7 @@
 //! and weak-crypto checks (RFC 8247 / RFC 8221 "MUST NOT"/"SHOULD NOT" algorithms).
 
 use crate::attributes::DataAttribute;
-use crate::iana::TransformType;
+use crate::iana::{ProtocolId, TransformType};
 use crate::{ikev1, ikev2};
 use std::borrow::Cow;
 
@@ -134,7 +134,7 @@ pub fn dh_keyword(group: u16) -> Option<Cow<'static, str>> {
 /// Summary of an IKEv2 proposal from its transforms `(type, id, key_length)`, e.g.
 /// `aes256-sha256-modp2048` (IKE, PRF implied by the integrity algorithm),
 /// `aes128gcm16-prfsha384-ecp384` (AEAD), `aes128-sha256` (ESP without PFS), `…-esn`.
-pub fn summary_v2<I>(protocol: u8, transforms: I) -> String
+pub fn summary_v2<I>(protocol: ProtocolId, transforms: I) -> String
 where
     I: IntoIterator<Item = (TransformType, u16, Option<u16>)>,
 {
@@ -158,7 +158,7 @@ where
         }
     }
     let prfs: Vec<u16> = of(TransformType::PRF).map(|x| x.1).collect();
-    if protocol == 1 && !prfs.is_empty() {
+    if protocol == ProtocolId::IKE && !prfs.is_empty() {
         let mut implied: Vec<u16> = integs.iter().filter_map(|&i| implied_prf(i)).collect();
         implied.dedup();
         let mut sorted = prfs.clone();
@@ -288,7 +288,7 @@ fn ah_v1_keyword(id: u8) -> Cow<'static, str> {
 /// `(type, numeric value)`: phase 1 (protocol 1) `aes128-sha1-modp2048` from the encryption,
 /// key length, hash and group attributes; ESP `aes128-sha256[-modp2048][-esn]` from the
 /// transform ID, key length, authentication algorithm and PFS group attributes; AH likewise.
-pub fn summary_v1<I>(protocol: u8, transform_id: u8, attributes: I) -> String
+pub fn summary_v1<I>(protocol: ProtocolId, transform_id: u8, attributes: I) -> String
 where
     I: IntoIterator<Item = (u16, u64)>,
 {
@@ -297,7 +297,7 @@ where
     let mut parts: Vec<Cow<'static, str>> = Vec::new();
     let group = |g: Option<u64>| g.and_then(|g| u16::try_from(g).ok()).and_then(dh_keyword);
     match protocol {
-        1 => {
+        ProtocolId::IKE => {
             if let Some(e) = get(1) {
                 parts.push(ike_v1_encryption_keyword(e, get(14)));
             }
@@ -306,11 +306,11 @@ where
             }
             parts.extend(group(get(4)));
         }
-        2 => {
+        ProtocolId::AH => {
             parts.push(ah_v1_keyword(transform_id));
             parts.extend(group(get(3)));
         }
-        3 => {
+        ProtocolId::ESP => {
             parts.push(esp_v1_keyword(transform_id, get(6)));
             if let Some(h) = get(5) {
                 parts.push(ipsec_auth_keyword(h));
@@ -320,7 +320,7 @@ where
                 parts.push("esn".into());
             }
         }
-        4 => parts.push(match transform_id {
+        ProtocolId::IPCOMP => parts.push(match transform_id {
             1 => "oui".into(),
             2 => "deflate".into(),
             3 => "lzs".into(),
@@ -398,21 +398,21 @@ pub fn has_weak_v2<I: IntoIterator<Item = (TransformType, u16)>>(transforms: I) 
 
 /// True when an IKEv1 transform (protocol, transform ID, attributes) uses weak crypto.
 pub fn has_weak_v1<I: IntoIterator<Item = (u16, u64)>>(
-    protocol: u8,
+    protocol: ProtocolId,
     transform_id: u8,
     attributes: I,
 ) -> bool {
     let small = |v: u64| u16::try_from(v).unwrap_or(u16::MAX);
     let attr_weak = attributes.into_iter().any(|(t, v)| match (protocol, t) {
-        (1, 1) => is_weak_ike_encryption_v1(small(v)),
-        (1, 2) => is_weak_ike_hash_v1(small(v)),
-        (1, 4) | (2 | 3, 3) => is_weak_dh_group(small(v)),
-        (2 | 3, 5) => is_weak_ipsec_auth_v1(small(v)),
+        (ProtocolId::IKE, 1) => is_weak_ike_encryption_v1(small(v)),
+        (ProtocolId::IKE, 2) => is_weak_ike_hash_v1(small(v)),
+        (ProtocolId::IKE, 4) | (ProtocolId::AH | ProtocolId::ESP, 3) => is_weak_dh_group(small(v)),
+        (ProtocolId::AH | ProtocolId::ESP, 5) => is_weak_ipsec_auth_v1(small(v)),
         _ => false,
     });
     attr_weak
-        || (protocol == 3 && is_weak_esp_transform_v1(transform_id))
-        || (protocol == 2 && matches!(transform_id, 2..=4))
+        || (protocol == ProtocolId::ESP && is_weak_esp_transform_v1(transform_id))
+        || (protocol == ProtocolId::AH && matches!(transform_id, 2..=4))
 }
 
 #[cfg(test)]
@@ -424,7 +424,7 @@ mod tests {
         // ikev2_ok.pcap frame 1: AES-CBC-128, SHA2-256-128, PRF SHA2-256, MODP 2048
         assert_eq!(
             summary_v2(
-                1,
+                ProtocolId::IKE,
                 [
                     (TransformType(1), 12, Some(128)),
                     (TransformType(3), 12, None),
@@ -436,7 +436,7 @@ mod tests {
         );
         assert_eq!(
             summary_v2(
-                1,
+                ProtocolId::IKE,
                 [
                     (TransformType(1), 20, Some(128)),
                     (TransformType(2), 6, None),
@@ -447,7 +447,7 @@ mod tests {
         );
         assert_eq!(
             summary_v2(
-                3,
+                ProtocolId::ESP,
                 [
                     (TransformType(1), 12, Some(128)),
                     (TransformType(3), 12, None),
@@ -458,7 +458,7 @@ mod tests {
         );
         assert_eq!(
             summary_v2(
-                1,
+                ProtocolId::IKE,
                 [
                     (TransformType(1), 12, Some(256)),
                     (TransformType(3), 12, None),
@@ -470,7 +470,7 @@ mod tests {
         );
         assert_eq!(
             summary_v2(
-                1,
+                ProtocolId::IKE,
                 [
                     (TransformType(1), 20, Some(256)),
                     (TransformType(2), 5, None),
@@ -487,18 +487,24 @@ mod tests {
         // ikev1_main_ok.pcap frame 1: AES-CBC 128, SHA, PSK, MODP 2048
         assert_eq!(
             summary_v1(
-                1,
+                ProtocolId::IKE,
                 1,
                 [(1, 7), (14, 128), (2, 2), (4, 14), (3, 1), (11, 1), (12, 15000)]
             ),
             "aes128-sha1-modp2048"
         );
-        assert_eq!(summary_v1(1, 1, [(1, 5), (2, 1), (4, 2)]), "3des-md5-modp1024");
         assert_eq!(
-            summary_v1(3, 12, [(1, 1), (2, 3600), (4, 1), (5, 5), (6, 128)]),
+            summary_v1(ProtocolId::IKE, 1, [(1, 5), (2, 1), (4, 2)]),
+            "3des-md5-modp1024"
+        );
+        assert_eq!(
+            summary_v1(ProtocolId::ESP, 12, [(1, 1), (2, 3600), (4, 1), (5, 5), (6, 128)]),
             "aes128-sha256"
         );
-        assert_eq!(summary_v1(3, 20, [(6, 256), (3, 14)]), "aes256gcm16-modp2048");
+        assert_eq!(
+            summary_v1(ProtocolId::ESP, 20, [(6, 256), (3, 14)]),
+            "aes256gcm16-modp2048"
+        );
     }
 
     #[test]
@@ -511,8 +517,8 @@ mod tests {
             (TransformType(2), 5),
             (TransformType(4), 14)
         ]));
-        assert!(has_weak_v1(1, 1, [(1, 5), (2, 1), (4, 2)]));
-        assert!(!has_weak_v1(1, 1, [(1, 7), (2, 4), (4, 14)]));
-        assert!(has_weak_v1(3, 11, []));
+        assert!(has_weak_v1(ProtocolId::IKE, 1, [(1, 5), (2, 1), (4, 2)]));
+        assert!(!has_weak_v1(ProtocolId::IKE, 1, [(1, 7), (2, 4), (4, 14)]));
+        assert!(has_weak_v1(ProtocolId::ESP, 11, []));
     }
 }

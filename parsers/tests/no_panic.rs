@@ -145,9 +145,9 @@ proptest! {
         let _ = ProtocolId(t).v1_transform_name(t);
         let _ = NotifyType(v).name(IkeVersion::V1);
         let _ = NotifyType(v).name(IkeVersion::V2);
-        let _ = summary::summary_v2(t, [(TransformType(t), v, Some(v))]);
-        let _ = summary::summary_v1(t, t, [(v, u64::from(v))]);
-        let _ = summary::has_weak_v1(t, t, [(v, u64::MAX)]);
+        let _ = summary::summary_v2(ProtocolId(t), [(TransformType(t), v, Some(v))]);
+        let _ = summary::summary_v1(ProtocolId(t), t, [(v, u64::from(v))]);
+        let _ = summary::has_weak_v1(ProtocolId(t), t, [(v, u64::MAX)]);
     }
 }
 

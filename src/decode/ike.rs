@@ -70,7 +70,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
     let mut d = Dissector {
         info: &mut info,
         problems: &mut problems,
-        version: header.major_version,
+        version: IkeVersion::from_major(header.major_version),
         proposals: Vec::new(),
     };
     let mut chain = PayloadIter::new(header.next_payload, body, HEADER_LEN, header.major_version);
@@ -106,7 +106,7 @@ pub fn dissect_chain(version: u8, first_payload: PayloadType, body: &[u8]) -> (I
     let mut d = Dissector {
         info: &mut info,
         problems: &mut problems,
-        version,
+        version: IkeVersion::from_major(version),
         proposals: Vec::new(),
     };
     for item in PayloadIter::new(first_payload, body, 0, version) {
@@ -130,7 +130,7 @@ fn key_length(attributes: &[Attribute], kind: u16) -> Option<u16> {
 }
 
 fn header_info(h: &IsakmpHeader) -> IkeInfo {
-    let v2 = h.major_version == 2;
+    let v2 = h.is_ikev2();
     IkeInfo {
         version: h.major_version,
         minor_version: h.minor_version,
@@ -170,7 +170,8 @@ fn digest64(bytes: &[u8]) -> u64 {
 struct Dissector<'i> {
     info: &'i mut IkeInfo,
     problems: &'i mut Vec<Problem>,
-    version: u8,
+    /// The registry the payload, notify and ID numbers are read with.
+    version: IkeVersion,
     /// Proposals of the SA payloads, moved into `info` when the chain is done.
     proposals: Vec<Proposal>,
 }
@@ -185,7 +186,7 @@ impl Dissector<'_> {
 
     fn payload(&mut self, p: &RawPayload<'_>) {
         self.info.payloads.push(p.payload_type);
-        let r = if self.version == 2 {
+        let r = if self.version == IkeVersion::V2 {
             self.payload_v2(p)
         } else {
             self.payload_v1(p)
@@ -209,7 +210,7 @@ impl Dissector<'_> {
             P::Identification(id) => self.info.ids.push(IdInfo {
                 payload: p.payload_type,
                 id_type: id.id_type,
-                value: id_value(1, id.id_type, id.data),
+                value: id_value(IkeVersion::V1, id.id_type, id.data),
             }),
             P::Notification(n) => self.notify(n.notify_type, n.protocol_id, n.spi, n.data),
             P::Delete(d) => self.info.deletes.push(DeleteInfo {
@@ -248,7 +249,7 @@ impl Dissector<'_> {
             P::IdInitiator(id) | P::IdResponder(id) => self.info.ids.push(IdInfo {
                 payload: p.payload_type,
                 id_type: id.id_type,
-                value: id_value(2, id.id_type, id.data),
+                value: id_value(IkeVersion::V2, id.id_type, id.data),
             }),
             P::Auth(a) => {
                 self.info.auth_method.get_or_insert(a.method);
@@ -280,11 +281,11 @@ impl Dissector<'_> {
         Ok(())
     }
 
-    fn notify(&mut self, kind: NotifyType, protocol: u8, spi: &[u8], data: &[u8]) {
+    fn notify(&mut self, kind: NotifyType, protocol: ProtocolId, spi: &[u8], data: &[u8]) {
         self.info.notify.push(kind);
         self.info.notifies.push(NotifyInfo {
             kind,
-            name: kind.name(IkeVersion::from_major(self.version)),
+            name: kind.name(self.version),
             protocol,
             spi: Hex(spi.to_vec()),
             data: Hex(data.get(..NOTIFY_DATA_MAX).unwrap_or(data).to_vec()),
@@ -321,7 +322,7 @@ impl Dissector<'_> {
     }
 
     fn proposal_v1(&mut self, prop: &ikev1::Proposal<'_>) {
-        let kl_attr = if ProtocolId(prop.protocol_id) == ProtocolId::IKE {
+        let kl_attr = if prop.protocol_id == ProtocolId::IKE {
             IkeAttribute::KEY_LENGTH.0
         } else {
             IpsecAttribute::KEY_LENGTH.0
@@ -398,7 +399,7 @@ impl Dissector<'_> {
 }
 
 /// Readable identification value: addresses, names, subnets and ranges; hex otherwise.
-fn id_value(version: u8, id_type: u8, data: &[u8]) -> String {
+fn id_value(version: IkeVersion, id_type: u8, data: &[u8]) -> String {
     let v4 = |b: &[u8]| <[u8; 4]>::try_from(b).ok().map(Ipv4Addr::from);
     let v6 = |b: &[u8]| <[u8; 16]>::try_from(b).ok().map(Ipv6Addr::from);
     let text = |b: &[u8]| {
@@ -422,11 +423,11 @@ fn id_value(version: u8, id_type: u8, data: &[u8]) -> String {
         (_, 1) => v4(data).map(|a| a.to_string()),
         (_, 5) => v6(data).map(|a| a.to_string()),
         (_, 2 | 3) => text(data),
-        (1, 4) => pair(4, '/'),
-        (1, 6) => pair(16, '/'),
-        (1, 7) => pair(4, '-'),
-        (1, 8) => pair(16, '-'),
-        (2, 11) | (1, 11) => text(data).filter(|s| !s.is_empty()),
+        (IkeVersion::V1, 4) => pair(4, '/'),
+        (IkeVersion::V1, 6) => pair(16, '/'),
+        (IkeVersion::V1, 7) => pair(4, '-'),
+        (IkeVersion::V1, 8) => pair(16, '-'),
+        (_, 11) => text(data).filter(|s| !s.is_empty()),
         _ => None,
     };
     r.unwrap_or_else(|| crate::record::hex_string(data))
@@ -580,12 +581,12 @@ mod tests {
 
     #[test]
     fn id_values() {
-        assert_eq!(id_value(1, 1, &[192, 0, 2, 1]), "192.0.2.1");
-        assert_eq!(id_value(2, 2, b"vpn.example"), "vpn.example");
+        assert_eq!(id_value(IkeVersion::V1, 1, &[192, 0, 2, 1]), "192.0.2.1");
+        assert_eq!(id_value(IkeVersion::V2, 2, b"vpn.example"), "vpn.example");
         assert_eq!(
-            id_value(1, 4, &[10, 1, 0, 0, 255, 255, 255, 0]),
+            id_value(IkeVersion::V1, 4, &[10, 1, 0, 0, 255, 255, 255, 0]),
             "10.1.0.0/255.255.255.0"
         );
-        assert_eq!(id_value(2, 9, &[0x30, 0x00]), "3000");
+        assert_eq!(id_value(IkeVersion::V2, 9, &[0x30, 0x00]), "3000");
     }
 }

@@ -1,13 +1,13 @@
 //! Decrypted inner payload chains → [`InnerInfo`], with the same dissector as the clear chain.
 
 use crate::record::{InnerInfo, TrafficSelector};
-use ikescope_parsers::iana::PayloadType;
+use ikescope_parsers::iana::{IkeVersion, PayloadType};
 use ikescope_parsers::ikev2;
 use ikescope_parsers::isakmp::PayloadIter;
 
 /// Dissect a decrypted payload chain starting with payload type `first_payload`.
-pub fn dissect_inner(version: u8, first_payload: PayloadType, body: &[u8]) -> InnerInfo {
-    let (info, _problems) = super::ike::dissect_chain(version, first_payload, body);
+pub fn dissect_inner(version: IkeVersion, first_payload: PayloadType, body: &[u8]) -> InnerInfo {
+    let (info, _problems) = super::ike::dissect_chain(version.number(), first_payload, body);
     let mut out = InnerInfo {
         payloads: info.payloads,
         notify: info.notify,
@@ -20,8 +20,8 @@ pub fn dissect_inner(version: u8, first_payload: PayloadType, body: &[u8]) -> In
         traffic_selectors: Vec::new(),
         auth_method: info.auth_method,
     };
-    if version == 2 {
-        for p in PayloadIter::new(first_payload, body, 0, 2).flatten() {
+    if version == IkeVersion::V2 {
+        for p in PayloadIter::new(first_payload, body, 0, version.number()).flatten() {
             if p.payload_type != PayloadType::V2_TSI && p.payload_type != PayloadType::V2_TSR {
                 continue;
             }

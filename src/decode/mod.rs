@@ -19,6 +19,7 @@ use crate::record::{
     EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeDecryption, IkeInfo, InnerFlowInfo, Kind, Problem,
     Record,
 };
+use ikescope_parsers::iana::IkeVersion;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -165,7 +166,7 @@ impl Decoder {
                 rec.non_esp_marker = non_esp_marker;
                 match ike::dissect_ike(data) {
                     Some((mut info, problems)) => {
-                        if info.version == 1 {
+                        if info.ike_version() == Some(IkeVersion::V1) {
                             info.initiator = self.v1_is_initiator(info.spi_i.0, d.src, d.dst, sport);
                         }
                         if let Some(dec) = &mut self.decryption {
@@ -306,11 +307,15 @@ impl Decryption {
 
     /// Try to open the encrypted body of one IKE message and attach its decoded contents.
     fn open(&mut self, data: &[u8], info: &mut IkeInfo) {
-        if info.version == 1 {
+        if info.ike_version() == Some(IkeVersion::V1) {
             match self.ikev1.observe(data, info.initiator) {
                 Ikev1Outcome::Decrypted(p) => {
                     let chain = p.plaintext.get(..p.chain_len).unwrap_or(&p.plaintext);
-                    info.decrypted = Some(Box::new(inner::dissect_inner(1, p.first_payload, chain)));
+                    info.decrypted = Some(Box::new(inner::dissect_inner(
+                        IkeVersion::V1,
+                        p.first_payload,
+                        chain,
+                    )));
                     info.decryption = Some(IkeDecryption::Ok);
                 }
                 Ikev1Outcome::WrongKey { .. } => info.decryption = Some(IkeDecryption::WrongKey),
@@ -332,7 +337,11 @@ impl Decryption {
                 ..
             } => match fragment {
                 None => {
-                    info.decrypted = Some(Box::new(inner::dissect_inner(2, first_payload, &plaintext)));
+                    info.decrypted = Some(Box::new(inner::dissect_inner(
+                        IkeVersion::V2,
+                        first_payload,
+                        &plaintext,
+                    )));
                     info.decryption = Some(IkeDecryption::Ok);
                 }
                 Some((number, total)) => {
@@ -340,8 +349,11 @@ impl Decryption {
                         .and_then(|k| self.skf.add(k, number, total, first_payload, &plaintext));
                     match whole {
                         Some(r) => {
-                            info.decrypted =
-                                Some(Box::new(inner::dissect_inner(2, r.first_payload, &r.plaintext)));
+                            info.decrypted = Some(Box::new(inner::dissect_inner(
+                                IkeVersion::V2,
+                                r.first_payload,
+                                &r.plaintext,
+                            )));
                             info.decryption = Some(IkeDecryption::Reassembled {
                                 fragments: r.fragments,
                             });

@@ -13,10 +13,10 @@
 use super::crypto::{self, CbcCipher};
 use crate::keys::{HashAlg, Ikev1Key, KeySource, KeyStore};
 use crate::record::Spi8;
-use ikescope_parsers::iana::PayloadType;
+use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use ikescope_parsers::isakmp::{self, HEADER_LEN};
 use std::collections::{HashMap, VecDeque};
 
-const HEADER_LEN: usize = 28;
 /// Most IKEv1 SAs tracked at once (the oldest is forgotten).
 const MAX_SAS: usize = 4096;
 /// Most Message IDs tracked per SA.
@@ -111,18 +111,14 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// Generic payloads (type, body without the 4-byte header) of an IKEv1 chain; stops at the end
 /// of the chain or the first malformed payload. Also returns where the chain ended, if cleanly.
-fn walk(first: u8, data: &[u8]) -> (Vec<(u8, &[u8])>, Option<usize>) {
+fn walk(first: PayloadType, data: &[u8]) -> (Vec<(PayloadType, &[u8])>, Option<usize>) {
     let mut out = Vec::new();
     let mut np = first;
     let mut off = 0usize;
     while out.len() < 512 {
-        if np == 0 {
+        if np == PayloadType::NONE {
             return (out, Some(off));
         }
         let Some(len) = be16(data, off + 2) else {
@@ -133,21 +129,26 @@ fn walk(first: u8, data: &[u8]) -> (Vec<(u8, &[u8])>, Option<usize>) {
             break;
         }
         out.push((np, &data[off + 4..off + len]));
-        np = data[off];
+        np = PayloadType(data[off]);
         off += len;
     }
     (out, None)
 }
 
-/// Known IKEv1 payload types (RFC 2408/3947, draft NAT-T 130/131, Cisco fragment 132).
-fn known_type(t: u8) -> bool {
-    matches!(t, 1..=21 | 130 | 131 | 132)
+/// IKEv1 payload types a decrypted chain may plausibly hold: SA to NAT-OA (RFC 2408, RFC 3947;
+/// not GAP), the NAT-T draft types and the Cisco fragment.
+fn known_type(t: PayloadType) -> bool {
+    (PayloadType::V1_SA..=PayloadType::V1_NAT_OA).contains(&t)
+        || matches!(
+            t,
+            PayloadType::V1_NAT_D_DRAFT | PayloadType::V1_NAT_OA_DRAFT | PayloadType::V1_FRAGMENT
+        )
 }
 
 /// Length of the payload chain if `plain` holds a plausible one (known types, ends cleanly,
 /// padding shorter than 256 bytes).
-fn plausible(first: u8, plain: &[u8]) -> Option<usize> {
-    if first == 0 || !known_type(first) {
+fn plausible(first: PayloadType, plain: &[u8]) -> Option<usize> {
+    if !known_type(first) {
         return None;
     }
     let (ps, end) = walk(first, plain);
@@ -212,7 +213,7 @@ fn sa_transforms(body: &[u8]) -> Vec<Transform> {
     let Some(props) = body.get(8..) else {
         return Vec::new();
     };
-    let (ps, _) = walk(2, props);
+    let (ps, _) = walk(PayloadType::V1_PROPOSAL, props);
     let Some((_, prop)) = ps.first() else {
         return Vec::new();
     };
@@ -221,7 +222,7 @@ fn sa_transforms(body: &[u8]) -> Vec<Transform> {
     let Some(tr) = prop.get(4 + spi_size..) else {
         return Vec::new();
     };
-    walk(3, tr)
+    walk(PayloadType::V1_TRANSFORM, tr)
         .0
         .iter()
         .filter_map(|(_, b)| parse_transform(b))
@@ -247,20 +248,16 @@ impl Ikev1Decryptor {
     /// Observe one IKEv1 message (bytes from the ISAKMP header on), in capture order;
     /// `from_initiator` says whether the original initiator sent it.
     pub fn observe(&mut self, msg: &[u8], from_initiator: bool) -> Ikev1Outcome {
-        if msg.len() < HEADER_LEN {
+        let Ok((header, _)) = isakmp::parse_header(msg) else {
             return Ikev1Outcome::Malformed("shorter than the ISAKMP header".into());
+        };
+        if header.major_version != 1 {
+            return Ikev1Outcome::Malformed(format!("not IKEv1 (major version {})", header.major_version));
         }
-        if msg[17] >> 4 != 1 {
-            return Ikev1Outcome::Malformed(format!("not IKEv1 (major version {})", msg[17] >> 4));
-        }
-        let mut ic = [0u8; 8];
-        ic.copy_from_slice(&msg[..8]);
-        let icookie = Spi8(ic);
-        let np = msg[16];
-        let exchange = msg[18];
-        let flags = msg[19];
-        let msgid = be32(msg, 20).unwrap_or(0);
-        let hdr_len = be32(msg, 24).unwrap_or(0) as usize;
+        let icookie = Spi8(header.spi_i);
+        let np = header.next_payload;
+        let msgid = header.message_id;
+        let hdr_len = header.length as usize;
         if hdr_len < HEADER_LEN {
             return Ikev1Outcome::Malformed(format!("header length {hdr_len} is below 28"));
         }
@@ -275,8 +272,13 @@ impl Ikev1Decryptor {
         }
         let sa = self.sas.entry(icookie).or_default();
         let body = &msg[HEADER_LEN..end];
-        if flags & 1 == 0 {
-            if msgid == 0 && matches!(exchange, 2 | 4) {
+        if !header.v1_encrypted() {
+            if msgid == 0
+                && matches!(
+                    header.exchange_type,
+                    ExchangeType::MAIN_MODE | ExchangeType::AGGRESSIVE
+                )
+            {
                 learn(sa, np, body, from_initiator);
             }
             return Ikev1Outcome::Cleartext;
@@ -392,7 +394,7 @@ impl Ikev1Decryptor {
         if let Some((i, _, buf, chain_len)) = result {
             sa.bound = Some(i);
             return Ikev1Outcome::Decrypted(Ikev1Plain {
-                first_payload: PayloadType(np),
+                first_payload: np,
                 plaintext: buf,
                 chain_len,
                 key: self.keys[i].source.clone(),
@@ -414,11 +416,11 @@ fn initial_iv(sa: &Sa) -> Option<Vec<u8>> {
 }
 
 /// Learn transforms and KE values from a cleartext Main/Aggressive Mode message.
-fn learn(sa: &mut Sa, np: u8, body: &[u8], from_initiator: bool) {
+fn learn(sa: &mut Sa, np: PayloadType, body: &[u8], from_initiator: bool) {
     let (payloads, _) = walk(np, body);
     for (t, b) in payloads {
         match t {
-            1 => {
+            PayloadType::V1_SA => {
                 let trs = sa_transforms(b);
                 let take = if from_initiator {
                     !sa.chosen_by_responder && trs.len() == 1
@@ -437,7 +439,7 @@ fn learn(sa: &mut Sa, np: u8, body: &[u8], from_initiator: bool) {
                     sa.chosen_by_responder |= !from_initiator;
                 }
             }
-            4 => {
+            PayloadType::V1_KE => {
                 let v = Some(b.to_vec());
                 if from_initiator {
                     sa.ke_i = v;

@@ -61,7 +61,7 @@ pub fn describe(ctx: &Ctx<'_>, sa: &IkeSa, ended: bool) -> String {
         .find(|e| e.kind.phase().is_some())
         .or(sa.exchanges.last())
     else {
-        return format!("IKEv{} negotiation with no messages", sa.version);
+        return format!("IKEv{} negotiation with no messages", sa.version.number());
     };
     if matches!(
         e.kind,
@@ -107,7 +107,7 @@ pub fn describe(ctx: &Ctx<'_>, sa: &IkeSa, ended: bool) -> String {
     if e.unanswered() {
         format!(
             "IKEv{} {at} {}: the request was sent {} time{}, {}",
-            sa.version,
+            sa.version.number(),
             e.kind.label(),
             copies,
             if copies == 1 { "" } else { "s" },
@@ -118,6 +118,10 @@ pub fn describe(ctx: &Ctx<'_>, sa: &IkeSa, ended: bool) -> String {
             }
         )
     } else {
-        format!("IKEv{} {after} {} (answered)", sa.version, e.kind.label())
+        format!(
+            "IKEv{} {after} {} (answered)",
+            sa.version.number(),
+            e.kind.label()
+        )
     }
 }

@@ -21,7 +21,7 @@
 
 use super::charon::split_line;
 use super::KeySource;
-use ikescope_parsers::iana::{EsnId, TransformType};
+use ikescope_parsers::iana::{EsnId, ProtocolId, TransformType};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -87,27 +87,28 @@ fn transform(name: &str) -> Option<(TransformType, u16, Option<u16>)> {
         })
 }
 
-/// `ESP:AES_CBC_128/...` → (protocol name, protocol number, transforms when all are known).
-type Parsed = (String, u8, Option<Vec<(TransformType, u16, Option<u16>)>>);
+/// `ESP:AES_CBC_128/...` → (protocol name, protocol ID (RESERVED when unknown), transforms
+/// when all are known).
+type Parsed = (String, ProtocolId, Option<Vec<(TransformType, u16, Option<u16>)>>);
 
 fn parse_proposal(proposal: &str) -> Parsed {
     let (proto, rest) = proposal.split_once(':').unwrap_or(("", proposal));
-    let number = match proto {
-        "IKE" => 1,
-        "AH" => 2,
-        "ESP" => 3,
-        _ => 0,
+    let protocol = match proto {
+        "IKE" => ProtocolId::IKE,
+        "AH" => ProtocolId::AH,
+        "ESP" => ProtocolId::ESP,
+        _ => ProtocolId::RESERVED,
     };
     let known: Option<Vec<_>> = rest.split('/').filter(|s| !s.is_empty()).map(transform).collect();
-    (proto.to_string(), number, known)
+    (proto.to_string(), protocol, known)
 }
 
 /// `ESP:AES_CBC_128/HMAC_SHA2_256_128/NO_EXT_SEQ` → (`ESP`, `aes128-sha256`); an unknown
 /// transform keeps charon's own spelling, lower-cased.
 pub fn proposal_keywords(proposal: &str) -> (String, String) {
-    let (proto, number, known) = parse_proposal(proposal);
+    let (proto, protocol, known) = parse_proposal(proposal);
     let words = match known {
-        Some(t) if number != 0 => ikescope_parsers::summary::summary_v2(number, t),
+        Some(t) if protocol != ProtocolId::RESERVED => ikescope_parsers::summary::summary_v2(protocol, t),
         _ => proposal
             .split_once(':')
             .map_or(proposal, |(_, r)| r)

@@ -17,7 +17,7 @@
 use super::collect::FrameRef;
 use super::sketch::{DistinctAddresses, TopSources};
 use crate::record::{Hex, IkeInfo, Record, Spi8, Timestamp};
-use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -73,7 +73,7 @@ const V1_ATTR_GROUP: u16 = 4;
 /// ike-scan's default IKEv1 offer: one proposal of eight transforms, every combination of
 /// {3DES, DES} x {SHA1, MD5} x {modp1024, modp768} (ike-scan 1.9, no `--trans`).
 pub fn is_ike_scan_default_offer(ike: &IkeInfo) -> bool {
-    if ike.version != 1 || ike.proposals.len() != 1 {
+    if ike.ike_version() != Some(IkeVersion::V1) || ike.proposals.len() != 1 {
         return false;
     }
     let transforms = &ike.proposals[0].transforms;
@@ -266,9 +266,9 @@ impl InitiatorGroup {
             let Some(ike) = r.ike.as_deref() else { continue };
             self.note_time(r.time);
             self.note_file(r.file_index);
-            if ike.version == 1 && ike.exchange == ExchangeType::AGGRESSIVE {
+            if ike.ike_version() == Some(IkeVersion::V1) && ike.exchange == ExchangeType::AGGRESSIVE {
                 mode = OpeningMode::AggressiveMode;
-            } else if ike.version == 1
+            } else if ike.ike_version() == Some(IkeVersion::V1)
                 && ike.exchange == ExchangeType::MAIN_MODE
                 && mode != OpeningMode::AggressiveMode
             {
@@ -294,7 +294,7 @@ impl InitiatorGroup {
                         *self.response_notifies.entry(n.0).or_default() += 1;
                     }
                 }
-                if ike.version == 1
+                if ike.ike_version() == Some(IkeVersion::V1)
                     && ike.exchange == ExchangeType::AGGRESSIVE
                     && ike.payloads.contains(&PayloadType::V1_HASH)
                 {

@@ -249,11 +249,7 @@ pub fn classify_v2(req: &Record) -> ExchangeKind {
             if let Some(d) = &ike.decrypted {
                 if d.notify.contains(&NotifyType::V2_REKEY_SA) {
                     ExchangeKind::ChildRekey
-                } else if d
-                    .proposals
-                    .iter()
-                    .any(|p| ProtocolId(p.protocol) == ProtocolId::IKE)
-                {
+                } else if d.proposals.iter().any(|p| p.protocol == ProtocolId::IKE) {
                     ExchangeKind::IkeRekey
                 } else {
                     ExchangeKind::NewChild

@@ -26,7 +26,7 @@ use super::collect::Collected;
 use super::exchanges::ExchangeKind;
 use super::sas::IkeSa;
 use crate::record::{Hex, IkeInfo, Record};
-use ikescope_parsers::iana::{ExchangeType, NotifyType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType};
 use ikescope_parsers::vendor::{self, Maker};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -260,7 +260,8 @@ fn refusal_style(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
     if ike.encrypted || !ike.notify.iter().any(|n| n.is_error()) {
         return;
     }
-    let v1_informational = ike.version == 1 && ike.exchange == ExchangeType::INFORMATIONAL_V1;
+    let v1_informational =
+        ike.ike_version() == Some(IkeVersion::V1) && ike.exchange == ExchangeType::INFORMATIONAL_V1;
     let (maker, how) = match (ike.version, ike.spi_r.is_zero(), ike.message_id) {
         (1, false, id) if v1_informational && id != 0 => (
             Maker::StrongSwan,
@@ -283,7 +284,7 @@ fn refusal_style(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
 fn cadences(votes: &mut Votes, data: &Collected, sa: &IkeSa, e: &super::exchanges::Exchange, peer: IpAddr) {
     let own_timer = if e.requester == peer {
         &e.requests
-    } else if sa.version == 1 {
+    } else if sa.version == IkeVersion::V1 {
         // An IKEv1 responder re-sends its last message on its own timer (libreswan), or when
         // the request comes again (strongSwan): the latter are left out below.
         &e.responses

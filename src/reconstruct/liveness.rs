@@ -9,7 +9,7 @@
 //! of answered checks folded in between.
 
 use crate::record::{Record, Spi8};
-use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, PayloadType};
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
@@ -42,7 +42,10 @@ pub fn is_liveness(r: &Record) -> bool {
         Some(d) => d.payloads.is_empty(),
         None => ike.sk_inner_first == Some(PayloadType::NONE) && ike.fragment.is_none(),
     };
-    ike.version == 2 && ike.exchange == ExchangeType::INFORMATIONAL && empty && r.problems.is_empty()
+    ike.ike_version() == Some(IkeVersion::V2)
+        && ike.exchange == ExchangeType::INFORMATIONAL
+        && empty
+        && r.problems.is_empty()
 }
 
 impl LivenessFold {

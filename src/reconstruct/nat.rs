@@ -4,7 +4,7 @@
 
 use super::{ExchangeKind, IkeSa, Model, MsgRef};
 use crate::record::IkeInfo;
-use ikescope_parsers::iana::{IkeAttribute, NotifyType};
+use ikescope_parsers::iana::{IkeAttribute, IkeVersion, NotifyType};
 use sha1::{Digest, Sha1};
 use std::net::IpAddr;
 
@@ -70,7 +70,7 @@ pub struct NatView {
 /// The NAT detection of an IKE SA (IKEv2 IKE_SA_INIT notifies, IKEv1 NAT-D payloads); `None`
 /// when its messages carry none or (IKEv1) the hash algorithm is unknown.
 pub fn nat_view(model: &Model, sa: &IkeSa) -> Option<NatView> {
-    if sa.version == 2 {
+    if sa.version == IkeVersion::V2 {
         nat_view_v2(model, sa)
     } else {
         nat_view_v1(model, sa)

@@ -55,8 +55,8 @@ pub struct IkeSa {
     pub id: usize,
     /// Tunnel index.
     pub tunnel: usize,
-    /// IKE version.
-    pub version: u8,
+    /// IKE version (a message whose major version is not 1 is counted as IKEv2).
+    pub version: IkeVersion,
     /// Initiator SPI / cookie.
     pub spi_i: Spi8,
     /// Responder SPI / cookie (last non-zero seen).
@@ -85,11 +85,6 @@ pub struct IkeSa {
 }
 
 impl IkeSa {
-    /// The IKE version as the registry its notify and payload numbers are read from.
-    pub fn ike_version(&self) -> IkeVersion {
-        IkeVersion::from_major(self.version)
-    }
-
     /// The exchanges of one kind.
     pub fn exchanges_of(&self, kind: ExchangeKind) -> impl Iterator<Item = (usize, &Exchange)> {
         self.exchanges
@@ -120,23 +115,20 @@ fn msg_ref(r: &Record, index: usize, retransmit: bool) -> MsgRef {
 /// `order` holds indices into `records`, in time order.
 pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: usize) -> Vec<IkeSa> {
     let mut sas: Vec<IkeSa> = Vec::new();
-    let mut by_key: HashMap<(u8, Spi8), usize> = HashMap::new();
+    let mut by_key: HashMap<(IkeVersion, Spi8), usize> = HashMap::new();
     // (SA, message ID, exchange type, requester) → latest exchange: finding the exchange a
     // message belongs to stays O(1) however many exchanges an SA has (years of DPD).
     let mut latest: FxHashMap<ExchangeKey, usize> = FxHashMap::default();
     for &i in order {
         let r = &records[i];
         let Some(ike) = r.ike.as_deref() else { continue };
-        let version = if ike.version == 1 { 1 } else { 2 };
+        let version = match ike.ike_version() {
+            Some(IkeVersion::V1) => IkeVersion::V1,
+            _ => IkeVersion::V2,
+        };
         let key = (version, ike.spi_i);
         let sa_index = *by_key.entry(key).or_insert_with(|| {
-            let (initiator, responder) = if version == 2 {
-                if ike.initiator {
-                    (r.src, r.dst)
-                } else {
-                    (r.dst, r.src)
-                }
-            } else if ike.initiator {
+            let (initiator, responder) = if ike.initiator {
                 (r.src, r.dst)
             } else {
                 (r.dst, r.src)
@@ -166,14 +158,14 @@ pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: u
             sa.spi_r = ike.spi_r;
         }
         sa.messages.push(i);
-        if version == 2 {
+        if version == IkeVersion::V2 {
             place_v2(sa, sa_index, &mut latest, records, i);
         } else {
             place_v1(sa, sa_index, &mut latest, records, i);
         }
     }
     for sa in &mut sas {
-        sa.state = if sa.version == 2 {
+        sa.state = if sa.version == IkeVersion::V2 {
             state_v2(sa, records)
         } else {
             state_v1(sa, records)

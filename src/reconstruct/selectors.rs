@@ -4,7 +4,7 @@
 
 use super::{ExchangeKind, FrameRef, Model, MsgRef, SaState};
 use crate::record::IkeInfo;
-use ikescope_parsers::iana::PayloadType;
+use ikescope_parsers::iana::{IkeVersion, PayloadType};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -82,7 +82,7 @@ pub fn agreed(model: &Model) -> Vec<AgreedSelectors> {
             let Some(d) = ike_of(model, m).and_then(|i| i.decrypted.as_deref()) else {
                 continue;
             };
-            let (ini, res) = if sa.version == 2 {
+            let (ini, res) = if sa.version == IkeVersion::V2 {
                 let tsi: Vec<_> = d
                     .traffic_selectors
                     .iter()

@@ -7,7 +7,7 @@ use super::exchanges::{auth_response, auth_response_lacks_child, inner_first, Ex
 use super::implementation::{self, ImplementationGuess};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
-use ikescope_parsers::iana::PayloadType;
+use ikescope_parsers::iana::{IkeVersion, PayloadType};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -32,7 +32,7 @@ pub struct Tunnel {
     /// ESP flow keys.
     pub esp: Vec<(IpAddr, IpAddr, u32)>,
     /// IKE versions seen.
-    pub versions: BTreeSet<u8>,
+    pub versions: BTreeSet<IkeVersion>,
     /// First activity.
     pub first: Timestamp,
     /// Last activity.
@@ -244,7 +244,7 @@ impl Model {
             let ids = self.tunnels[t].sas.clone();
             for (n, &sid) in ids.iter().enumerate() {
                 let sa = &self.sas[sid];
-                if sa.version != 2 || sa.state != SaState::Midstream {
+                if sa.version != IkeVersion::V2 || sa.state != SaState::Midstream {
                     continue;
                 }
                 let starts_fresh = sa.exchanges.first().map(|e| e.message_id == 0).unwrap_or(false);

@@ -5,7 +5,7 @@ use crate::reconstruct::{
     Exchange, ExchangeKind, IkeSa, ImplementationGuess, Model, MsgRef, NotAnalysed, Phase, SaState, Tunnel,
 };
 use crate::record::{Spi8, Timestamp};
-use ikescope_parsers::iana::ExchangeType;
+use ikescope_parsers::iana::{ExchangeType, IkeVersion};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -82,7 +82,7 @@ struct SaJson<'a> {
     spi_i: Spi8,
     spi_r: Spi8,
     state: SaState,
-    version: u8,
+    version: IkeVersion,
 }
 
 fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
@@ -120,7 +120,7 @@ struct TunnelJson<'a> {
     first: Timestamp,
     id: &'a str,
     ike_sas: Vec<SaJson<'a>>,
-    ike_versions: &'a std::collections::BTreeSet<u8>,
+    ike_versions: &'a std::collections::BTreeSet<IkeVersion>,
     implementations: Vec<Value>,
     inner_flows: Vec<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -230,7 +230,7 @@ pub fn render_selected(model: &Model, findings: &[Finding], keep: Option<&[bool]
         } else {
             let _ = writeln!(out, "  peers     {} <-> {}", t.peers[0], t.peers[1]);
         }
-        let versions: Vec<String> = t.versions.iter().map(|v| format!("IKEv{v}")).collect();
+        let versions: Vec<String> = t.versions.iter().map(|v| format!("IKEv{}", v.number())).collect();
         if !versions.is_empty() {
             let _ = writeln!(out, "  IKE       {}", versions.join(", "));
         }

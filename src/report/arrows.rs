@@ -52,7 +52,7 @@ impl Arrow {
         if self.refusal.is_empty() {
             return String::new();
         }
-        crate::wording::notify_list(model.sas[self.sa].ike_version(), &self.refusal)
+        crate::wording::notify_list(model.sas[self.sa].version, &self.refusal)
     }
 
     /// `IKE_AUTH MID 1 request`, `Main Mode message`, ...

@@ -88,7 +88,7 @@ pub fn payload_chain(ike: &IkeInfo) -> String {
             pl.push(payload_abbrev(version, p));
         }
     }
-    if ike.version == 1 && ike.encrypted {
+    if ike.ike_version() == Some(IkeVersion::V1) && ike.encrypted {
         pl.push("encrypted".into());
     }
     if let Some(first) = ike.sk_inner_first {
@@ -102,7 +102,7 @@ pub fn payload_chain(ike: &IkeInfo) -> String {
 /// One IKE message in a line: version, exchange, role, message ID, (with `spis`) the SPIs, the
 /// payload chain with notify names, proposals, decrypted contents and length.
 pub fn ike_summary(ike: &IkeInfo, spis: bool) -> String {
-    let role = if ike.version == 2 {
+    let role = if ike.ike_version() == Some(IkeVersion::V2) {
         format!(
             "{} {}",
             if ike.response { "response" } else { "request" },

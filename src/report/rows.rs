@@ -614,7 +614,7 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
         capture_file: capture_files.first().cloned().unwrap_or_default(),
         capture_files,
         state: tunnel_state(model, t, findings).as_str(),
-        ike_versions: t.versions.iter().copied().collect(),
+        ike_versions: t.versions.iter().map(|v| v.number()).collect(),
         ike_sas: t.sas.len() as u64,
         ike_sas_established: sas
             .clone()
@@ -686,7 +686,7 @@ fn exchange_rows(model: &Model, t: &Tunnel) -> Vec<ExchangeRow> {
                 src_ip: e.requester,
                 dest_ip: e.responder,
                 capture_file: first.map(|m| file_name(model, m.at)).unwrap_or_default(),
-                ike_version: sa.version,
+                ike_version: sa.version.number(),
                 spi_i: sa.spi_i.to_hex(),
                 spi_r: sa.spi_r.to_hex(),
                 kind: enum_name(&e.kind),

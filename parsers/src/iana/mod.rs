@@ -74,7 +74,9 @@ pub use payload::PayloadType;
 pub use transform::{DhGroup, EncrId, EsnId, IntegId, PrfId, ProtocolId, TransformType};
 
 /// The IKE major version a message was sent with: the registry its values are read from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Ordered V1 before V2; debugs as `V1`/`V2` and serializes (with the `serde` feature) as its
+/// number, 1 or 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IkeVersion {
     /// IKEv1 / ISAKMP (RFC 2408, RFC 2409).
     V1,
@@ -91,6 +93,31 @@ impl IkeVersion {
         } else {
             IkeVersion::V1
         }
+    }
+
+    /// The version a header's major-version nibble names exactly: `None` for anything but 1
+    /// and 2.
+    pub fn of_major(major: u8) -> Option<Self> {
+        match major {
+            1 => Some(IkeVersion::V1),
+            2 => Some(IkeVersion::V2),
+            _ => None,
+        }
+    }
+
+    /// The major version number: 1 or 2.
+    pub fn number(self) -> u8 {
+        match self {
+            IkeVersion::V1 => 1,
+            IkeVersion::V2 => 2,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for IkeVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.number())
     }
 }
 
@@ -116,6 +143,9 @@ mod tests {
         );
         assert_eq!(ProtocolId::ESP.v1_transform_name(12), Some("ESP_AES-CBC"));
         assert_eq!(AuthMethodV2(14).name(), Some("Digital Signature"));
+        assert_eq!(IkeVersion::of_major(2).map(IkeVersion::number), Some(2));
+        assert_eq!(IkeVersion::of_major(3), None);
+        assert_eq!(IkeVersion::from_major(3), IkeVersion::V1);
     }
 
     #[test]

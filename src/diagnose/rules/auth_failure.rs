@@ -16,7 +16,7 @@ use crate::reconstruct::exchanges::{inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, Phase, SaState};
 use crate::record::IkeDecryption;
 use crate::wording::notify_list;
-use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType};
 use ikescope_parsers::vendor::Maker;
 
 /// Run the rule.
@@ -26,7 +26,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if ctx.version_mismatch(sa.tunnel) || ctx.is_probe(sa.id) {
             continue;
         }
-        if sa.version == 2 {
+        if sa.version == IkeVersion::V2 {
             v2_responder_refused(ctx, sa);
             v2_initiator_refused(ctx, sa);
         } else if sa.state == SaState::AuthFailed {
@@ -168,7 +168,7 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             "INFORMATIONAL from {}: {}",
             sa.initiator,
             if certain {
-                notify_list(sa.ike_version(), &notes)
+                notify_list(sa.version, &notes)
             } else {
                 "a lone protected Notify right after IKE_AUTH".into()
             }
@@ -224,7 +224,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             .flat_map(|(_, e)| e.requests.iter())
             .any(|m| ctx.ike(m).decryption == Some(IkeDecryption::WrongKey));
     let certain = key_split
-        || notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
+        || notes.contains(&NotifyType::V1_AUTHENTICATION_FAILED)
         || notes.contains(&NotifyType::V1_INVALID_HASH_INFORMATION);
     let mut f = Finding::new(
         FindingKind::AuthFailure,
@@ -255,7 +255,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         } else if n.is_empty() {
             "encrypted Informational (the responder could not read message 5)".to_string()
         } else {
-            format!("Informational {}", notify_list(sa.ike_version(), &n))
+            format!("Informational {}", notify_list(sa.version, &n))
         };
         f.evidence(
             model,
@@ -353,7 +353,7 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         .map(|&s| &model.sas[s])
         .find(|o| {
             o.id != sa.id
-                && o.version == 1
+                && o.version == IkeVersion::V1
                 && o.initiator == sa.initiator
                 && o.first > am2.time
                 && o.first.secs_since(am2.time) < 60.0

@@ -14,7 +14,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::group_id;
 use crate::reconstruct::{IkeSa, Phase, SaState};
-use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -57,7 +57,7 @@ fn hash_answers(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<crate::reconstruct::MsgRef> {
         .flat_map(|e| e.responses.iter())
         .filter(|m| {
             let ike = ctx.ike(m);
-            ike.version == 1
+            ike.ike_version() == Some(IkeVersion::V1)
                 && ike.exchange == ExchangeType::AGGRESSIVE
                 && ike.payloads.contains(&PayloadType::V1_HASH)
         })

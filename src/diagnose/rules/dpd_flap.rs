@@ -9,6 +9,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::ExchangeKind;
 use crate::record::Timestamp;
+use ikescope_parsers::iana::IkeVersion;
 use ikescope_parsers::vendor::Maker;
 
 struct Outage {
@@ -34,7 +35,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             }) else {
                 continue;
             };
-            let unanswered = if sa.version == 2 {
+            let unanswered = if sa.version == IkeVersion::V2 {
                 e.unanswered() && e.requests.len() >= 2
             } else {
                 v1_probe_unanswered(ctx, sa, ei)

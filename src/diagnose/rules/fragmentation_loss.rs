@@ -18,7 +18,7 @@ use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Se
 use crate::reconstruct::SaState;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa, Phase};
 use crate::record::Timestamp;
-use ikescope_parsers::iana::NotifyType;
+use ikescope_parsers::iana::{IkeVersion, NotifyType};
 use std::collections::BTreeSet;
 
 /// Typical path MTU; IKE datagrams above it are fragmented on most paths.
@@ -252,7 +252,7 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             Severity::Error,
             Confidence::Likely,
         );
-        let next = if sa.version == 2 {
+        let next = if sa.version == IkeVersion::V2 {
             "IKE_AUTH"
         } else {
             "the next phase-1 message"

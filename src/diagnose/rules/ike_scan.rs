@@ -19,7 +19,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::aggregate::{is_ike_scan_default_offer, is_opening, offer_fingerprint};
 use crate::reconstruct::{IkeSa, MsgRef, Phase, SaState};
-use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use ikescope_parsers::iana::{ExchangeType, IkeVersion, PayloadType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -73,13 +73,13 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     if !ike.proposals.is_empty() {
                         p.offers.insert(offer_fingerprint(ike));
                     }
-                    if ike.version == 1 && ike.exchange == ExchangeType::AGGRESSIVE {
+                    if ike.ike_version() == Some(IkeVersion::V1) && ike.exchange == ExchangeType::AGGRESSIVE {
                         p.ids.extend(ike.ids.iter().map(|i| i.value.clone()));
                     }
                 }
                 for m in &e.responses {
                     let ike = ctx.ike(m);
-                    if ike.version == 1
+                    if ike.ike_version() == Some(IkeVersion::V1)
                         && ike.exchange == ExchangeType::AGGRESSIVE
                         && ike.payloads.contains(&PayloadType::V1_HASH)
                     {

@@ -7,7 +7,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::Phase;
 use crate::reconstruct::SaState;
-use ikescope_parsers::iana::NotifyType;
+use ikescope_parsers::iana::{IkeVersion, NotifyType};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -28,8 +28,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 }
             }
         }
-        let has_v1 = sas.iter().any(|s| s.version == 1);
-        let has_v2 = sas.iter().any(|s| s.version == 2);
+        let has_v1 = sas.iter().any(|s| s.version == IkeVersion::V1);
+        let has_v2 = sas.iter().any(|s| s.version == IkeVersion::V2);
         let none_up = sas
             .iter()
             .all(|s| !matches!(s.state, SaState::Established | SaState::Midstream));
@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                             m.at,
                             format!(
                                 "IKEv{} {} request from {}",
-                                sa.version,
+                                sa.version.number(),
                                 e.kind.label(),
                                 sa.initiator
                             ),
@@ -74,12 +74,17 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     f.evidence(
                         model,
                         m.at,
-                        format!("IKEv{} answer from {}: notify {:?}", sa.version, sa.responder, n),
+                        format!(
+                            "IKEv{} answer from {}: notify {:?}",
+                            sa.version.number(),
+                            sa.responder,
+                            n
+                        ),
                     );
                 }
             }
             // IKEv1 refusals travel as a separate Informational.
-            refused_by_version.push(format!("IKEv{} from {}", sa.version, sa.initiator));
+            refused_by_version.push(format!("IKEv{} from {}", sa.version.number(), sa.initiator));
         }
         refused_by_version.sort();
         refused_by_version.dedup();

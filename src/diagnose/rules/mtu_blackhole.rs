@@ -12,6 +12,7 @@
 use crate::diagnose::{Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::inner_health::{FlowHealth, FlowKey};
 use crate::reconstruct::Tunnel;
+use ikescope_parsers::iana::{IkeVersion, ProtocolId};
 use std::net::IpAddr;
 
 /// Vanished packets smaller than this are not a size problem (every path carries 576 bytes).
@@ -98,10 +99,10 @@ fn tunnel_sizes(ctx: &Ctx<'_>, t: &Tunnel) -> Option<EspSizes> {
             .as_ref()
             .map(|d| &d.proposals[..])
             .unwrap_or(&ike.proposals[..]);
-        for p in proposals.iter().filter(|p| p.protocol == 3) {
+        for p in proposals.iter().filter(|p| p.protocol == ProtocolId::ESP) {
             let (mut encr, mut icv) = (None, None);
             for tr in &p.transforms {
-                if ike.version == 2 {
+                if ike.ike_version() == Some(IkeVersion::V2) {
                     match tr.kind {
                         1 => encr = Some(tr.id),
                         3 => icv = integ_icv(tr.id),

@@ -10,6 +10,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef};
 use crate::record::Timestamp;
+use ikescope_parsers::iana::IkeVersion;
 
 struct Silence<'a> {
     sa: &'a IkeSa,
@@ -65,7 +66,7 @@ fn silences<'a>(ctx: &Ctx<'a>, sa: &'a IkeSa) -> Vec<Silence<'a>> {
 /// later exchange of the SA answered: the responder answers, the requester never hears it.
 fn answers_lost(sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
     let e = &sa.exchanges[ei];
-    if sa.version != 2 || sa.exchanges[ei + 1..].iter().any(|x| !x.unanswered()) {
+    if sa.version != IkeVersion::V2 || sa.exchanges[ei + 1..].iter().any(|x| !x.unanswered()) {
         return None;
     }
     let first_answer = e.responses.first()?.time;

@@ -16,7 +16,7 @@ use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::{auth_response_lacks_child, inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, Phase, SaState, Tunnel};
 use crate::wording::notify_list;
-use ikescope_parsers::iana::{NotifyType, PayloadType, ProtocolId};
+use ikescope_parsers::iana::{IkeVersion, NotifyType, PayloadType, ProtocolId};
 
 /// What the peer `who` itself proposed or chose anywhere on the tunnel (clear or decrypted).
 fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: bool) -> Vec<String> {
@@ -33,7 +33,7 @@ fn wanted_by(ctx: &Ctx<'_>, t: &Tunnel, who: std::net::IpAddr, protocol_ike: boo
                     .iter()
                     .chain(ike.decrypted.iter().flat_map(|d| d.proposals.iter()));
                 for p in props {
-                    if (ProtocolId(p.protocol) == ProtocolId::IKE) == protocol_ike {
+                    if (p.protocol == ProtocolId::IKE) == protocol_ike {
                         for s in &p.summary {
                             if !out.contains(s) {
                                 out.push(s.clone());
@@ -119,7 +119,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             if ctx.is_probe(sid) {
                 continue;
             }
-            if sa.version == 2 {
+            if sa.version == IkeVersion::V2 {
                 phase1_v2(ctx, t, sa);
                 phase2_v2(ctx, t, sa);
             } else {
@@ -282,13 +282,13 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         format!(
             "Informational from {}: {}",
             responder,
-            notify_list(sa.ike_version(), &n)
+            notify_list(sa.version, &n)
         ),
     );
     f.summary = format!(
         "ISAKMP (phase 1) proposal refused by {} ({}){}",
         responder,
-        notify_list(sa.ike_version(), &n),
+        notify_list(sa.version, &n),
         if refusal_only {
             "; the refused request is not in the capture"
         } else {
@@ -366,13 +366,13 @@ fn phase2_v2(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
                     "{} response from {} (decrypted): {}",
                     e.kind.label(),
                     e.responder,
-                    notify_list(sa.ike_version(), &d.notify)
+                    notify_list(sa.version, &d.notify)
                 ),
             );
             f.summary = format!(
                 "CHILD SA proposal refused by {} ({})",
                 e.responder,
-                notify_list(sa.ike_version(), &refused)
+                notify_list(sa.version, &refused)
             );
             finish(ctx, &mut f, t, sa, offered, false);
             f.fix = Some(fixes::IPSEC_CRYPTO.to_string());
@@ -471,7 +471,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         if notes.contains(&NotifyType::V1_INVALID_ID_INFORMATION) {
             continue; // ts_mismatch
         }
-        let certain = notes.contains(&NotifyType::V2_NO_PROPOSAL_CHOSEN);
+        let certain = notes.contains(&NotifyType::V1_NO_PROPOSAL_CHOSEN);
         let mut f = Finding::new(
             FindingKind::ProposalMismatch,
             &t.id,
@@ -499,7 +499,7 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         let what = if notes.is_empty() {
             "encrypted Informational instead of Quick Mode message 2".to_string()
         } else {
-            format!("Informational {}", notify_list(sa.ike_version(), &notes))
+            format!("Informational {}", notify_list(sa.version, &notes))
         };
         f.evidence(model, im.at, format!("{} from {}", what, e.responder));
         f.summary = format!(

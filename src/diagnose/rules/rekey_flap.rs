@@ -13,7 +13,7 @@ use crate::reconstruct::FrameRef;
 use crate::reconstruct::{ExchangeKind, Phase, SaState};
 use crate::record::{AttrValue, Timestamp};
 use crate::wording::notify_list;
-use ikescope_parsers::iana::{IkeAttribute, IpsecAttribute, NotifyType, PayloadType, ProtocolId};
+use ikescope_parsers::iana::{IkeAttribute, IkeVersion, IpsecAttribute, NotifyType, PayloadType, ProtocolId};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -128,7 +128,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 let what = if errors.is_empty() {
                     "refused (protected body starts with a Notify: an error)".to_string()
                 } else {
-                    format!("refused with {}", notify_list(sa.ike_version(), errors))
+                    format!("refused with {}", notify_list(sa.version, errors))
                 };
                 f.evidence(
                     model,
@@ -173,10 +173,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             format!("{} of the tunnel's rekeys failed", failed.len())
         };
         if !all_errors.is_empty() {
-            summary.push_str(&format!(
-                " ({})",
-                notify_list(first_sa.ike_version(), &all_errors)
-            ));
+            summary.push_str(&format!(" ({})", notify_list(first_sa.version, &all_errors)));
         }
         if let Some(m) = mean {
             summary.push_str(&format!(
@@ -213,7 +210,7 @@ pub fn proposal_lifetimes(model: &crate::reconstruct::Model, sas: &[usize]) -> V
     let mut out = Vec::new();
     for &sid in sas {
         let sa = &model.sas[sid];
-        if sa.version != 1 {
+        if sa.version != IkeVersion::V1 {
             continue;
         }
         for e in &sa.exchanges {
@@ -224,7 +221,7 @@ pub fn proposal_lifetimes(model: &crate::reconstruct::Model, sas: &[usize]) -> V
                 for p in ike.proposals.iter() {
                     for tr in &p.transforms {
                         // Life type then life duration: phase 1 attributes 11/12, IPsec 1/2.
-                        let (type_attr, key) = if ProtocolId(p.protocol) == ProtocolId::IKE {
+                        let (type_attr, key) = if p.protocol == ProtocolId::IKE {
                             (IkeAttribute::LIFE_TYPE.0, IkeAttribute::LIFE_DURATION.0)
                         } else {
                             (IpsecAttribute::SA_LIFE_TYPE.0, IpsecAttribute::SA_LIFE_DURATION.0)

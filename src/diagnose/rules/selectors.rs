@@ -15,6 +15,7 @@
 use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
 use crate::reconstruct::selectors::{agreed, AgreedSelectors as Pair};
 use crate::reconstruct::{ExchangeKind, MsgRef, Phase};
+use ikescope_parsers::iana::IkeVersion;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -165,7 +166,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
     for t in &model.tunnels {
         // (initiator, version) -> distinct offers, each with the frame of its first request.
-        let mut offers: BTreeMap<(IpAddr, u8), Vec<Offer>> = BTreeMap::new();
+        let mut offers: BTreeMap<(IpAddr, IkeVersion), Vec<Offer>> = BTreeMap::new();
         for &sid in t.sas.iter().filter(|s| !ctx.is_probe(**s)) {
             let sa = &model.sas[sid];
             let first = sa.exchanges.iter().find(|e| {
@@ -188,7 +189,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
                             .iter()
                             .map(|a| format!("{}={:?}", a.kind, a.value.as_u64()))
                             .collect();
-                        format!("{}:{}:{}:{}", p.protocol, tr.kind, tr.id, attrs.join(","))
+                        format!("{}:{}:{}:{}", p.protocol.0, tr.kind, tr.id, attrs.join(","))
                     })
                 })
                 .collect();
@@ -201,7 +202,8 @@ fn proposals(ctx: &mut Ctx<'_>) {
                 list.push((offer, *req));
             }
         }
-        for ((initiator, version), list) in offers {
+        for ((initiator, ike_version), list) in offers {
+            let version = ike_version.number();
             if list.len() < 2 {
                 continue;
             }

@@ -10,7 +10,7 @@ use crate::keys::hints::ConfigHint;
 use crate::reconstruct::exchanges::notifies_of;
 use crate::reconstruct::{ExchangeKind, Phase, SaState};
 use crate::wording::{notify_list, selectors};
-use ikescope_parsers::iana::NotifyType;
+use ikescope_parsers::iana::{IkeVersion, NotifyType};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
@@ -23,7 +23,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             if ctx.is_explained(sa.id, ei) {
                 continue;
             }
-            let v2_child = sa.version == 2
+            let v2_child = sa.version == IkeVersion::V2
                 && matches!(
                     e.kind,
                     ExchangeKind::IkeAuth
@@ -31,7 +31,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
                         | ExchangeKind::ChildRekey
                         | ExchangeKind::CreateChildSa
                 );
-            let v1_phase2 = sa.version == 1
+            let v1_phase2 = sa.version == IkeVersion::V1
                 && e.kind == ExchangeKind::V1Informational
                 && matches!(sa.state, SaState::Established | SaState::Midstream);
             if !(v2_child || v1_phase2) {
@@ -101,12 +101,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     "{} from {}: {}",
                     e.kind.label(),
                     resp,
-                    notify_list(sa.ike_version(), &notes)
+                    notify_list(sa.version, &notes)
                 ),
             );
             f.summary = format!(
                 "{resp} refused the traffic selectors ({}){}",
-                notify_list(sa.ike_version(), &hit),
+                notify_list(sa.version, &hit),
                 if offered.is_empty() {
                     String::new()
                 } else {
