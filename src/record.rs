@@ -555,18 +555,19 @@ pub struct EspDecrypted {
     pub esn: bool,
 }
 
-/// The flow of a packet carried inside ESP.
+/// The flow of a packet carried inside ESP (tunnel mode: the inner IPv4 or IPv6 packet's
+/// 5-tuple), as the decryption reads it and the records and tunnels keep it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct InnerFlowInfo {
-    /// Inner source.
+    /// Inner source address.
     pub src: IpAddr,
-    /// Inner destination.
+    /// Inner destination address.
     pub dst: IpAddr,
-    /// Inner protocol.
+    /// Inner protocol (IPv4 protocol / IPv6 fixed header's next header).
     pub proto: u8,
-    /// Inner source port (TCP/UDP).
+    /// TCP/UDP/SCTP source port; `None` for other protocols and non-first IP fragments.
     pub sport: Option<u16>,
-    /// Inner destination port.
+    /// TCP/UDP/SCTP destination port; `None` as for `sport`.
     pub dport: Option<u16>,
 }
 

@@ -16,8 +16,7 @@ use crate::decrypt::ikev1::{Ikev1Decryptor, Ikev1Outcome};
 use crate::decrypt::ikev2::{decrypt_message, FragKey, Ikev2Reassembler, SkOutcome};
 use crate::keys::KeyStore;
 use crate::record::{
-    EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeDecryption, IkeInfo, InnerFlowInfo, Kind, Problem,
-    Record,
+    EspDecrypted, EspDecryption, EspInfo, IcmpInfo, IkeDecryption, IkeInfo, Kind, Problem, Record,
 };
 use ikescope_parsers::iana::IkeVersion;
 use std::collections::HashMap;
@@ -290,13 +289,7 @@ impl Decryption {
                 Some(EspDecrypted {
                     next_header: p.next_header,
                     pad_len: p.pad_len,
-                    inner: p.inner.map(|f| InnerFlowInfo {
-                        src: f.src,
-                        dst: f.dst,
-                        proto: f.proto,
-                        sport: f.sport,
-                        dport: f.dport,
-                    }),
+                    inner: p.inner,
                     esn: p.esn,
                 }),
                 Some(EspDecryption::Ok),

@@ -3,23 +3,9 @@
 
 use super::crypto::{self, CbcCipher, CryptoError};
 use crate::keys::{EncAlg, EspSa, IntegAlg, KeySource, KeyStore};
+use crate::record::InnerFlowInfo;
 use ikescope_parsers::ip;
 use std::net::IpAddr;
-
-/// The inner packet's 5-tuple (tunnel mode: next header 4 or 41).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InnerFlow {
-    /// Inner source address.
-    pub src: IpAddr,
-    /// Inner destination address.
-    pub dst: IpAddr,
-    /// Inner protocol (IPv4 protocol / IPv6 next header).
-    pub proto: u8,
-    /// TCP/UDP source port.
-    pub sport: Option<u16>,
-    /// TCP/UDP destination port.
-    pub dport: Option<u16>,
-}
 
 /// A decrypted ESP packet.
 #[derive(Clone, PartialEq, Eq)]
@@ -31,7 +17,7 @@ pub struct EspPlain {
     /// The protected payload (padding and trailer removed).
     pub payload: Vec<u8>,
     /// The inner flow when the payload is an IP packet.
-    pub inner: Option<InnerFlow>,
+    pub inner: Option<InnerFlowInfo>,
     /// True when the ICV (or AEAD tag) verified over an Extended Sequence Number (RFC 4303
     /// section 2.2.1: the high 32 bits, not transmitted, are covered by the ICV); false for the
     /// 32-bit form, or when the SA has no ICV to tell.
@@ -79,7 +65,7 @@ pub enum EspOutcome {
 /// The inner flow of the IPv4 (`next_header` 4) or IPv6 (41) packet a tunnel-mode ESP packet
 /// carries: addresses, protocol (the IPv6 fixed header's next header) and, for TCP/UDP/SCTP in
 /// an unfragmented or first-fragment packet, the ports.
-pub fn inner_flow(next_header: u8, p: &[u8]) -> Option<InnerFlow> {
+pub fn inner_flow(next_header: u8, p: &[u8]) -> Option<InnerFlowInfo> {
     let (src, dst, proto, l4): (IpAddr, IpAddr, u8, &[u8]) = match next_header {
         ip::proto::IPV4 if p.first()? >> 4 == 4 => {
             let h = ip::parse_ipv4(p).ok()?;
@@ -93,7 +79,7 @@ pub fn inner_flow(next_header: u8, p: &[u8]) -> Option<InnerFlow> {
         _ => return None,
     };
     let ports = ip::transport_ports(proto, l4);
-    Some(InnerFlow {
+    Some(InnerFlowInfo {
         src,
         dst,
         proto,
