@@ -387,12 +387,7 @@ mod tests {
     use super::*;
     use crate::attributes::AttributeValue;
     use crate::isakmp::parse_message;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::unhex;
 
     /// captures/ikev1_main_ok.pcap frame 1 (Main Mode message 1).
     const MM1: &str = "02199ca29b5e411d00000000000000000110020000000000000000b40d00003800000001000000010000002c01010001000000240101000080010007800e0080800200028004000e80030001800b0001800c3a980d00000c09002689dfd6b7120d000014afcad71368a1f1c96b8696fc775701000d0000184048b7d56ebce88525e7de7f00d6c2d3800000000d0000144a131c81070358455c5728f20e95452f0000001490cb80913ebb696e086381b5ec427b1f";

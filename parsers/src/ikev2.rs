@@ -551,12 +551,7 @@ pub fn parse_payload<'a>(p: &RawPayload<'a>) -> Result<Payload<'a>, ParseError> 
 mod tests {
     use super::*;
     use crate::isakmp::parse_message;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::unhex;
 
     /// captures/ikev2_ok.pcap frame 1 up to and including the KE header (SA + KE group).
     const SA_INIT_PREFIX: &str = "73918f748f46938800000000000000002120220800000000000001d0220000300000002c010100040300000c0100000c800e0080030000080300000c0300000802000005000000080400000e";

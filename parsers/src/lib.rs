@@ -37,6 +37,8 @@ pub mod link;
 pub mod redirect;
 pub mod summary;
 pub mod tcp;
+#[cfg(test)]
+mod testutil;
 pub mod udp;
 pub mod udp_encap;
 pub mod vendor;

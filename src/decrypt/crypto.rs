@@ -280,10 +280,7 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        crate::keys::parse_hex(s).expect("hex")
-    }
+    use crate::keys::unhex;
 
     /// RFC 3566 section 4.6, test cases 1-7 (key 000102..0f).
     #[test]

@@ -351,6 +351,12 @@ pub(crate) fn parse_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The bytes of a hex test vector ([`parse_hex`] that panics on bad hex), for unit tests.
+#[cfg(test)]
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
+    parse_hex(s).expect("hex test vector")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
