@@ -523,7 +523,7 @@ impl EspDecryption {
 /// ESP header fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EspInfo {
-    /// SPI.
+    /// SPI (written as 8 hex digits).
     #[serde(serialize_with = "ser_spi32")]
     pub spi: u32,
     /// Sequence number.

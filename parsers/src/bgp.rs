@@ -509,7 +509,7 @@ pub struct PathAttribute<'a> {
     pub flags: u8,
     /// Type code (IANA "BGP Path Attributes").
     pub type_code: u8,
-    /// Value.
+    /// The attribute value (after the flags, type and length octets).
     pub value: &'a [u8],
 }
 

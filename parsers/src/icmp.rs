@@ -7,9 +7,10 @@ use std::net::IpAddr;
 /// An ICMP error message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IcmpError<'a> {
-    /// Type.
+    /// ICMP type (IPv4 e.g. 3 destination unreachable, 11 time exceeded; ICMPv6 e.g. 1
+    /// destination unreachable, 2 packet too big).
     pub icmp_type: u8,
-    /// Code.
+    /// ICMP code within the type (e.g. 4 "fragmentation needed" under type 3).
     pub code: u8,
     /// Next-hop MTU of an IPv4 "fragmentation needed" (type 3 code 4) or an ICMPv6 "packet too
     /// big" (type 2).

@@ -248,7 +248,7 @@ pub fn parse_delete(body: &[u8], offset: usize) -> Result<Delete<'_>, ParseError
 pub struct ModeConfig<'a> {
     /// Type: 1 REQUEST, 2 REPLY, 3 SET, 4 ACK.
     pub cfg_type: u8,
-    /// Identifier.
+    /// Identifier that pairs a REPLY or ACK with its REQUEST or SET.
     pub identifier: u16,
     attributes: &'a [u8],
     attributes_offset: usize,

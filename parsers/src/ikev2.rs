@@ -451,7 +451,7 @@ pub fn parse_cp(body: &[u8], offset: usize) -> Result<Configuration<'_>, ParseEr
 pub struct Eap<'a> {
     /// Code: 1 Request, 2 Response, 3 Success, 4 Failure.
     pub code: u8,
-    /// Identifier.
+    /// Identifier that pairs a Response with its Request.
     pub identifier: u8,
     /// EAP length field.
     pub length: u16,

@@ -86,7 +86,7 @@ pub enum CaptureError {
     Truncated {
         /// Byte offset of the incomplete record/block.
         offset: u64,
-        /// Details.
+        /// What was cut off (which record or block, how many bytes were missing).
         what: String,
     },
     /// A record/block is structurally invalid.
@@ -94,7 +94,7 @@ pub enum CaptureError {
     Corrupt {
         /// Byte offset of the record/block.
         offset: u64,
-        /// Details.
+        /// What is wrong with it.
         what: String,
     },
 }
@@ -153,7 +153,7 @@ pub enum Content<'a> {
     Esp {
         /// UDP ports when UDP-encapsulated.
         ports: Option<(u16, u16)>,
-        /// SPI.
+        /// SPI from the ESP header.
         spi: u32,
         /// Sequence number.
         seq: u32,

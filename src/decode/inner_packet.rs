@@ -16,7 +16,7 @@ pub enum InnerSource {
         src: IpAddr,
         /// Outer destination.
         dst: IpAddr,
-        /// SPI.
+        /// SPI of the ESP packet that carried it.
         spi: u32,
     },
     /// Seen in the clear on the capture (a gateway's tunnel interface, or any plain link).
@@ -97,9 +97,9 @@ pub struct InnerPacket {
 /// transport bytes as captured.
 #[derive(Clone, Copy, Debug)]
 pub struct IpView<'a> {
-    /// Source.
+    /// Inner source address.
     pub src: IpAddr,
-    /// Destination.
+    /// Inner destination address.
     pub dst: IpAddr,
     /// Protocol / next header of the transport.
     pub proto: u8,

@@ -175,13 +175,14 @@ pub struct Finding {
     /// Kind (vocabulary string in JSON).
     #[serde(serialize_with = "ser_kind")]
     pub kind: FindingKind,
-    /// Tunnel id.
+    /// Id of the tunnel it is about (`<lower address>-<higher address>`).
     pub tunnel: String,
     /// `phase1`, `phase2` or null.
     pub phase: Option<Phase>,
-    /// Severity.
+    /// How bad: an error means the tunnel (or part of it) does not work, a warning that traffic
+    /// may still flow, info is context.
     pub severity: Severity,
-    /// Confidence.
+    /// Certain when the wire proves it (e.g. a decrypted notify), likely when it only fits.
     pub confidence: Confidence,
     /// Who initiated the failing negotiation.
     pub initiator: Option<IpAddr>,

@@ -70,15 +70,15 @@ pub struct Ikev2Keys {
     pub spi_r: Option<Spi8>,
     /// True when the SPIs come from a key table row (authoritative), false for log hints.
     pub spis_certain: bool,
-    /// SK_ei.
+    /// SK_ei: encrypts what the initiator sends.
     pub sk_ei: Secret,
-    /// SK_er.
+    /// SK_er: encrypts what the responder sends.
     pub sk_er: Secret,
     /// Encryption algorithm.
     pub enc: EncAlg,
-    /// SK_ai.
+    /// SK_ai: integrity key of what the initiator sends.
     pub sk_ai: Secret,
-    /// SK_ar.
+    /// SK_ar: integrity key of what the responder sends.
     pub sk_ar: Secret,
     /// Integrity algorithm.
     pub integ: IntegAlg,

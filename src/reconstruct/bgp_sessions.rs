@@ -37,7 +37,7 @@ pub struct OpenSeen {
     pub four_octet_as: bool,
     /// Advertised the Extended Message capability.
     pub extended_message: bool,
-    /// When.
+    /// When the OPEN was captured.
     pub time: Timestamp,
 }
 
@@ -50,9 +50,9 @@ pub struct NotificationSeen {
     pub subcode: bgp::ErrorSubcode,
     /// For OPEN Message Error / Bad Peer AS: the AS the data field names, when it does.
     pub data_as: Option<u32>,
-    /// When.
+    /// When the NOTIFICATION was captured.
     pub time: Timestamp,
-    /// Where.
+    /// The frame that carried it.
     pub at: FrameRef,
 }
 

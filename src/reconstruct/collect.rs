@@ -23,15 +23,15 @@ pub struct FrameRef {
 /// Direction-specific ESP flow: one SPI from one source to one destination.
 #[derive(Clone, Debug)]
 pub struct EspFlow {
-    /// SPI.
+    /// The SPI of the packets (the receiver chose it).
     pub spi: u32,
-    /// Sender.
+    /// Outer source address of the packets.
     pub src: IpAddr,
-    /// Receiver.
+    /// Outer destination address.
     pub dst: IpAddr,
-    /// UDP-encapsulated.
+    /// Carried in UDP (NAT traversal, RFC 3948) rather than as IP protocol 50.
     pub udp_encap: bool,
-    /// Packets.
+    /// ESP packets with this SPI from `src` to `dst`.
     pub packets: u64,
     /// ESP bytes.
     pub bytes: u64,
@@ -58,7 +58,7 @@ pub struct EspFlow {
 /// NAT-T keepalives between two endpoints.
 #[derive(Clone, Debug)]
 pub struct KeepaliveStats {
-    /// Count.
+    /// Keepalives sent from the first endpoint of the key to the second.
     pub count: u64,
     /// First time.
     pub first: Timestamp,

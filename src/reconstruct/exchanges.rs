@@ -107,9 +107,9 @@ impl ExchangeKind {
 pub struct MsgRef {
     /// Index into the collected IKE records.
     pub index: usize,
-    /// Where it is.
+    /// The input file and frame it was captured in.
     pub at: FrameRef,
-    /// When.
+    /// Capture time.
     pub time: Timestamp,
     /// Bitwise copy of an earlier message of the same exchange and direction.
     pub retransmit: bool,

@@ -91,7 +91,7 @@ pub struct TcpHealth {
 pub struct FlowHealth {
     /// ESP flows (outer src, dst, SPI) it was decrypted from (first few).
     pub esp: Vec<(IpAddr, IpAddr, u32)>,
-    /// Packets.
+    /// Inner packets seen in this direction (retransmissions included).
     pub packets: u64,
     /// Inner IP bytes.
     pub bytes: u64,

@@ -19,7 +19,7 @@ const IKE_REKEY_LINK_SECS: f64 = 30.0;
 /// One pair of peers.
 #[derive(Clone, Debug)]
 pub struct Tunnel {
-    /// Index.
+    /// Its position in `Model::tunnels`.
     pub index: usize,
     /// Stable identifier: `<lower address>-<higher address>`.
     pub id: String,
@@ -126,7 +126,7 @@ pub struct InnerFlowTally {
 pub struct Model {
     /// The collected raw material (IKE records, ESP flows, ...).
     pub data: Collected,
-    /// Tunnels.
+    /// One per pair of peers, ordered by that pair (lower address, higher address).
     pub tunnels: Vec<Tunnel>,
     /// IKE SAs.
     pub sas: Vec<IkeSa>,

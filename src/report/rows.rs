@@ -232,9 +232,9 @@ pub struct EspFlowRow {
     pub timestamp_end: Timestamp,
     /// The tunnel.
     pub tunnel_id: String,
-    /// Sender.
+    /// Outer source of the flow's packets.
     pub src_ip: IpAddr,
-    /// Receiver.
+    /// Outer destination.
     pub dest_ip: IpAddr,
     /// Input of the first packet.
     pub capture_file: String,
@@ -242,7 +242,7 @@ pub struct EspFlowRow {
     pub spi: String,
     /// UDP-encapsulated (NAT traversal).
     pub udp_encap: bool,
-    /// Packets.
+    /// Packets of the flow.
     pub packets: u64,
     /// ESP bytes.
     pub bytes: u64,
