@@ -557,4 +557,72 @@ mod tests {
         let alt: Vec<&str> = n.alternatives.iter().map(|x| x.kind.as_str()).collect();
         assert_eq!(alt, vec!["auth_failure"]);
     }
+
+    /// Aggressive Mode message 1 and 2 in IKEv1 SA `sa` at `secs`.
+    fn am1_am2(secs: f64, sa: u8, digest: u64) -> Vec<Msg> {
+        vec![
+            Msg::new(1, ExchangeType::AGGRESSIVE, secs, I, R, true, false, digest).sa(sa),
+            Msg::new(
+                1,
+                ExchangeType::AGGRESSIVE,
+                secs + 0.01,
+                R,
+                I,
+                false,
+                false,
+                digest + 1,
+            )
+            .sa(sa),
+        ]
+    }
+
+    #[test]
+    fn aggressive_mode_started_over_after_message_2_is_a_likely_psk_mismatch() {
+        let mut m = am1_am2(0.0, 1, 1);
+        m.extend(am1_am2(5.0, 3, 3));
+        let f = findings(m, vec![]);
+        assert_eq!(failures(&f), vec![("auth_failure", Some("phase1"))], "{f:#?}");
+        let a = the(&f, "auth_failure");
+        assert_eq!(a.confidence, crate::diagnose::Confidence::Likely);
+        assert_eq!(frames(a), vec![1, 2, 3]);
+        assert_eq!(
+            a.summary,
+            format!("{I} received Aggressive Mode message 2 but never sent message 3 and started over: it could not verify {R}'s hash, the pre-shared keys differ")
+        );
+    }
+
+    #[test]
+    fn aggressive_mode_started_over_more_than_a_minute_later_is_no_auth_failure() {
+        let mut m = am1_am2(0.0, 1, 1);
+        m.extend(am1_am2(61.0, 3, 3));
+        let f = findings(m, vec![]);
+        assert!(!f.iter().any(|x| x.kind.as_str() == "auth_failure"), "{f:#?}");
+    }
+
+    #[test]
+    fn aggressive_mode_refused_in_clear_once_is_certain_and_names_the_strongswan_default() {
+        use ikescope_parsers::iana::NotifyType;
+        let m = vec![
+            Msg::new(1, ExchangeType::AGGRESSIVE, 0.0, I, R, true, false, 1),
+            Msg::new(1, ExchangeType::INFORMATIONAL_V1, 0.01, R, I, false, false, 2)
+                .mid(0x1234)
+                .notify(&[NotifyType::V1_AUTHENTICATION_FAILED]),
+        ];
+        let f = findings(m, vec![]);
+        assert_eq!(failures(&f), vec![("auth_failure", Some("phase1"))], "{f:#?}");
+        let a = the(&f, "auth_failure");
+        assert_eq!(a.confidence, crate::diagnose::Confidence::Certain);
+        assert_eq!(frames(a), vec![2, 1]);
+        assert!(
+            a.summary.starts_with(&format!(
+                "{R} answers Aggressive Mode message 1 from {I} with AUTHENTICATION-FAILED in clear (1 times; 1 copies of message 1)"
+            )),
+            "{}",
+            a.summary
+        );
+        assert!(a
+            .summary
+            .contains("strongSwan refuses Aggressive Mode with a pre-shared key by default"));
+        assert!(!a.summary.contains("keeps re-sending message 1"), "{}", a.summary);
+    }
 }

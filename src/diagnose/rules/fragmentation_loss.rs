@@ -394,4 +394,53 @@ mod tests {
             "{f:#?}"
         );
     }
+
+    #[test]
+    fn main_mode_message_6_lost_in_fragments_on_the_way_to_the_initiator() {
+        // Main Mode 1-4 and the encrypted message 5 arrive; the responder's message 6 (with its
+        // certificate) is cut into IP fragments and only the first of each copy reaches the
+        // capture: the loss is in the responder-to-initiator direction.
+        let mut m: Vec<Msg> = (0..4u32)
+            .map(|k| {
+                let (src, dst) = if k % 2 == 0 { (I, R) } else { (R, I) };
+                Msg::new(
+                    1,
+                    ExchangeType::MAIN_MODE,
+                    0.01 * f64::from(k),
+                    src,
+                    dst,
+                    k % 2 == 0,
+                    false,
+                    u64::from(k) + 1,
+                )
+            })
+            .collect();
+        m.push(Msg::new(1, ExchangeType::MAIN_MODE, 0.05, I, R, true, false, 5).encrypted());
+        let lost = (0..3)
+            .map(|k| first_fragment_only(6 + k, 0.06 + f64::from(1u32 << k), R, I))
+            .collect();
+        let f = findings(m, lost);
+        assert_eq!(
+            failures(&f),
+            vec![("fragmentation_loss", Some("phase1"))],
+            "{f:#?}"
+        );
+        let x = the(&f, "fragmentation_loss");
+        assert_eq!((x.initiator, x.responder), (Some(ip(I)), Some(ip(R))));
+        assert_eq!(frames(x), vec![6, 7, 8]);
+        assert!(
+            x.summary.contains(&format!(
+                "then 3 IKE datagrams from {R} to {I} arrived only as their first IP fragments (1480 bytes)"
+            )),
+            "{}",
+            x.summary
+        );
+        assert!(
+            x.summary
+                .contains(&format!("so {I} never gets the next phase-1 message")),
+            "{}",
+            x.summary
+        );
+        assert_eq!(x.details["incomplete_datagrams"], 3);
+    }
 }

@@ -551,3 +551,161 @@ fn phase2_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         ctx.add(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use crate::diagnose::Confidence;
+    use crate::record::InnerInfo;
+    use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
+
+    /// IKEv2 without keys: IKE_SA_INIT, then an IKE_AUTH request of 500 bytes answered by an
+    /// authenticating response (IDr first) of `response_len` bytes.
+    fn ike_auth_answered(response_len: u32) -> Vec<Msg> {
+        let mut m = ike_sa_init(0.0);
+        m.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.1, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDI))
+                .length(500),
+        );
+        m.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.11, R, I, false, true, 4)
+                .mid(1)
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDR))
+                .length(response_len),
+        );
+        m
+    }
+
+    #[test]
+    fn ike_auth_answer_too_small_for_the_child_sa_is_a_likely_phase2_mismatch_or_selectors() {
+        let f = findings(ike_auth_answered(300), vec![]);
+        assert_eq!(
+            failures(&f),
+            vec![("proposal_mismatch", Some("phase2"))],
+            "{f:#?}"
+        );
+        let x = the(&f, "proposal_mismatch");
+        assert_eq!(x.confidence, Confidence::Likely);
+        assert_eq!(frames(x), vec![3, 4]);
+        let alt: Vec<&str> = x.alternatives.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(alt, vec!["ts_mismatch"]);
+    }
+
+    #[test]
+    fn ike_auth_answer_large_enough_for_the_child_sa_is_no_mismatch() {
+        // 500 - 405 < 96 bytes: room for SA, TSi and TSr.
+        let f = findings(ike_auth_answered(405), vec![]);
+        assert!(failures(&f).is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn a_small_ike_auth_answer_followed_by_an_answered_create_child_sa_is_no_mismatch() {
+        let mut m = ike_auth_answered(300);
+        m.push(
+            Msg::new(2, ExchangeType::CREATE_CHILD_SA, 5.0, I, R, true, false, 5)
+                .mid(2)
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_SA)),
+        );
+        m.push(
+            Msg::new(2, ExchangeType::CREATE_CHILD_SA, 5.01, R, I, false, true, 6)
+                .mid(2)
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_SA)),
+        );
+        let f = findings(m, vec![]);
+        assert!(
+            !f.iter().any(|x| x.kind.as_str() == "proposal_mismatch"),
+            "{f:#?}"
+        );
+    }
+
+    /// IKEv1 Main Mode completed (three answers, the last two encrypted), Quick Mode message 1
+    /// at 1 s never answered, and an Informational from the responder instead.
+    fn quick_mode_refused(informational: Msg) -> Vec<Msg> {
+        let mut m: Vec<Msg> = (0..6u32)
+            .map(|k| {
+                let (src, dst) = if k % 2 == 0 { (I, R) } else { (R, I) };
+                let msg = Msg::new(
+                    1,
+                    ExchangeType::MAIN_MODE,
+                    0.01 * f64::from(k),
+                    src,
+                    dst,
+                    k % 2 == 0,
+                    false,
+                    u64::from(k) + 1,
+                );
+                if k >= 4 {
+                    msg.encrypted()
+                } else {
+                    msg
+                }
+            })
+            .collect();
+        m.push(
+            Msg::new(1, ExchangeType::QUICK_MODE, 1.0, I, R, true, false, 7)
+                .mid(0x10)
+                .encrypted(),
+        );
+        m.push(informational);
+        m
+    }
+
+    fn informational_from_responder() -> Msg {
+        Msg::new(1, ExchangeType::INFORMATIONAL_V1, 1.01, R, I, false, false, 8)
+            .mid(0x20)
+            .encrypted()
+    }
+
+    #[test]
+    fn quick_mode_refused_by_an_unread_informational_is_likely_with_selectors_as_alternative() {
+        let f = findings(quick_mode_refused(informational_from_responder()), vec![]);
+        assert_eq!(
+            failures(&f),
+            vec![("proposal_mismatch", Some("phase2"))],
+            "{f:#?}"
+        );
+        let x = the(&f, "proposal_mismatch");
+        assert_eq!(x.confidence, Confidence::Likely);
+        assert_eq!(frames(x), vec![7, 8]);
+        let alt: Vec<&str> = x.alternatives.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(alt, vec!["ts_mismatch"]);
+    }
+
+    #[test]
+    fn quick_mode_refused_with_invalid_id_information_is_left_to_ts_mismatch() {
+        let inner = InnerInfo {
+            payloads: vec![PayloadType::V1_HASH, PayloadType::V1_N],
+            notify: vec![NotifyType::V1_INVALID_ID_INFORMATION],
+            ..InnerInfo::default()
+        };
+        let f = findings(
+            quick_mode_refused(informational_from_responder().decrypted(inner)),
+            vec![],
+        );
+        assert_eq!(failures(&f), vec![("ts_mismatch", Some("phase2"))], "{f:#?}");
+        assert_eq!(the(&f, "ts_mismatch").confidence, Confidence::Certain);
+    }
+
+    #[test]
+    fn quick_mode_refused_with_no_proposal_chosen_is_certain() {
+        let inner = InnerInfo {
+            payloads: vec![PayloadType::V1_HASH, PayloadType::V1_N],
+            notify: vec![NotifyType::V1_NO_PROPOSAL_CHOSEN],
+            ..InnerInfo::default()
+        };
+        let f = findings(
+            quick_mode_refused(informational_from_responder().decrypted(inner)),
+            vec![],
+        );
+        assert_eq!(
+            failures(&f),
+            vec![("proposal_mismatch", Some("phase2"))],
+            "{f:#?}"
+        );
+        let x = the(&f, "proposal_mismatch");
+        assert_eq!(x.confidence, Confidence::Certain);
+        assert!(x.alternatives.is_empty(), "{:?}", x.alternatives);
+    }
+}

@@ -282,3 +282,72 @@ fn periodic_teardown(ctx: &Ctx<'_>, established: &[(Timestamp, FrameRef, usize)]
     let var = intervals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / intervals.len() as f64;
     breaks == intervals.len() && var.sqrt() / mean < 0.3
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use crate::diagnose::{Confidence, Severity};
+    use ikescope_parsers::iana::{ExchangeType, PayloadType};
+
+    /// IKEv2 up (IKE_SA_INIT, IKE_AUTH, no keys), then one CREATE_CHILD_SA per time in `at`,
+    /// each answered by a protected body that starts with a Notify: an error nobody can read.
+    fn up_then_refused_rekeys(at: &[f64]) -> Vec<Msg> {
+        let sk = [PayloadType::V2_SK];
+        let mut m = ike_sa_init(0.0);
+        m.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.1, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&sk, Some(PayloadType::V2_IDI)),
+        );
+        m.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 0.11, R, I, false, true, 4)
+                .mid(1)
+                .payloads(&sk, Some(PayloadType::V2_IDR)),
+        );
+        for (k, &t) in at.iter().enumerate() {
+            let (mid, digest) = (2 + k as u32, 10 + 2 * k as u64);
+            m.push(
+                Msg::new(2, ExchangeType::CREATE_CHILD_SA, t, I, R, true, false, digest)
+                    .mid(mid)
+                    .payloads(&sk, Some(PayloadType::V2_SA)),
+            );
+            m.push(
+                Msg::new(
+                    2,
+                    ExchangeType::CREATE_CHILD_SA,
+                    t + 0.01,
+                    R,
+                    I,
+                    false,
+                    true,
+                    digest + 1,
+                )
+                .mid(mid)
+                .payloads(&sk, Some(PayloadType::V2_N)),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn refused_rekeys_without_any_rebuild_are_a_flap() {
+        let f = findings(up_then_refused_rekeys(&[3600.0, 3610.0]), vec![]);
+        assert_eq!(failures(&f), vec![("rekey_flap", Some("phase2"))], "{f:#?}");
+        let x = the(&f, "rekey_flap");
+        assert_eq!((x.severity, x.confidence), (Severity::Error, Confidence::Likely));
+        assert_eq!(
+            x.summary,
+            "2 of the tunnel's rekeys failed; the SAs die at their lifetime instead of being replaced"
+        );
+        assert_eq!(frames(x), vec![5, 6, 7, 8]);
+        assert_eq!(x.details["rebuilds"], 0);
+        assert_eq!(x.details["failed_rekeys"], 2);
+        assert_eq!(x.details["rebuild_intervals_s"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn one_refused_rekey_without_a_rebuild_is_no_flap() {
+        let f = findings(up_then_refused_rekeys(&[3600.0]), vec![]);
+        assert!(!f.iter().any(|x| x.kind.as_str() == "rekey_flap"), "{f:#?}");
+    }
+}

@@ -346,4 +346,45 @@ mod tests {
         );
         assert!(!x.evidence.is_empty());
     }
+
+    #[test]
+    fn a_lone_request_long_before_the_capture_ends_is_no_response_not_stalled() {
+        // IKE_SA_INIT answered, IKE_AUTH sent once and never again; another pair's negotiation
+        // keeps the capture going for five more minutes: a silence, not a capture too short to
+        // judge (that is left to the other pair, whose answer comes as the capture ends).
+        let mut m = ike_sa_init(0.0);
+        m.push(
+            Msg::new(2, ExchangeType::IKE_AUTH, 1.0, I, R, true, false, 3)
+                .mid(1)
+                .payloads(&[PayloadType::V2_SK], Some(PayloadType::V2_IDI)),
+        );
+        let (a, b) = ("203.0.113.5", "203.0.113.6");
+        let p = [PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE];
+        m.push(
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 300.0, a, b, true, false, 8)
+                .sa(9)
+                .payloads(&p, None),
+        );
+        m.push(
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 300.01, b, a, false, true, 9)
+                .sa(9)
+                .payloads(&p, None),
+        );
+        let f = findings(m, vec![]);
+        assert_eq!(failures(&f), vec![("no_response", Some("phase1"))], "{f:#?}");
+        let x = the(&f, "no_response");
+        assert_eq!(x.tunnel, format!("{I}-{R}"));
+        assert_eq!(x.confidence, crate::diagnose::Confidence::Certain);
+        assert_eq!(frames(x), vec![3]);
+        assert!(
+            x.summary.starts_with(&format!(
+                "{R} answers the earlier messages, then goes silent: IKE_AUTH sent 1 times with no reply"
+            )),
+            "{}",
+            x.summary
+        );
+        let short = the(&f, "capture_too_short");
+        assert_eq!(short.tunnel, format!("{a}-{b}"));
+        assert_eq!(frames(short), vec![4, 5]);
+    }
 }

@@ -3,8 +3,8 @@
 use crate::capture::IngestEvent;
 use crate::diagnose::Finding;
 use crate::reconstruct::{Collected, Model, Phase};
-use crate::record::{IkeInfo, Kind, Record, Spi8, Timestamp};
-use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use crate::record::{IkeDecryption, IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp};
+use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 use std::net::IpAddr;
 
 /// The initiator of every hand-built negotiation.
@@ -103,6 +103,47 @@ impl Msg {
         self
     }
 
+    /// Put the message in IKE SA `n`: initiator SPI `[n; 8]`, responder SPI `[n + 1; 8]` (zero
+    /// in an IKE_SA_INIT request). Messages are in SA 7 unless told otherwise.
+    pub fn sa(mut self, n: u8) -> Msg {
+        let info = self.info();
+        info.spi_i = Spi8([n; 8]);
+        if !info.spi_r.is_zero() {
+            info.spi_r = Spi8([n.wrapping_add(1); 8]);
+        }
+        self
+    }
+
+    /// Set the IKE message length (header included) in bytes; 300 unless told.
+    pub fn length(mut self, bytes: u32) -> Msg {
+        self.info().length = bytes;
+        self
+    }
+
+    /// Cleartext Notify payloads of these types.
+    pub fn notify(mut self, types: &[NotifyType]) -> Msg {
+        let info = self.info();
+        info.payloads.push(if info.version == 1 {
+            PayloadType::V1_N
+        } else {
+            PayloadType::V2_N
+        });
+        info.notify.extend_from_slice(types);
+        self
+    }
+
+    /// The encrypted body as a key table opened it (IKEv2: also the SK body's first payload).
+    pub fn decrypted(mut self, inner: InnerInfo) -> Msg {
+        let info = self.info();
+        info.encrypted = true;
+        if info.version == 2 {
+            info.sk_inner_first = inner.payloads.first().copied();
+        }
+        info.decryption = Some(IkeDecryption::Ok);
+        info.decrypted = Some(Box::new(inner));
+        self
+    }
+
     fn info(&mut self) -> &mut IkeInfo {
         self.rec.ike.as_deref_mut().expect("ike")
     }
@@ -161,4 +202,18 @@ pub fn failures(f: &[Finding]) -> Vec<(&'static str, Option<&'static str>)> {
         .filter(|x| x.is_failure())
         .map(|x| (x.kind.as_str(), x.phase.map(Phase::as_str)))
         .collect()
+}
+
+/// The one finding of `kind` (panics, showing them all, when there is none or several).
+pub fn the<'f>(f: &'f [Finding], kind: &str) -> &'f Finding {
+    let mut of_kind = f.iter().filter(|x| x.kind.as_str() == kind);
+    match (of_kind.next(), of_kind.next()) {
+        (Some(x), None) => x,
+        _ => panic!("not exactly one {kind} finding: {f:#?}"),
+    }
+}
+
+/// The frames a finding shows as evidence, in its order.
+pub fn frames(f: &Finding) -> Vec<u64> {
+    f.evidence.iter().map(|e| e.frame).collect()
 }
