@@ -128,7 +128,7 @@ pub struct Collected {
     pub not_analysed: Vec<(usize, NotAnalysed)>,
     /// Digests of the IKE messages kept so far (a repeat is a retransmission, or a capture
     /// copy), with when, between whom and with which TTL the latest copy was seen.
-    seen_digests: rustc_hash::FxHashMap<u64, (Timestamp, IpAddr, IpAddr, u8)>,
+    seen_digests: super::recent_digests::RecentDigests,
     /// IKE messages seen twice within [`CAPTURE_COPY_NS`] between the same addresses (the same
     /// packet captured on two interfaces of one box, e.g. `tcpdump -i any` on a router): dropped
     /// as copies, counted per (source, destination), for at most [`MAX_KEPT_EVENTS`] pairs.
@@ -394,12 +394,21 @@ impl RecordSink for Collected {
                 let liveness = super::liveness::is_liveness(&record);
                 let mut repeat = false;
                 if let Some(ike) = record.ike.as_deref_mut() {
-                    let now = (record.time, record.src, record.dst, record.ttl);
+                    let now = super::recent_digests::Sighting {
+                        time: record.time,
+                        src: record.src,
+                        dst: record.dst,
+                        ttl: record.ttl,
+                    };
                     match self.seen_digests.insert(ike.digest, now) {
-                        Some((t, src, dst, before))
-                            if src == record.src
-                                && dst == record.dst
-                                && record.time.0.saturating_sub(t.0) < CAPTURE_COPY_NS =>
+                        Some(super::recent_digests::Sighting {
+                            time: t,
+                            src,
+                            dst,
+                            ttl: before,
+                        }) if src == record.src
+                            && dst == record.dst
+                            && record.time.0.saturating_sub(t.0) < CAPTURE_COPY_NS =>
                         {
                             let at = FrameRef {
                                 file: record.file_index,

@@ -16,6 +16,7 @@ pub mod inner_tunnels;
 pub mod liveness;
 pub mod nat;
 pub mod pairs;
+pub mod recent_digests;
 pub mod sas;
 pub mod selectors;
 pub mod sketch;
