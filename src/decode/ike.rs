@@ -6,6 +6,7 @@
 //! Cisco fragment information. Malformed input is decoded as far as possible and each fault is
 //! reported as a [`Problem`] with its offset from the start of the IKE message.
 
+use super::sa_memo;
 use crate::record::{
     AttrValue, Attribute, DeleteInfo, FragmentInfo, Hex, IdInfo, IkeInfo, NotifyInfo, Problem, Proposal,
     Spi8, Transform,
@@ -72,6 +73,8 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
         problems: &mut problems,
         version: IkeVersion::from_major(header.major_version),
         proposals: Vec::new(),
+        sa_payloads: 0,
+        memo: Memo::None,
     };
     let mut chain = PayloadIter::new(header.next_payload, body, HEADER_LEN, header.major_version);
     while let Some(item) = chain.next() {
@@ -89,8 +92,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
             }
         }
     }
-    let proposals = std::mem::take(&mut d.proposals);
-    info.proposals = proposals.into();
+    info.proposals = d.finish();
     Some((info, problems))
 }
 
@@ -108,6 +110,8 @@ pub fn dissect_chain(version: u8, first_payload: PayloadType, body: &[u8]) -> (I
         problems: &mut problems,
         version: IkeVersion::from_major(version),
         proposals: Vec::new(),
+        sa_payloads: 0,
+        memo: Memo::None,
     };
     for item in PayloadIter::new(first_payload, body, 0, version) {
         match item {
@@ -115,8 +119,7 @@ pub fn dissect_chain(version: u8, first_payload: PayloadType, body: &[u8]) -> (I
             Err(e) => d.problem(e),
         }
     }
-    let proposals = std::mem::take(&mut d.proposals);
-    info.proposals = proposals.into();
+    info.proposals = d.finish();
     (info, problems)
 }
 
@@ -152,7 +155,7 @@ fn header_info(h: &IsakmpHeader) -> IkeInfo {
 /// 64-bit digest of a message for retransmission detection, eight bytes per step (a bytewise
 /// FNV-1a was a tenth of the time of an IKE_SA_INIT flood). Not collision resistant, like the
 /// FNV it replaces: two messages with the same digest count as copies.
-fn digest64(bytes: &[u8]) -> u64 {
+pub(super) fn digest64(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ (bytes.len() as u64).wrapping_mul(K);
     let mut words = bytes.chunks_exact(8);
@@ -174,9 +177,37 @@ struct Dissector<'i> {
     version: IkeVersion,
     /// Proposals of the SA payloads, moved into `info` when the chain is done.
     proposals: Vec<Proposal>,
+    /// SA payloads seen.
+    sa_payloads: u8,
+    /// The message's one IKEv2 SA payload and the memo of recent ones ([`super::sa_memo`]).
+    memo: Memo,
+}
+
+/// What [`super::sa_memo`] said of the (first) IKEv2 SA payload.
+enum Memo {
+    /// No SA payload yet, several, or IKEv1.
+    None,
+    /// Decoded lately: these proposals.
+    Hit(std::sync::Arc<[Proposal]>),
+    /// Decoded here; remembered when the decoding found no problem (`clean`).
+    Miss(sa_memo::SaKey, bool),
 }
 
 impl Dissector<'_> {
+    /// The proposals of the SA payloads (shared with the memo when it knew them, remembered
+    /// there when the message's one SA payload decoded cleanly).
+    fn finish(&mut self) -> std::sync::Arc<[Proposal]> {
+        match std::mem::replace(&mut self.memo, Memo::None) {
+            Memo::Hit(p) => p,
+            Memo::Miss(key, true) if self.sa_payloads == 1 => {
+                let p: std::sync::Arc<[Proposal]> = std::mem::take(&mut self.proposals).into();
+                sa_memo::put(key, &p);
+                p
+            }
+            _ => std::mem::take(&mut self.proposals).into(),
+        }
+    }
+
     fn problem(&mut self, e: ParseError) {
         self.problems.push(Problem {
             offset: e.offset(),
@@ -236,11 +267,26 @@ impl Dissector<'_> {
         use ikev2::Payload as P;
         match ikev2::parse_payload(p)? {
             P::Sa(sa) => {
+                self.sa_payloads = self.sa_payloads.saturating_add(1);
+                let key = sa_memo::SaKey::of(p.body);
+                if self.sa_payloads == 1 {
+                    if let Some(known) = sa_memo::get(key) {
+                        self.memo = Memo::Hit(known);
+                        return Ok(());
+                    }
+                } else if let Memo::Hit(known) = std::mem::replace(&mut self.memo, Memo::None) {
+                    // a second SA payload: the first one's proposals come first
+                    self.proposals.extend(known.iter().cloned());
+                }
+                let problems_before = self.problems.len();
                 for prop in sa.proposals() {
                     match prop {
                         Ok(prop) => self.proposal_v2(&prop),
                         Err(e) => self.problem(e),
                     }
+                }
+                if self.sa_payloads == 1 {
+                    self.memo = Memo::Miss(key, self.problems.len() == problems_before);
                 }
             }
             P::KeyExchange(ke) => {

@@ -6,6 +6,7 @@ pub mod handoff;
 pub mod ike;
 pub mod inner;
 pub mod inner_packet;
+mod sa_memo;
 mod sink;
 
 pub use sink::{EspSample, RecordSink};

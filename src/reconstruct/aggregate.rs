@@ -207,6 +207,8 @@ pub struct InitiatorGroup {
     pub late_messages: u64,
     /// Inputs (file indexes) in which the group's messages were seen.
     pub files: std::collections::BTreeSet<usize>,
+    /// The proposals of the last request and their fingerprint.
+    last_offer: Option<(std::sync::Arc<[crate::record::Proposal]>, u64)>,
 }
 
 fn prefix_of(a: IpAddr) -> ipnet::IpNet {
@@ -250,6 +252,7 @@ impl InitiatorGroup {
             ike_scan_offers: 0,
             late_messages: 0,
             files: std::collections::BTreeSet::new(),
+            last_offer: None,
         }
     }
 
@@ -311,8 +314,10 @@ impl InitiatorGroup {
         self.sources.add(initiator);
         self.top_sources.add(initiator, 1);
         let p = prefix_of(initiator);
-        if self.prefixes.len() < MAX_PREFIXES || self.prefixes.contains_key(&p) {
-            *self.prefixes.entry(p).or_default() += 1;
+        if let Some(n) = self.prefixes.get_mut(&p) {
+            *n += 1;
+        } else if self.prefixes.len() < MAX_PREFIXES {
+            self.prefixes.insert(p, 1);
         } else {
             self.prefixes_other += 1;
         }
@@ -383,7 +388,16 @@ impl InitiatorGroup {
             }
         }
         if !ike.proposals.is_empty() && self.transform_sets.len() < MAX_TRANSFORM_SETS {
-            self.transform_sets.insert(offer_fingerprint(ike));
+            // Identical SA payloads share their proposals (decode's memo): one fingerprint each.
+            let fingerprint = match &self.last_offer {
+                Some((p, f)) if std::sync::Arc::ptr_eq(p, &ike.proposals) => *f,
+                _ => {
+                    let f = offer_fingerprint(ike);
+                    self.last_offer = Some((std::sync::Arc::clone(&ike.proposals), f));
+                    f
+                }
+            };
+            self.transform_sets.insert(fingerprint);
         }
         if is_ike_scan_default_offer(ike) {
             self.ike_scan_offers += 1;
