@@ -99,10 +99,7 @@ fn nat_view_v2(model: &Model, sa: &IkeSa) -> Option<NatView> {
 /// IKEv1 NAT-D (RFC 3947 §3.2): HASH(CKY-I | CKY-R | IP | port) with the negotiated hash; the first
 /// NAT-D payload is the peer's address as the sender sees it, the others the sender's own.
 fn nat_view_v1(model: &Model, sa: &IkeSa) -> Option<NatView> {
-    let p1 = sa
-        .exchanges
-        .iter()
-        .find(|e| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))?;
+    let (_, p1) = sa.v1_phase1()?;
     let with_natd = |msgs: &[MsgRef]| {
         msgs.iter()
             .find(|m| ike_of(model, m).is_some_and(|i| !i.nat_d.is_empty()))

@@ -85,6 +85,14 @@ pub struct IkeSa {
 }
 
 impl IkeSa {
+    /// The IKEv1 phase-1 exchange (Main or Aggressive Mode) with its index, when there is one.
+    pub fn v1_phase1(&self) -> Option<(usize, &Exchange)> {
+        self.exchanges
+            .iter()
+            .enumerate()
+            .find(|(_, e)| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))
+    }
+
     /// The exchanges of one kind.
     pub fn exchanges_of(&self, kind: ExchangeKind) -> impl Iterator<Item = (usize, &Exchange)> {
         self.exchanges

@@ -195,12 +195,7 @@ fn child_esp_missing(ctx: &Ctx<'_>, sa: &IkeSa) -> bool {
 
 fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     let model = ctx.model;
-    let Some((pi, p1)) = sa
-        .exchanges
-        .iter()
-        .enumerate()
-        .find(|(_, e)| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode))
-    else {
+    let Some((pi, p1)) = sa.v1_phase1() else {
         return;
     };
     let infos: Vec<(usize, &crate::reconstruct::Exchange)> = sa
@@ -335,12 +330,7 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
 /// keys differ (RFC 2409 §5.4). Likely, as a lost AM3 would look the same.
 fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     let model = ctx.model;
-    let Some((pi, am)) = sa
-        .exchanges
-        .iter()
-        .enumerate()
-        .find(|(_, e)| e.kind == ExchangeKind::AggressiveMode)
-    else {
+    let Some((pi, am)) = sa.exchanges_of(ExchangeKind::AggressiveMode).next() else {
         return;
     };
     let Some(am2) = am.responses.first() else { return };
@@ -408,12 +398,7 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
 /// from the initiator's side, so that stays an alternative.
 fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     let model = ctx.model;
-    let Some((pi, mm)) = sa
-        .exchanges
-        .iter()
-        .enumerate()
-        .find(|(_, e)| e.kind == ExchangeKind::MainMode)
-    else {
+    let Some((pi, mm)) = sa.exchanges_of(ExchangeKind::MainMode).next() else {
         return;
     };
     let requests: Vec<_> = mm.distinct_requests().collect();
@@ -506,13 +491,7 @@ mod tests {
     /// IKEv1 Main Mode: MM1-MM4 in clear, then MM5 (encrypted) re-sent and MM4 re-sent: a
     /// libreswan responder that cannot decrypt message 5.
     fn main_mode_mm4_repeated(mm4_again: bool) -> Vec<Msg> {
-        let mut v = vec![
-            Msg::new(1, ExchangeType::MAIN_MODE, 0.0, I, R, true, false, 1),
-            Msg::new(1, ExchangeType::MAIN_MODE, 0.01, R, I, false, false, 2),
-            Msg::new(1, ExchangeType::MAIN_MODE, 0.02, I, R, true, false, 3),
-            Msg::new(1, ExchangeType::MAIN_MODE, 0.03, R, I, false, false, 4),
-            Msg::new(1, ExchangeType::MAIN_MODE, 0.04, I, R, true, false, 5).encrypted(),
-        ];
+        let mut v = main_mode(5);
         for k in 1..5 {
             let t = 0.04 + f64::from(1u32 << k) / 2.0;
             if mm4_again {
@@ -559,7 +538,7 @@ mod tests {
     }
 
     /// Aggressive Mode message 1 and 2 in IKEv1 SA `sa` at `secs`.
-    fn am1_am2(secs: f64, sa: u8, digest: u64) -> Vec<Msg> {
+    fn am1_am2(secs: f64, sa: u64, digest: u64) -> Vec<Msg> {
         vec![
             Msg::new(1, ExchangeType::AGGRESSIVE, secs, I, R, true, false, digest).sa(sa),
             Msg::new(

@@ -400,22 +400,7 @@ mod tests {
         // Main Mode 1-4 and the encrypted message 5 arrive; the responder's message 6 (with its
         // certificate) is cut into IP fragments and only the first of each copy reaches the
         // capture: the loss is in the responder-to-initiator direction.
-        let mut m: Vec<Msg> = (0..4u32)
-            .map(|k| {
-                let (src, dst) = if k % 2 == 0 { (I, R) } else { (R, I) };
-                Msg::new(
-                    1,
-                    ExchangeType::MAIN_MODE,
-                    0.01 * f64::from(k),
-                    src,
-                    dst,
-                    k % 2 == 0,
-                    false,
-                    u64::from(k) + 1,
-                )
-            })
-            .collect();
-        m.push(Msg::new(1, ExchangeType::MAIN_MODE, 0.05, I, R, true, false, 5).encrypted());
+        let m = main_mode(5);
         let lost = (0..3)
             .map(|k| first_fragment_only(6 + k, 0.06 + f64::from(1u32 << k), R, I))
             .collect();

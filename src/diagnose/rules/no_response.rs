@@ -241,3 +241,27 @@ fn silence_alternatives(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use ikescope_parsers::iana::{ExchangeType, PayloadType};
+
+    #[test]
+    fn answers_lost_on_the_return_path_are_told_apart() {
+        // The responder answers IKE_SA_INIT; the initiator keeps sending the same request
+        // (the answers are lost on the way back).
+        let p = [PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE];
+        let mut m = vec![
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 0.0, I, R, true, false, 42).payloads(&p, None),
+            Msg::new(2, ExchangeType::IKE_SA_INIT, 0.01, R, I, false, true, 2).payloads(&p, None),
+        ];
+        for secs in [1.0, 3.0, 7.0] {
+            m.push(Msg::new(2, ExchangeType::IKE_SA_INIT, secs, I, R, true, false, 42).payloads(&p, None));
+        }
+        let f = findings(m, vec![]);
+        let n = the(&f, "no_response");
+        assert!(n.summary.contains("lost on the way back"), "{}", n.summary);
+        assert_eq!(n.phase, Some(crate::reconstruct::Phase::Phase1));
+    }
+}

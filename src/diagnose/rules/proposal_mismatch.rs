@@ -249,10 +249,7 @@ fn phase1_v1(ctx: &mut Ctx<'_>, t: &Tunnel, sa: &IkeSa) {
         }
     }
     let Some((ei, m, n)) = hit else { return };
-    let p1 = sa
-        .exchanges
-        .iter()
-        .find(|e| matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode));
+    let p1 = sa.v1_phase1().map(|(_, e)| e);
     let offered = p1
         .and_then(|e| e.requests.first())
         .map(|r| ctx.proposal_summaries(r))
@@ -623,26 +620,7 @@ mod tests {
     /// IKEv1 Main Mode completed (three answers, the last two encrypted), Quick Mode message 1
     /// at 1 s never answered, and an Informational from the responder instead.
     fn quick_mode_refused(informational: Msg) -> Vec<Msg> {
-        let mut m: Vec<Msg> = (0..6u32)
-            .map(|k| {
-                let (src, dst) = if k % 2 == 0 { (I, R) } else { (R, I) };
-                let msg = Msg::new(
-                    1,
-                    ExchangeType::MAIN_MODE,
-                    0.01 * f64::from(k),
-                    src,
-                    dst,
-                    k % 2 == 0,
-                    false,
-                    u64::from(k) + 1,
-                );
-                if k >= 4 {
-                    msg.encrypted()
-                } else {
-                    msg
-                }
-            })
-            .collect();
+        let mut m = main_mode(6);
         m.push(
             Msg::new(1, ExchangeType::QUICK_MODE, 1.0, I, R, true, false, 7)
                 .mid(0x10)
@@ -673,32 +651,29 @@ mod tests {
         assert_eq!(alt, vec!["ts_mismatch"]);
     }
 
-    #[test]
-    fn quick_mode_refused_with_invalid_id_information_is_left_to_ts_mismatch() {
+    /// The findings when the responder's Informational, decrypted, carries `notify`.
+    fn quick_mode_refused_with(notify: NotifyType) -> Vec<crate::diagnose::Finding> {
         let inner = InnerInfo {
             payloads: vec![PayloadType::V1_HASH, PayloadType::V1_N],
-            notify: vec![NotifyType::V1_INVALID_ID_INFORMATION],
+            notify: vec![notify],
             ..InnerInfo::default()
         };
-        let f = findings(
+        findings(
             quick_mode_refused(informational_from_responder().decrypted(inner)),
             vec![],
-        );
+        )
+    }
+
+    #[test]
+    fn quick_mode_refused_with_invalid_id_information_is_left_to_ts_mismatch() {
+        let f = quick_mode_refused_with(NotifyType::V1_INVALID_ID_INFORMATION);
         assert_eq!(failures(&f), vec![("ts_mismatch", Some("phase2"))], "{f:#?}");
         assert_eq!(the(&f, "ts_mismatch").confidence, Confidence::Certain);
     }
 
     #[test]
     fn quick_mode_refused_with_no_proposal_chosen_is_certain() {
-        let inner = InnerInfo {
-            payloads: vec![PayloadType::V1_HASH, PayloadType::V1_N],
-            notify: vec![NotifyType::V1_NO_PROPOSAL_CHOSEN],
-            ..InnerInfo::default()
-        };
-        let f = findings(
-            quick_mode_refused(informational_from_responder().decrypted(inner)),
-            vec![],
-        );
+        let f = quick_mode_refused_with(NotifyType::V1_NO_PROPOSAL_CHOSEN);
         assert_eq!(
             failures(&f),
             vec![("proposal_mismatch", Some("phase2"))],

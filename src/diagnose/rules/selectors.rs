@@ -259,4 +259,127 @@ mod tests {
         assert!(overlap((ip("0.0.0.0"), ip("255.255.255.255")), cgn));
         assert!(!overlap((ip("100.128.0.0"), ip("100.128.0.255")), cgn));
     }
+
+    mod on_models {
+        //! Selector rules on IKEv2 tunnels through gateway 192.0.2.1 whose
+        //! decrypted IKE_AUTH responses carry the agreed selectors.
+        use super::super::super::testkit::{findings, the, tunnel_up};
+
+        const GW: &str = "192.0.2.1";
+
+        #[test]
+        fn overlapping_but_different_selectors_through_one_gateway_are_flagged() {
+            let mut m = tunnel_up(
+                0.0,
+                GW,
+                "198.51.100.1",
+                1,
+                ("10.1.0.0", "10.1.0.255"),
+                ("10.2.0.0", "10.2.255.255"),
+            );
+            m.extend(tunnel_up(
+                1.0,
+                GW,
+                "203.0.113.1",
+                3,
+                ("10.1.0.0", "10.1.0.255"),
+                ("10.2.5.0", "10.2.5.255"),
+            ));
+            let f = findings(m, vec![]);
+            let o = the(&f, "ts_overlap");
+            assert!(o.summary.contains("10.2.5.0-10.2.5.255"), "{}", o.summary);
+            assert!(o.is_failure());
+        }
+
+        #[test]
+        fn identical_selectors_are_a_redundant_pair_and_disjoint_ones_are_fine() {
+            let mut m = tunnel_up(
+                0.0,
+                GW,
+                "198.51.100.1",
+                1,
+                ("10.1.0.0", "10.1.0.255"),
+                ("10.2.0.0", "10.2.0.255"),
+            );
+            m.extend(tunnel_up(
+                1.0,
+                GW,
+                "203.0.113.1",
+                3,
+                ("10.1.0.0", "10.1.0.255"),
+                ("10.2.0.0", "10.2.0.255"),
+            ));
+            m.extend(tunnel_up(
+                2.0,
+                GW,
+                "203.0.113.9",
+                5,
+                ("10.1.0.0", "10.1.0.255"),
+                ("10.3.0.0", "10.3.0.255"),
+            ));
+            let f = findings(m, vec![]);
+            assert!(!f.iter().any(|f| f.is_failure()), "{f:#?}");
+        }
+
+        #[test]
+        fn selectors_in_the_shared_address_space_are_flagged() {
+            let m = tunnel_up(
+                0.0,
+                GW,
+                "198.51.100.1",
+                1,
+                ("10.1.0.0", "10.1.0.255"),
+                ("100.100.0.0", "100.100.0.255"),
+            );
+            let f = findings(m, vec![]);
+            assert!(the(&f, "ts_reserved_range").summary.contains("100.64.0.0/10"));
+        }
+
+        #[test]
+        fn overlap_is_reported_once_however_often_the_tunnels_are_rebuilt() {
+            // Two tunnels through the gateway, each set up five times with the same selectors,
+            // among 2,000 tunnels with disjoint selectors.
+            let mut m = Vec::new();
+            for round in 0..5u64 {
+                let t = 100.0 * round as f64;
+                m.extend(tunnel_up(
+                    t,
+                    GW,
+                    "198.51.100.1",
+                    10 + round * 2,
+                    ("10.1.0.0", "10.1.0.255"),
+                    ("10.2.0.0", "10.2.255.255"),
+                ));
+                m.extend(tunnel_up(
+                    t + 10.0,
+                    GW,
+                    "203.0.113.1",
+                    11 + round * 2,
+                    ("10.1.0.0", "10.1.0.255"),
+                    ("10.2.5.0", "10.2.5.255"),
+                ));
+            }
+            for i in 0..2000u64 {
+                let peer = format!("198.18.{}.{}", i / 250, i % 250 + 1);
+                let far = (format!("172.16.{}.0", i / 8), format!("172.16.{}.255", i / 8));
+                let near = (format!("10.9.{}.0", i % 250), format!("10.9.{}.255", i % 250));
+                m.extend(tunnel_up(
+                    1000.0 + i as f64,
+                    GW,
+                    &peer,
+                    1000 + i,
+                    (&near.0, &near.1),
+                    (&far.0, &far.1),
+                ));
+            }
+            let f = findings(m, vec![]);
+            let o: Vec<_> = f.iter().filter(|f| f.kind.as_str() == "ts_overlap").collect();
+            assert_eq!(
+                o.len(),
+                1,
+                "{:#?}",
+                o.iter().map(|f| &f.summary).collect::<Vec<_>>()
+            );
+        }
+    }
 }

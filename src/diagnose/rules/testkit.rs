@@ -3,7 +3,7 @@
 use crate::capture::IngestEvent;
 use crate::diagnose::Finding;
 use crate::reconstruct::{Collected, Model, Phase};
-use crate::record::{IkeDecryption, IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp};
+use crate::record::{IkeDecryption, IkeInfo, InnerInfo, Kind, Record, Spi8, Timestamp, TrafficSelector};
 use ikescope_parsers::iana::{ExchangeType, NotifyType, PayloadType};
 use std::net::IpAddr;
 
@@ -103,13 +103,14 @@ impl Msg {
         self
     }
 
-    /// Put the message in IKE SA `n`: initiator SPI `[n; 8]`, responder SPI `[n + 1; 8]` (zero
-    /// in an IKE_SA_INIT request). Messages are in SA 7 unless told otherwise.
-    pub fn sa(mut self, n: u8) -> Msg {
+    /// Put the message in IKE SA `n`: initiator SPI `n`, responder SPI `n` with its top bit set
+    /// (zero in an IKE_SA_INIT request). Messages are in one SA (SPIs 0707.., 0808..) unless
+    /// told otherwise.
+    pub fn sa(mut self, n: u64) -> Msg {
         let info = self.info();
-        info.spi_i = Spi8([n; 8]);
+        info.spi_i = Spi8(n.to_be_bytes());
         if !info.spi_r.is_zero() {
-            info.spi_r = Spi8([n.wrapping_add(1); 8]);
+            info.spi_r = Spi8((n | 1 << 63).to_be_bytes());
         }
         self
     }
@@ -194,6 +195,86 @@ pub fn ike_sa_init(secs: f64) -> Vec<Msg> {
             None,
         ),
     ]
+}
+
+/// A traffic selector of `payload` (TSi or TSr) from `first` to `last`, any protocol and port.
+pub fn ts(payload: PayloadType, first: &str, last: &str) -> TrafficSelector {
+    TrafficSelector {
+        payload,
+        start: ip(first),
+        end: ip(last),
+        protocol: 0,
+        start_port: 0,
+        end_port: 65535,
+    }
+}
+
+/// An IKEv2 tunnel from `gw` to `peer` brought up at `secs` in IKE SA `sa`: IKE_SA_INIT, then
+/// IKE_AUTH whose decrypted response agrees on the selectors `tsi` and `tsr` (first and last
+/// address of each).
+pub fn tunnel_up(secs: f64, gw: &str, peer: &str, sa: u64, tsi: (&str, &str), tsr: (&str, &str)) -> Vec<Msg> {
+    let init = [PayloadType::V2_SA, PayloadType::V2_KE, PayloadType::V2_NONCE];
+    let auth = |id: PayloadType, ts: Vec<TrafficSelector>| InnerInfo {
+        payloads: vec![
+            id,
+            PayloadType::V2_AUTH,
+            PayloadType::V2_SA,
+            PayloadType::V2_TSI,
+            PayloadType::V2_TSR,
+        ],
+        traffic_selectors: ts,
+        ..InnerInfo::default()
+    };
+    let agreed = vec![
+        ts(PayloadType::V2_TSI, tsi.0, tsi.1),
+        ts(PayloadType::V2_TSR, tsr.0, tsr.1),
+    ];
+    let sk = [PayloadType::V2_SK];
+    // Distinct digests: equal ones in one capture are copies of one message, kept once.
+    let d = sa.wrapping_mul(4);
+    let (ini, resp) = ((gw, peer, true, false), (peer, gw, false, true));
+    let msg = |exchange, at: f64, (src, dst, from_initiator, response), digest| {
+        Msg::new(2, exchange, secs + at, src, dst, from_initiator, response, digest).sa(sa)
+    };
+    vec![
+        msg(ExchangeType::IKE_SA_INIT, 0.0, ini, d).payloads(&init, None),
+        msg(ExchangeType::IKE_SA_INIT, 0.001, resp, d + 1).payloads(&init, None),
+        msg(ExchangeType::IKE_AUTH, 0.002, ini, d + 2)
+            .mid(1)
+            .payloads(&sk, None)
+            .decrypted(auth(PayloadType::V2_IDI, Vec::new())),
+        msg(ExchangeType::IKE_AUTH, 0.003, resp, d + 3)
+            .mid(1)
+            .payloads(&sk, None)
+            .decrypted(auth(PayloadType::V2_IDR, agreed)),
+    ]
+}
+
+/// IKEv1 Main Mode messages 1 to `n` (at most 6), alternating from the initiator, 10 ms apart;
+/// messages 5 and 6 encrypted.
+pub fn main_mode(n: u32) -> Vec<Msg> {
+    (1..=n.min(6))
+        .map(|k| {
+            let from_initiator = k % 2 == 1;
+            let (src, dst) = if from_initiator { (I, R) } else { (R, I) };
+            let secs = 0.01 * f64::from(k - 1);
+            let m = Msg::new(
+                1,
+                ExchangeType::MAIN_MODE,
+                secs,
+                src,
+                dst,
+                from_initiator,
+                false,
+                u64::from(k),
+            );
+            if k >= 5 {
+                m.encrypted()
+            } else {
+                m
+            }
+        })
+        .collect()
 }
 
 /// The failure findings as (kind, phase).
