@@ -180,7 +180,20 @@ trait TableBuilder {
 }
 
 /// A table: its row type and its columns in order (each a field of the row, with its type).
+/// `with context:` puts first the six columns every row kind shares (`timestamp`,
+/// `timestamp_end`, `tunnel_id`, `src_ip`, `dest_ip`, `capture_file`).
 macro_rules! table {
+    (with context: $name:ident for $row:ty { $($col:ident: $t:ty),* $(,)? }) => {
+        table!($name for $row {
+            timestamp: Timestamp,
+            timestamp_end: Timestamp,
+            tunnel_id: String,
+            src_ip: IpAddr,
+            dest_ip: IpAddr,
+            capture_file: String,
+            $($col: $t,)*
+        });
+    };
     ($name:ident for $row:ty { $($col:ident: $t:ty),* $(,)? }) => {
         struct $name {
             $($col: <$t as Column>::Builder,)*
@@ -205,13 +218,7 @@ macro_rules! table {
     };
 }
 
-table!(TunnelColumns for TunnelRow {
-    timestamp: Timestamp,
-    timestamp_end: Timestamp,
-    tunnel_id: String,
-    src_ip: IpAddr,
-    dest_ip: IpAddr,
-    capture_file: String,
+table!(with context: TunnelColumns for TunnelRow {
     capture_files: Vec<String>,
     state: &'static str,
     ike_versions: Vec<u8>,
@@ -232,13 +239,7 @@ table!(TunnelColumns for TunnelRow {
     failure_kinds: Vec<&'static str>,
 });
 
-table!(FindingColumns for FindingRow {
-    timestamp: Timestamp,
-    timestamp_end: Timestamp,
-    tunnel_id: String,
-    src_ip: IpAddr,
-    dest_ip: IpAddr,
-    capture_file: String,
+table!(with context: FindingColumns for FindingRow {
     capture_files: Vec<String>,
     kind: &'static str,
     severity: Severity,
@@ -253,13 +254,7 @@ table!(FindingColumns for FindingRow {
     details: String,
 });
 
-table!(ExchangeColumns for ExchangeRow {
-    timestamp: Timestamp,
-    timestamp_end: Timestamp,
-    tunnel_id: String,
-    src_ip: IpAddr,
-    dest_ip: IpAddr,
-    capture_file: String,
+table!(with context: ExchangeColumns for ExchangeRow {
     ike_version: u8,
     spi_i: String,
     spi_r: String,
@@ -276,13 +271,7 @@ table!(ExchangeColumns for ExchangeRow {
     frame: u64,
 });
 
-table!(EspFlowColumns for EspFlowRow {
-    timestamp: Timestamp,
-    timestamp_end: Timestamp,
-    tunnel_id: String,
-    src_ip: IpAddr,
-    dest_ip: IpAddr,
-    capture_file: String,
+table!(with context: EspFlowColumns for EspFlowRow {
     spi: String,
     udp_encap: bool,
     packets: u64,
@@ -297,13 +286,7 @@ table!(EspFlowColumns for EspFlowRow {
     key_mismatch: u64,
 });
 
-table!(GroupColumns for GroupRow {
-    timestamp: Timestamp,
-    timestamp_end: Timestamp,
-    tunnel_id: String,
-    src_ip: IpAddr,
-    dest_ip: IpAddr,
-    capture_file: String,
+table!(with context: GroupColumns for GroupRow {
     capture_files: Vec<String>,
     headline: String,
     attempts: u64,
