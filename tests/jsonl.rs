@@ -121,6 +121,21 @@ fn check(file: &str) -> (usize, usize) {
             t["peers"].as_array().unwrap().iter().all(|p| peers.contains(p)),
             "{file}"
         );
+        // each end's implementation, as the document names it for that peer
+        for end in ["src", "dest"] {
+            let guess = t["implementations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["peer"] == rec[&format!("{end}_ip")])
+                .unwrap_or_else(|| panic!("{file}: no implementation for the {end} peer"));
+            assert_eq!(rec[&format!("{end}_implementation")], guess["name"], "{file}");
+            assert_eq!(
+                rec[&format!("{end}_implementation_confidence")],
+                guess["confidence"],
+                "{file}"
+            );
+        }
         let exchanges: usize = t["ike_sas"]
             .as_array()
             .unwrap()

@@ -237,6 +237,10 @@ table!(with context: TunnelColumns for TunnelRow {
     warnings: u64,
     infos: u64,
     failure_kinds: Vec<&'static str>,
+    src_implementation: &'static str,
+    src_implementation_confidence: Option<&'static str>,
+    dest_implementation: &'static str,
+    dest_implementation_confidence: Option<&'static str>,
 });
 
 table!(with context: FindingColumns for FindingRow {

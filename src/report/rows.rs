@@ -65,6 +65,15 @@ pub struct TunnelRow {
     pub infos: u64,
     /// Kinds of the error and warning findings, sorted, each once.
     pub failure_kinds: Vec<&'static str>,
+    /// Implementation `src_ip` most likely runs (`strongswan`, `libreswan`, ... or `unknown`),
+    /// as `tunnels[].implementations[].name`.
+    pub src_implementation: &'static str,
+    /// How sure: `certain`, `likely` or `possible`; null when unknown.
+    pub src_implementation_confidence: Option<&'static str>,
+    /// Implementation `dest_ip` most likely runs.
+    pub dest_implementation: &'static str,
+    /// How sure of `dest_implementation`; null when unknown.
+    pub dest_implementation_confidence: Option<&'static str>,
 }
 
 /// One group of one-message initiators toward a responder (`groups[]` of the JSON document,
@@ -638,7 +647,23 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
         warnings,
         infos,
         failure_kinds,
+        src_implementation: implementation_of(t, src_ip).map_or("unknown", |g| g.name()),
+        src_implementation_confidence: implementation_of(t, src_ip)
+            .and_then(|g| g.confidence)
+            .map(|c| c.as_str()),
+        dest_implementation: implementation_of(t, dest_ip).map_or("unknown", |g| g.name()),
+        dest_implementation_confidence: implementation_of(t, dest_ip)
+            .and_then(|g| g.confidence)
+            .map(|c| c.as_str()),
     }
+}
+
+/// The implementation guess for one of a tunnel's peers.
+fn implementation_of(
+    t: &Tunnel,
+    peer: IpAddr,
+) -> Option<&crate::reconstruct::implementation::ImplementationGuess> {
+    t.implementations.iter().find(|g| g.peer == peer)
 }
 
 fn finding_row(tunnel: &RowContext, f: &Finding) -> FindingRow {
