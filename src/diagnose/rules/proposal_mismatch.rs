@@ -578,14 +578,16 @@ mod tests {
     #[test]
     fn ike_auth_answer_too_small_for_the_child_sa_is_a_likely_phase2_mismatch_or_selectors() {
         let f = findings(ike_auth_answered(300), vec![]);
-        assert_eq!(
-            failures(&f),
-            vec![("proposal_mismatch", Some("phase2"))],
-            "{f:#?}"
-        );
-        let x = the(&f, "proposal_mismatch");
+        assert_likely_phase2_with_selectors_as_alternative(&f, &[3, 4]);
+    }
+
+    /// The one failure is a likely phase-2 proposal_mismatch shown by `shown` frames, with
+    /// ts_mismatch as the alternative.
+    fn assert_likely_phase2_with_selectors_as_alternative(f: &[crate::diagnose::Finding], shown: &[u64]) {
+        assert_eq!(failures(f), vec![("proposal_mismatch", Some("phase2"))], "{f:#?}");
+        let x = the(f, "proposal_mismatch");
         assert_eq!(x.confidence, Confidence::Likely);
-        assert_eq!(frames(x), vec![3, 4]);
+        assert_eq!(frames(x), shown);
         let alt: Vec<&str> = x.alternatives.iter().map(|a| a.kind.as_str()).collect();
         assert_eq!(alt, vec!["ts_mismatch"]);
     }
@@ -639,16 +641,7 @@ mod tests {
     #[test]
     fn quick_mode_refused_by_an_unread_informational_is_likely_with_selectors_as_alternative() {
         let f = findings(quick_mode_refused(informational_from_responder()), vec![]);
-        assert_eq!(
-            failures(&f),
-            vec![("proposal_mismatch", Some("phase2"))],
-            "{f:#?}"
-        );
-        let x = the(&f, "proposal_mismatch");
-        assert_eq!(x.confidence, Confidence::Likely);
-        assert_eq!(frames(x), vec![7, 8]);
-        let alt: Vec<&str> = x.alternatives.iter().map(|a| a.kind.as_str()).collect();
-        assert_eq!(alt, vec!["ts_mismatch"]);
+        assert_likely_phase2_with_selectors_as_alternative(&f, &[7, 8]);
     }
 
     /// The findings when the responder's Informational, decrypted, carries `notify`.
