@@ -226,6 +226,9 @@ pub struct IkeInfo {
     /// Auth method from an AUTH payload (IKEv2), if any in clear.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_method: Option<u8>,
+    /// EAP messages of IKEv2 EAP payloads (only ever inside SK: see [`InnerInfo::eap`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eap: Vec<EapInfo>,
     /// A 64-bit digest of the whole IKE message (header onwards), for retransmission detection.
     #[serde(skip)]
     pub digest: u64,
@@ -288,6 +291,29 @@ pub struct InnerInfo {
     /// Auth method of an inner AUTH payload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_method: Option<u8>,
+    /// EAP messages of inner EAP payloads (IKEv2 EAP authentication rounds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eap: Vec<EapInfo>,
+}
+
+/// An EAP message (RFC 3748) carried in an IKEv2 EAP payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EapInfo {
+    /// Code: 1 Request, 2 Response, 3 Success, 4 Failure.
+    pub code: u8,
+    /// Method type of a Request or Response (1 Identity, 4 MD5-Challenge, 26 MSCHAPv2, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<u8>,
+    /// The user name of an EAP-Identity Response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+}
+
+impl EapInfo {
+    /// EAP Failure: the authenticator refused the peer.
+    pub fn is_failure(&self) -> bool {
+        self.code == 4
+    }
 }
 
 /// One traffic selector.

@@ -61,6 +61,7 @@ scenario_defaults() {
   # secrets added inside `secrets { }`, extra addresses on the gateways' eth0, and the
   # children to initiate (conn names resolved by swanctl)
   L_EXTRA_CONNS=""; R_EXTRA_CONNS=""; L_EXTRA_CHILDREN=""; R_EXTRA_CHILDREN=""; EXTRA_SECRETS=""
+  L_EXTRA_SECRETS=""; R_EXTRA_SECRETS=""   # secrets of one side only (e.g. a wrong EAP password)
   L_EXTRA_ADDRS=""; R_EXTRA_ADDRS=""; L_LO_ADDRS=""; R_LO_ADDRS=""
   INITIATE_CHILDREN="net"
   # implementation per side: strongswan (charon + swanctl) or libreswan (pluto + whack)
@@ -195,20 +196,20 @@ write_configs() {  # $1 = side (left|right), $2 = dir
 
 write_charon_configs() {  # $1 = side (left|right), $2 = dir
   local side=$1 d=$2 me peer ver ikep espp psk rts lts raddrs extra ikerekey chrekey chlife dpdact
-  local xconns xchildren
+  local xconns xchildren xsecrets
   side_addrs "$side"; me=$SIDE_ME; peer=$SIDE_PEER
   if [ "$side" = left ]; then
     ver=$(pick "$L_VERSION" "$VERSION"); ikep=$(pick "$L_IKE_PROP" "$IKE_PROP")
     espp=$(pick "$L_ESP_PROP" "$ESP_PROP"); psk=$(pick "$L_PSK" "$PSK")
     lts=$LEFT_NET/32; rts=$(pick "$L_REMOTE_TS" "$RIGHT_NET/32"); raddrs=$peer
-    extra=$L_CHARON_EXTRA; xconns=$L_EXTRA_CONNS; xchildren=$L_EXTRA_CHILDREN
+    extra=$L_CHARON_EXTRA; xconns=$L_EXTRA_CONNS; xchildren=$L_EXTRA_CHILDREN; xsecrets=$L_EXTRA_SECRETS
     ikerekey=$(pick "$L_IKE_REKEY" "$IKE_REKEY"); chrekey=$(pick "$L_CHILD_REKEY" "$CHILD_REKEY")
     chlife=$(pick "$L_CHILD_LIFE" "$CHILD_LIFE"); dpdact=$(pick "$L_DPD_ACTION" "$DPD_ACTION")
   else
     ver=$(pick "$R_VERSION" "$VERSION"); ikep=$(pick "$R_IKE_PROP" "$IKE_PROP")
     espp=$(pick "$R_ESP_PROP" "$ESP_PROP"); psk=$(pick "$R_PSK" "$PSK")
     lts=$RIGHT_NET/32; rts=$(pick "$R_REMOTE_TS" "$LEFT_NET/32"); raddrs=$(pick "$R_REMOTE_ADDRS" "$peer")
-    extra=$R_CHARON_EXTRA; xconns=$R_EXTRA_CONNS; xchildren=$R_EXTRA_CHILDREN
+    extra=$R_CHARON_EXTRA; xconns=$R_EXTRA_CONNS; xchildren=$R_EXTRA_CHILDREN; xsecrets=$R_EXTRA_SECRETS
     ikerekey=$(pick "$R_IKE_REKEY" "$IKE_REKEY"); chrekey=$(pick "$R_CHILD_REKEY" "$CHILD_REKEY")
     chlife=$(pick "$R_CHILD_LIFE" "$CHILD_LIFE"); dpdact=$(pick "$R_DPD_ACTION" "$DPD_ACTION")
   fi
@@ -315,6 +316,7 @@ $xconns
 secrets {
   $secrets
 $EXTRA_SECRETS
+$xsecrets
 }
 EOF
 }

@@ -8,8 +8,8 @@
 
 use super::sa_memo;
 use crate::record::{
-    AttrValue, Attribute, DeleteInfo, FragmentInfo, Hex, IdInfo, IkeInfo, NotifyInfo, Problem, Proposal,
-    Spi8, Transform,
+    AttrValue, Attribute, DeleteInfo, EapInfo, FragmentInfo, Hex, IdInfo, IkeInfo, NotifyInfo, Problem,
+    Proposal, Spi8, Transform,
 };
 use ikescope_parsers::attributes::{AttributeValue, DataAttribute};
 use ikescope_parsers::iana::{
@@ -300,6 +300,15 @@ impl Dissector<'_> {
             P::Auth(a) => {
                 self.info.auth_method.get_or_insert(a.method);
             }
+            P::Eap(e) => {
+                // EAP-Identity Response (code 2, type 1): the user name being authenticated.
+                let identity = (e.code == 2 && e.eap_type == Some(1)).then(|| readable(e.data));
+                self.info.eap.push(EapInfo {
+                    code: e.code,
+                    method: e.eap_type,
+                    identity,
+                });
+            }
             P::Notify(n) => self.notify(n.notify_type, n.protocol_id, n.spi, n.data),
             P::Delete(d) => self.info.deletes.push(DeleteInfo {
                 protocol: d.protocol_id,
@@ -444,16 +453,24 @@ impl Dissector<'_> {
     }
 }
 
+/// The bytes as text when they are UTF-8 without control characters.
+fn printable(b: &[u8]) -> Option<String> {
+    std::str::from_utf8(b)
+        .ok()
+        .filter(|s| s.chars().all(|c| !c.is_control()))
+        .map(str::to_owned)
+}
+
+/// Text as it is ([`printable`]); anything else as hex.
+fn readable(data: &[u8]) -> String {
+    printable(data).unwrap_or_else(|| Hex(data.to_vec()).to_hex())
+}
+
 /// Readable identification value: addresses, names, subnets and ranges; hex otherwise.
 fn id_value(version: IkeVersion, id_type: u8, data: &[u8]) -> String {
     let v4 = |b: &[u8]| <[u8; 4]>::try_from(b).ok().map(Ipv4Addr::from);
     let v6 = |b: &[u8]| <[u8; 16]>::try_from(b).ok().map(Ipv6Addr::from);
-    let text = |b: &[u8]| {
-        std::str::from_utf8(b)
-            .ok()
-            .filter(|s| s.chars().all(|c| !c.is_control()))
-            .map(str::to_owned)
-    };
+    let text = printable;
     let pair = |n: usize, sep: char| -> Option<String> {
         if data.len() != 2 * n {
             return None;

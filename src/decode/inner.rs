@@ -19,6 +19,7 @@ pub fn dissect_inner(version: IkeVersion, first_payload: PayloadType, body: &[u8
         deletes: info.deletes,
         traffic_selectors: Vec::new(),
         auth_method: info.auth_method,
+        eap: info.eap,
     };
     if version == IkeVersion::V2 {
         for p in PayloadIter::new(first_payload, body, 0, version.number()).flatten() {

@@ -10,6 +10,10 @@ and PFS group on both ends to one policy.";
 /// Pre-shared key or certificate problem.
 pub const AUTH: &str = "Wrong or rotated pre-shared key (or an untrusted certificate / ID mismatch): set an \
 identical key string on both ends (or fix the certificate trust and the IDs each end expects).";
+/// EAP authentication of a user refused.
+pub const EAP: &str = "EAP authentication refused: check the user name and password (or certificate) the \
+client sends, and the responder's user database (strongSwan: the eap secrets, or the RADIUS server behind \
+eap-radius); many user names failing from one source or many sources is a password spray (auth_spray).";
 /// Traffic selector / proxy-ID mismatch.
 pub const TS: &str = "Traffic selector or policy-based mismatch: make the local/remote subnets (proxy IDs) \
 mirror each other on both ends (one end's local is the other's remote); with a route-based end facing a \

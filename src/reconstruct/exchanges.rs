@@ -285,8 +285,8 @@ pub fn auth_response_lacks_child(request_len: u32, response_len: u32) -> bool {
     response_len + CHILD_PAYLOADS_MIN_BYTES <= request_len
 }
 
-/// How an IKE_AUTH response reads: `Some(false)` the responder refused (AUTHENTICATION_FAILED, or
-/// an error without AUTH; without keys a small response whose protected body starts with a
+/// How an IKE_AUTH response reads: `Some(false)` the responder refused (AUTHENTICATION_FAILED,
+/// an EAP Failure, or an error without AUTH; without keys a small response whose protected body starts with a
 /// Notify), `Some(true)` it authenticated itself (AUTH present; without keys anything else but an
 /// EAP round), `None` undecided (an EAP round in progress).
 pub fn auth_response(ike: &IkeInfo) -> Option<bool> {
@@ -295,6 +295,7 @@ pub fn auth_response(ike: &IkeInfo) -> Option<bool> {
             let has_auth = d.payloads.contains(&PayloadType::V2_AUTH);
             if d.notify.contains(&NotifyType::V2_AUTHENTICATION_FAILED)
                 || (!has_auth && d.notify.iter().any(|n| n.is_error()))
+                || d.eap.iter().any(|e| e.is_failure())
             {
                 Some(false)
             } else if has_auth {

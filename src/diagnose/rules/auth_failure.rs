@@ -51,13 +51,17 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         let notes = notifies_of(ike);
         let decrypted = ike.decrypted.is_some();
         let auth_failed = notes.contains(&NotifyType::V2_AUTHENTICATION_FAILED);
-        if decrypted && !auth_failed {
+        let eap_failed = ike
+            .decrypted
+            .as_deref()
+            .is_some_and(|d| d.eap.iter().any(|x| x.is_failure()));
+        if decrypted && !auth_failed && !eap_failed {
             continue;
         }
-        if !auth_failed && inner_first(ike) != Some(PayloadType::V2_N) {
+        if !auth_failed && !eap_failed && inner_first(ike) != Some(PayloadType::V2_N) {
             continue;
         }
-        let certain = auth_failed;
+        let certain = auth_failed || eap_failed;
         let mut f = Finding::new(
             FindingKind::AuthFailure,
             ctx.tunnel_id(sa),
@@ -68,7 +72,9 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         for m in e.requests.iter().take(3) {
             f.evidence(model, m.at, ctx.describe(e, m, false));
         }
-        let note = if certain {
+        let note = if eap_failed && !auth_failed {
+            format!("IKE_AUTH response from {}: EAP Failure (decrypted)", sa.responder)
+        } else if certain {
             format!(
                 "IKE_AUTH response from {}: AUTHENTICATION_FAILED{}",
                 sa.responder,
@@ -97,7 +103,25 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             v
         };
         let (idi, idr) = (id_of(PayloadType::V2_IDI), id_of(PayloadType::V2_IDR));
-        f.summary = if certain {
+        // IDi and the EAP user names travel in the SA's earlier IKE_AUTH rounds.
+        let eap_users = eap_identities(ctx, sa);
+        let idi = if idi.is_empty() && eap_failed {
+            first_round_ids(ctx, sa)
+        } else {
+            idi
+        };
+        f.summary = if eap_failed && !auth_failed {
+            format!(
+                "{} refused {}'s EAP authentication (EAP Failure){}",
+                sa.responder,
+                sa.initiator,
+                if eap_users.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of user {}", eap_users.join(", "))
+                }
+            )
+        } else if certain {
             format!(
                 "{} refused {}'s authentication (AUTHENTICATION_FAILED)",
                 sa.responder, sa.initiator
@@ -118,11 +142,57 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         if !idi.is_empty() {
             f.detail("initiator_id", &idi);
         }
-        f.fix = Some(fixes::AUTH.to_string());
+        if !eap_users.is_empty() {
+            f.detail("eap_identity", &eap_users);
+        }
+        f.fix = Some(
+            if eap_failed && !auth_failed {
+                fixes::EAP
+            } else {
+                fixes::AUTH
+            }
+            .to_string(),
+        );
         ctx.explain(sa.id, ei);
+        if eap_failed {
+            // strongSwan's initiator then sends INFORMATIONAL [N(AUTHENTICATION_FAILED)] to a
+            // responder that has already dropped the SA: left unanswered, part of this failure.
+            for later in ei + 1..sa.exchanges.len() {
+                ctx.explain(sa.id, later);
+            }
+        }
         ctx.add(f);
         return;
     }
+}
+
+/// The user names of the SA's EAP-Identity Responses (decrypted), each once.
+pub fn eap_identities(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, e) in sa.exchanges_of(ExchangeKind::IkeAuth) {
+        for m in &e.requests {
+            let Some(d) = ctx.ike(m).decrypted.as_deref() else {
+                continue;
+            };
+            for id in d.eap.iter().filter_map(|x| x.identity.as_ref()) {
+                if !out.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The IDi of the SA's first IKE_AUTH request (decrypted).
+fn first_round_ids(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<String> {
+    sa.exchanges_of(ExchangeKind::IkeAuth)
+        .flat_map(|(_, e)| e.requests.first())
+        .filter_map(|m| ctx.ike(m).decrypted.as_deref())
+        .flat_map(|d| d.ids.iter().filter(|i| i.payload == PayloadType::V2_IDI))
+        .map(|i| i.value.clone())
+        .take(1)
+        .collect()
 }
 
 fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
