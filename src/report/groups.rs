@@ -204,16 +204,7 @@ pub fn write_text(
             write_finding(out, f);
         }
     }
-    // Findings about a responder as a whole that has no group (e.g. a password spray, whose
-    // attempts are real tunnels).
-    let mut lone: Vec<(&str, &Vec<&Finding>)> = grouped
-        .iter()
-        .filter(|(id, _)| id.starts_with(GROUP_PREFIX))
-        .filter(|(id, _)| !model.data.groups.values().any(|g| g.id() == **id))
-        .map(|(id, v)| (*id, v))
-        .collect();
-    lone.sort_by_key(|(id, _)| *id);
-    for (id, fs) in lone {
+    for (id, fs) in responder_findings(model, grouped) {
         let verdict: Vec<String> = fs.iter().map(|f| f.kind.as_str().to_uppercase()).collect();
         let _ = writeln!(out);
         let _ = writeln!(
@@ -226,6 +217,22 @@ pub fn write_text(
             write_finding(out, f);
         }
     }
+}
+
+/// Findings about a responder as a whole that has no group (e.g. a password spray, whose
+/// attempts are real tunnels), by their `group:<responder>` id in order.
+pub fn responder_findings<'g, 'f>(
+    model: &Model,
+    grouped: &'g HashMap<&str, Vec<&'f Finding>>,
+) -> Vec<(&'g str, &'g [&'f Finding])> {
+    let mut lone: Vec<(&str, &[&Finding])> = grouped
+        .iter()
+        .filter(|(id, _)| id.starts_with(GROUP_PREFIX))
+        .filter(|(id, _)| !model.data.groups.values().any(|g| g.id() == **id))
+        .map(|(id, v)| (*id, v.as_slice()))
+        .collect();
+    lone.sort_by_key(|(id, _)| *id);
+    lone
 }
 
 /// The JSON object of a group (contract in docs/json.md).

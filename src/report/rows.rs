@@ -408,14 +408,7 @@ pub fn emit_rows(
             sink.finding(finding_row(&context, f))?;
         }
     }
-    let mut lone: Vec<(&str, &Vec<&Finding>)> = grouped
-        .iter()
-        .filter(|(id, _)| id.starts_with(GROUP_PREFIX))
-        .filter(|(id, _)| !model.data.groups.values().any(|g| g.id() == **id))
-        .map(|(id, v)| (*id, v))
-        .collect();
-    lone.sort_by_key(|(id, _)| *id);
-    for (id, fs) in lone {
+    for (id, fs) in super::groups::responder_findings(model, &grouped) {
         let Ok(responder) = id[GROUP_PREFIX.len()..].parse::<IpAddr>() else {
             continue;
         };

@@ -8,7 +8,15 @@ FINDINGS='[{"kind": "auth_spray", "phase": "phase1"}, {"kind": "auth_failure", "
 FACTS='{"ike_sa_established": true, "eap_failures": 5}'
 VERIFY_SIDE=right
 VERIFY_RE='EAP method EAP_MD5 failed'
-L_EXTRA_CONNS='  s1 {
+# one connection per user name tried from 192.0.2.1 (EAP-MD5 with a wrong password each), and
+# the password the responder knows for it
+SPRAY_USERS="alice bob carol dave erin"
+L_EXTRA_CONNS=""; L_EXTRA_SECRETS=""; R_EXTRA_SECRETS=""
+spray_n=0
+for spray_user in $SPRAY_USERS; do
+  spray_n=$((spray_n + 1))
+  [ $spray_n -gt 1 ] && { L_EXTRA_CONNS+=$'\n'; L_EXTRA_SECRETS+=$'\n'; R_EXTRA_SECRETS+=$'\n'; }
+  L_EXTRA_CONNS+="  s$spray_n {
     version = 2
     local_addrs = 192.0.2.1
     remote_addrs = 198.51.100.1
@@ -16,113 +24,30 @@ L_EXTRA_CONNS='  s1 {
     keyingtries = 1
     local {
       auth = eap-md5
-      id = alice@example.org
-      eap_id = alice
+      id = $spray_user@example.org
+      eap_id = $spray_user
     }
     remote {
       auth = psk
       id = 198.51.100.1
     }
     children {
-      s1 {
+      s$spray_n {
         local_ts = 10.1.0.1/32
         remote_ts = 10.2.0.1/32
         esp_proposals = aes128-sha256
       }
     }
-  }
-  s2 {
-    version = 2
-    local_addrs = 192.0.2.1
-    remote_addrs = 198.51.100.1
-    proposals = aes128-sha256-modp2048
-    keyingtries = 1
-    local {
-      auth = eap-md5
-      id = bob@example.org
-      eap_id = bob
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      s2 {
-        local_ts = 10.1.0.1/32
-        remote_ts = 10.2.0.1/32
-        esp_proposals = aes128-sha256
-      }
-    }
-  }
-  s3 {
-    version = 2
-    local_addrs = 192.0.2.1
-    remote_addrs = 198.51.100.1
-    proposals = aes128-sha256-modp2048
-    keyingtries = 1
-    local {
-      auth = eap-md5
-      id = carol@example.org
-      eap_id = carol
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      s3 {
-        local_ts = 10.1.0.1/32
-        remote_ts = 10.2.0.1/32
-        esp_proposals = aes128-sha256
-      }
-    }
-  }
-  s4 {
-    version = 2
-    local_addrs = 192.0.2.1
-    remote_addrs = 198.51.100.1
-    proposals = aes128-sha256-modp2048
-    keyingtries = 1
-    local {
-      auth = eap-md5
-      id = dave@example.org
-      eap_id = dave
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      s4 {
-        local_ts = 10.1.0.1/32
-        remote_ts = 10.2.0.1/32
-        esp_proposals = aes128-sha256
-      }
-    }
-  }
-  s5 {
-    version = 2
-    local_addrs = 192.0.2.1
-    remote_addrs = 198.51.100.1
-    proposals = aes128-sha256-modp2048
-    keyingtries = 1
-    local {
-      auth = eap-md5
-      id = erin@example.org
-      eap_id = erin
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      s5 {
-        local_ts = 10.1.0.1/32
-        remote_ts = 10.2.0.1/32
-        esp_proposals = aes128-sha256
-      }
-    }
-  }'
+  }"
+  L_EXTRA_SECRETS+="  eap-$spray_user {
+    id = $spray_user
+    secret = \"guess-$spray_n-Summer2026\"
+  }"
+  R_EXTRA_SECRETS+="  eap-$spray_user {
+    id = $spray_user
+    secret = \"$spray_user-real-password-$spray_n\"
+  }"
+done
 R_EXTRA_CONNS='  eap {
     version = 2
     local_addrs = 198.51.100.1
@@ -147,44 +72,4 @@ R_EXTRA_CONNS='  eap {
 EXTRA_SECRETS='  ike-eap {
     id-1 = 198.51.100.1
     secret = "ikescope-lab-psk-0123456789"
-  }'
-L_EXTRA_SECRETS='  eap-alice {
-    id = alice
-    secret = "guess-1-Summer2026"
-  }
-  eap-bob {
-    id = bob
-    secret = "guess-2-Summer2026"
-  }
-  eap-carol {
-    id = carol
-    secret = "guess-3-Summer2026"
-  }
-  eap-dave {
-    id = dave
-    secret = "guess-4-Summer2026"
-  }
-  eap-erin {
-    id = erin
-    secret = "guess-5-Summer2026"
-  }'
-R_EXTRA_SECRETS='  eap-alice {
-    id = alice
-    secret = "alice-real-password-1"
-  }
-  eap-bob {
-    id = bob
-    secret = "bob-real-password-2"
-  }
-  eap-carol {
-    id = carol
-    secret = "carol-real-password-3"
-  }
-  eap-dave {
-    id = dave
-    secret = "dave-real-password-4"
-  }
-  eap-erin {
-    id = erin
-    secret = "erin-real-password-5"
   }'
