@@ -13,6 +13,7 @@
 
 use super::{DatagramSink, IngestEvent};
 use crate::record::Timestamp;
+use ikescope_parsers::ip;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -270,7 +271,7 @@ impl Reassembler {
         // Ports / interest from the first fragment.
         if f.offset == 0 {
             e.hdr_len = f.hdr_len;
-            if f.key.proto == 17 && f.data.len() >= 4 {
+            if f.key.proto == ip::proto::UDP && f.data.len() >= 4 {
                 let sp = u16::from_be_bytes([f.data[0], f.data[1]]);
                 let dp = u16::from_be_bytes([f.data[2], f.data[3]]);
                 e.ports = Some((sp, dp));

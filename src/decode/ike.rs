@@ -63,7 +63,7 @@ pub fn dissect_ike(data: &[u8]) -> Option<(IkeInfo, Vec<Problem>)> {
         .map_or(data.len(), |l| l.min(data.len()));
     info.digest = digest64(data.get(..digest_len).unwrap_or(data));
 
-    if header.major_version == 1 && header.v1_encrypted() {
+    if IkeVersion::of_major(header.major_version) == Some(IkeVersion::V1) && header.v1_encrypted() {
         // Body is ciphertext: nothing to walk.
         return Some((info, problems));
     }
@@ -142,7 +142,7 @@ fn header_info(h: &IsakmpHeader) -> IkeInfo {
         flags: h.flags,
         initiator: v2 && h.v2_initiator(),
         response: v2 && h.v2_response(),
-        encrypted: h.major_version == 1 && h.v1_encrypted(),
+        encrypted: IkeVersion::of_major(h.major_version) == Some(IkeVersion::V1) && h.v1_encrypted(),
         spi_i: Spi8(h.spi_i),
         spi_r: Spi8(h.spi_r),
         message_id: h.message_id,

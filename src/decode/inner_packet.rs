@@ -170,7 +170,7 @@ pub fn transport(view: &IpView<'_>) -> Transport {
 fn icmp_error(view: &IpView<'_>) -> Option<IcmpSummary> {
     let b = view.transport;
     let (t, code) = (*b.first()?, *b.get(1)?);
-    let v6 = view.proto == 58;
+    let v6 = view.proto == ip::proto::ICMPV6;
     let is_error = if v6 {
         matches!(t, 1..=4)
     } else {

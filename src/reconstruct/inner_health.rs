@@ -8,6 +8,7 @@
 use super::collect::FrameRef;
 use crate::decode::inner_packet::{InnerPacket, InnerSource, Transport};
 use crate::record::Timestamp;
+use ikescope_parsers::ip;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -222,7 +223,7 @@ impl InnerHealth {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                } else if i.icmp_type == 3 || (p.proto == 58 && i.icmp_type == 1) {
+                } else if i.icmp_type == 3 || (p.proto == ip::proto::ICMPV6 && i.icmp_type == 1) {
                     f.unreachable_sent += 1;
                 }
             }

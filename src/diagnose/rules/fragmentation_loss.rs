@@ -19,6 +19,7 @@ use crate::reconstruct::SaState;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa, Phase};
 use crate::record::Timestamp;
 use ikescope_parsers::iana::{IkeVersion, NotifyType};
+use ikescope_parsers::ip;
 use std::collections::BTreeSet;
 
 /// Typical path MTU; IKE datagrams above it are fragmented on most paths.
@@ -239,7 +240,12 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
                     ports,
                     proto,
                     ..
-                } => *proto == 17 && ike_ports(*ports) && *first_time >= after && *first_time < until,
+                } => {
+                    *proto == ip::proto::UDP
+                        && ike_ports(*ports)
+                        && *first_time >= after
+                        && *first_time < until
+                }
                 _ => false,
             })
             .collect();
