@@ -5,10 +5,10 @@ use super::crypto::{self, CbcCipher, CryptoError};
 use crate::keys::{EncAlg, Ikev2Keys, IntegAlg, KeySource, KeyStore};
 use crate::record::Spi8;
 use ikescope_parsers::iana::PayloadType;
+use ikescope_parsers::isakmp::{self, HEADER_LEN};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Length of the IKE header.
-const HEADER_LEN: usize = 28;
 /// Most payloads walked before the SK payload.
 const MAX_PAYLOADS: usize = 256;
 
@@ -96,32 +96,24 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn spi(b: &[u8], at: usize) -> Option<Spi8> {
-    Some(Spi8(b.get(at..at + 8)?.try_into().ok()?))
-}
-
 /// Find the SK/SKF payload of an IKEv2 message (bytes from the IKE header on).
 /// `Ok(None)` when the chain ends without one.
 pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
-    if msg.len() < HEADER_LEN {
+    let Ok((header, _)) = isakmp::parse_header(msg) else {
         return Err("shorter than the IKE header".into());
+    };
+    if !header.is_ikev2() {
+        return Err(format!("not IKEv2 (major version {})", header.major_version));
     }
-    if msg[17] >> 4 != 2 {
-        return Err(format!("not IKEv2 (major version {})", msg[17] >> 4));
-    }
-    let hdr_len = be32(msg, 24).unwrap_or(0) as usize;
+    let hdr_len = header.length as usize;
     if hdr_len < HEADER_LEN {
         return Err(format!("header length {hdr_len} is below 28"));
     }
     let end = hdr_len.min(msg.len());
-    let mut np = msg[16];
+    let mut np = header.next_payload;
     let mut off = HEADER_LEN;
     for _ in 0..MAX_PAYLOADS {
-        if np == 0 {
+        if np == PayloadType::NONE {
             return Ok(None);
         }
         let plen = match be16(msg, off + 2) {
@@ -131,8 +123,8 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
         if plen < 4 || off + plen > end {
             return Err(format!("payload at offset {off} has bad length {plen}"));
         }
-        if PayloadType(np) == PayloadType::V2_SK || PayloadType(np) == PayloadType::V2_SKF {
-            let (body_start, fragment) = if PayloadType(np) == PayloadType::V2_SKF {
+        if np == PayloadType::V2_SK || np == PayloadType::V2_SKF {
+            let (body_start, fragment) = if np == PayloadType::V2_SKF {
                 match (be16(msg, off + 4), be16(msg, off + 6)) {
                     (Some(n), Some(t)) if plen >= 8 => (off + 8, Some((n, t))),
                     _ => return Err("SKF payload shorter than its fragment fields".into()),
@@ -141,10 +133,10 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
                 (off + 4, None)
             };
             return Ok(Some(SkLocation {
-                spi_i: spi(msg, 0).unwrap_or_default(),
-                spi_r: spi(msg, 8).unwrap_or_default(),
-                message_id: be32(msg, 20).unwrap_or(0),
-                from_initiator: msg[19] & 0x08 != 0,
+                spi_i: Spi8(header.spi_i),
+                spi_r: Spi8(header.spi_r),
+                message_id: header.message_id,
+                from_initiator: header.v2_initiator(),
                 offset: off,
                 body_start,
                 end: off + plen,
@@ -152,7 +144,7 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
                 fragment,
             }));
         }
-        np = msg[off];
+        np = PayloadType(msg[off]);
         off += plen;
     }
     Err("too many payloads".into())
