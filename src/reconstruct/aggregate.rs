@@ -129,11 +129,11 @@ pub enum OpeningMode {
 /// One sample attempt: its initiator, SPI and frames.
 #[derive(Clone, Debug, Serialize)]
 pub struct SampleAttempt {
-    /// Initiator.
+    /// Address that opened the attempt.
     pub initiator: IpAddr,
     /// Initiator SPI / cookie.
     pub spi_i: Spi8,
-    /// Mode.
+    /// The exchange that opened it: IKE_SA_INIT, Main or Aggressive Mode.
     pub mode: OpeningMode,
     /// Time of its first message.
     pub time: Timestamp,
@@ -153,7 +153,7 @@ pub struct InitiatorGroup {
     pub modes: BTreeMap<OpeningMode, u64>,
     /// Requests (first copies and retransmissions) and responses.
     pub requests: u64,
-    /// Responses.
+    /// Responses from the responder to the group's attempts.
     pub responses: u64,
     /// Requests beyond the first of their attempt.
     pub retransmissions: u64,

@@ -20,9 +20,9 @@ pub const PER_GENERATION: usize = 28_672;
 pub struct Sighting {
     /// Capture time.
     pub time: Timestamp,
-    /// Source.
+    /// Source address of that copy.
     pub src: IpAddr,
-    /// Destination.
+    /// Destination address of that copy.
     pub dst: IpAddr,
     /// TTL / hop limit.
     pub ttl: u8,
