@@ -90,6 +90,15 @@ const OWN_UNKNOWN: &[(&str, &str, &str)] = &[
         "sw2lsw_ikev2_p1_proposal_mismatch.pcap",
         "right",
         "its only message is an IKE_SA_INIT refusal N(NO_PROPOSAL_CHOSEN) with its SPI set, which strongSwan also sends when it has no IKEv2 configuration",
+    ),    (
+        "lsw_ike_scan_probe.pcap",
+        "left",
+        "ike-scan sends from the left namespace, not its charon: no vendor ID, one exchange per SA, none of a daemon's habits",
+    ),
+    (
+        "lsw_ike_scan_probe.pcap",
+        "right",
+        "pluto answers one Aggressive Mode probe (vendor IDs in libreswan's order) and refuses the IKEv2 probe with a zero responder SPI, as strongSwan does when no connection fits: evidence for both",
     ),
 ];
 
