@@ -84,6 +84,15 @@ pub fn inner_flow_text(f: &InnerFlowInfo) -> String {
     format!("{}{} -> {}{} {proto}", f.src, port(f.sport), f.dst, port(f.dport))
 }
 
+/// How often something happened, for a sentence: `once`, `twice`, `3 times`.
+pub fn times(n: usize) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{} times", count(n as u64)),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
@@ -100,6 +109,14 @@ pub fn count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_reads_as_a_sentence() {
+        assert_eq!(times(1), "once");
+        assert_eq!(times(2), "twice");
+        assert_eq!(times(3), "3 times");
+        assert_eq!(times(12_000), "12,000 times");
+    }
 
     #[test]
     fn notify_names_come_from_the_message_version() {

@@ -342,12 +342,12 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             format!("{} message 1 from {}", p1.kind.label(), sa.initiator),
         );
         f.summary = format!(
-            "{} answers {} message 1 from {} with AUTHENTICATION-FAILED in clear ({} times; {} copies of message 1): it refuses to authenticate this peer in this mode{}",
+            "{} answers {} message 1 from {} with AUTHENTICATION-FAILED in clear (refused {}; message 1 sent {}): it refuses to authenticate this peer in this mode{}",
             sa.responder,
             p1.kind.label(),
             sa.initiator,
-            infos.len(),
-            p1.requests.len(),
+            crate::wording::times(infos.len()),
+            crate::wording::times(p1.requests.len()),
             if p1.kind == ExchangeKind::AggressiveMode {
                 "; strongSwan refuses Aggressive Mode with a pre-shared key by default (\"Aggressive Mode PSK disabled for security reasons\")"
             } else {
@@ -664,7 +664,7 @@ mod tests {
         assert_eq!(frames(a), vec![2, 1]);
         assert!(
             a.summary.starts_with(&format!(
-                "{R} answers Aggressive Mode message 1 from {I} with AUTHENTICATION-FAILED in clear (1 times; 1 copies of message 1)"
+                "{R} answers Aggressive Mode message 1 from {I} with AUTHENTICATION-FAILED in clear (refused once; message 1 sent once)"
             )),
             "{}",
             a.summary

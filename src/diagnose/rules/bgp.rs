@@ -204,9 +204,9 @@ fn hold_summary(s: &BgpSession, f: &mut Finding, down: bool) {
         )
     } else {
         format!(
-            "BGP {a} - {b} flapped: established {} times, hold timer ({h}) expired {} times",
-            s.established_count,
-            s.expiries.len()
+            "BGP {a} - {b} flapped: established {}, hold timer ({h}) expired {}",
+            crate::wording::times(s.established_count as usize),
+            crate::wording::times(s.expiries.len())
         )
     };
     f.fix = Some(format!(
@@ -222,8 +222,10 @@ fn flap(ctx: &mut Ctx<'_>, s: &BgpSession) {
     hold_summary(s, &mut f, false);
     if s.expiries.is_empty() {
         f.summary = format!(
-            "BGP {} - {} flapped: established {} times",
-            s.speakers[0], s.speakers[1], s.established_count
+            "BGP {} - {} flapped: established {}",
+            s.speakers[0],
+            s.speakers[1],
+            crate::wording::times(s.established_count as usize)
         );
         f.fix = Some(format!(
             "read the BGP logs of {} and {} for why the session restarted",

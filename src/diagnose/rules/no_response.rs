@@ -173,10 +173,10 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 silence_alternatives(ctx, &mut f, e, &s.requests);
                 (
                     format!(
-                        "{} answers the earlier messages, then goes silent: {} sent {} times with no reply",
+                        "{} answers the earlier messages, then goes silent: {} sent {} with no reply",
                         e.responder,
                         what,
-                        s.requests.len()
+                        crate::wording::times(s.requests.len())
                     ),
                     fixes::PATH_AFTER_INIT,
                 )
@@ -188,11 +188,11 @@ pub fn run(ctx: &mut Ctx<'_>) {
                 };
                 (
                     format!(
-                        "peer never answers: {} from {} to {} sent {} times with no reply{point}",
+                        "peer never answers: {} from {} to {} sent {} with no reply{point}",
                         what,
                         e.requester,
                         e.responder,
-                        s.requests.len()
+                        crate::wording::times(s.requests.len())
                     ),
                     fixes::PATH,
                 )

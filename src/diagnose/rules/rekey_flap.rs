@@ -177,7 +177,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
         }
         if let Some(m) = mean {
             summary.push_str(&format!(
-                "; the tunnel was rebuilt from scratch {rebuilds} times, every {} on average",
+                "; the tunnel was rebuilt from scratch {}, every {} on average",
+                crate::wording::times(rebuilds as usize),
                 seconds(m)
             ));
         }

@@ -378,7 +378,7 @@ mod tests {
         assert_eq!(frames(x), vec![3]);
         assert!(
             x.summary.starts_with(&format!(
-                "{R} answers the earlier messages, then goes silent: IKE_AUTH sent 1 times with no reply"
+                "{R} answers the earlier messages, then goes silent: IKE_AUTH sent once with no reply"
             )),
             "{}",
             x.summary

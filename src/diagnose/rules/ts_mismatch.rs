@@ -151,8 +151,9 @@ pub fn run(ctx: &mut Ctx<'_>) {
                     let again = q.requests.iter().filter(|m| m.time > refused_at).count();
                     if again > 0 {
                         f.summary.push_str(&format!(
-                            "; {} re-sent Quick Mode message 1 {again} times after the refusal",
-                            q.requester
+                            "; {} re-sent Quick Mode message 1 {} after the refusal",
+                            q.requester,
+                            crate::wording::times(again)
                         ));
                     }
                     ctx.explain(sa.id, qi);
