@@ -178,7 +178,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         if let Some(m) = mean {
             summary.push_str(&format!(
                 "; the tunnel was rebuilt from scratch {}, every {} on average",
-                crate::wording::times(rebuilds as usize),
+                crate::wording::times(rebuilds),
                 seconds(m)
             ));
         }
