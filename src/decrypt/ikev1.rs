@@ -13,7 +13,10 @@
 use super::crypto::{self, CbcCipher};
 use crate::keys::{HashAlg, Ikev1Key, KeySource, KeyStore};
 use crate::record::Spi8;
+use ikescope_parsers::attributes::AttributeValue;
+use ikescope_parsers::iana::IkeAttribute;
 use ikescope_parsers::iana::{ExchangeType, PayloadType};
+use ikescope_parsers::ikev1;
 use ikescope_parsers::isakmp::{self, HEADER_LEN};
 use std::collections::{HashMap, VecDeque};
 
@@ -107,30 +110,20 @@ impl std::fmt::Debug for Ikev1Decryptor {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
+/// Most payloads walked in one chain.
+const MAX_PAYLOADS: usize = 512;
 
 /// Generic payloads (type, body without the 4-byte header) of an IKEv1 chain; stops at the end
 /// of the chain or the first malformed payload. Also returns where the chain ended, if cleanly.
 fn walk(first: PayloadType, data: &[u8]) -> (Vec<(PayloadType, &[u8])>, Option<usize>) {
+    let mut chain = isakmp::PayloadIter::new(first, data, 0, 1);
     let mut out = Vec::new();
-    let mut np = first;
-    let mut off = 0usize;
-    while out.len() < 512 {
-        if np == PayloadType::NONE {
-            return (out, Some(off));
+    while out.len() < MAX_PAYLOADS {
+        match chain.next() {
+            None => return (out, Some(chain.offset())),
+            Some(Ok(p)) => out.push((p.payload_type, p.body)),
+            Some(Err(_)) => break,
         }
-        let Some(len) = be16(data, off + 2) else {
-            break;
-        };
-        let len = len as usize;
-        if len < 4 || off + len > data.len() {
-            break;
-        }
-        out.push((np, &data[off + 4..off + len]));
-        np = PayloadType(data[off]);
-        off += len;
     }
     (out, None)
 }
@@ -163,28 +156,23 @@ fn plausible(first: PayloadType, plain: &[u8]) -> Option<usize> {
 /// (cipher, key bytes, hash) of one phase-1 transform's attributes, or why not supported.
 type Transform = Result<((CbcCipher, usize), HashAlg), String>;
 
-fn parse_transform(body: &[u8]) -> Option<Transform> {
-    // transform number(1), transform id(1), reserved(2), attributes
-    let attrs = body.get(4..)?;
+/// The cipher and hash of one phase-1 transform; `None` when an attribute is cut short or
+/// the transform names no cipher or no hash.
+fn transform_algorithms(t: &ikev1::Transform<'_>) -> Option<Transform> {
     let (mut enc, mut hash, mut keylen) = (None, None, None);
-    let mut off = 0;
-    while off + 4 <= attrs.len() {
-        let t = be16(attrs, off)?;
-        let (val, next) = if t & 0x8000 != 0 {
-            (be16(attrs, off + 2)? as u64, off + 4)
-        } else {
-            let l = be16(attrs, off + 2)? as usize;
-            let v = attrs.get(off + 4..off + 4 + l)?;
-            let n = v.iter().take(8).fold(0u64, |a, b| a << 8 | *b as u64);
-            (n, off + 4 + l)
+    for a in t.attributes() {
+        let a = a.ok()?;
+        let value = match a.value {
+            AttributeValue::Basic(v) => u64::from(v),
+            // the first 8 bytes of a longer value, big-endian (no real cipher or hash needs more)
+            AttributeValue::Variable(b) => b.iter().take(8).fold(0u64, |n, x| n << 8 | u64::from(*x)),
         };
-        match t & 0x7fff {
-            1 => enc = Some(val),
-            2 => hash = Some(val),
-            14 => keylen = Some(val),
+        match IkeAttribute(a.attr_type) {
+            IkeAttribute::ENCRYPTION_ALGORITHM => enc = Some(value),
+            IkeAttribute::HASH_ALGORITHM => hash = Some(value),
+            IkeAttribute::KEY_LENGTH => keylen = Some(value),
             _ => {}
         }
-        off = next;
     }
     let cipher = match (enc?, keylen) {
         (1, _) => Ok((CbcCipher::Des, 8)),
@@ -209,23 +197,13 @@ fn parse_transform(body: &[u8]) -> Option<Transform> {
 
 /// Transforms of the first ISAKMP proposal of an SA payload body.
 fn sa_transforms(body: &[u8]) -> Vec<Transform> {
-    // DOI(4) situation(4) then proposal payloads
-    let Some(props) = body.get(8..) else {
+    let Some(Ok(proposal)) = ikev1::parse_sa(body, 0).ok().and_then(|sa| sa.proposals().next()) else {
         return Vec::new();
     };
-    let (ps, _) = walk(PayloadType::V1_PROPOSAL, props);
-    let Some((_, prop)) = ps.first() else {
-        return Vec::new();
-    };
-    // number(1) protocol(1) spi size(1) transforms(1) spi
-    let spi_size = prop.get(2).copied().unwrap_or(0) as usize;
-    let Some(tr) = prop.get(4 + spi_size..) else {
-        return Vec::new();
-    };
-    walk(PayloadType::V1_TRANSFORM, tr)
-        .0
-        .iter()
-        .filter_map(|(_, b)| parse_transform(b))
+    proposal
+        .transforms()
+        .map_while(Result::ok)
+        .filter_map(|t| transform_algorithms(&t))
         .collect()
 }
 
@@ -474,11 +452,39 @@ mod tests {
 
     #[test]
     fn transform_attributes() {
-        // AES(7), keylen 128, hash SHA(2)
-        let body = [1, 1, 0, 0, 0x80, 1, 0, 7, 0x80, 14, 0, 128, 0x80, 2, 0, 2];
+        // SA: DOI 1, situation 1; proposal 1 (ISAKMP, no SPI, 1 transform); transform 1 (KEY_IKE)
+        // with AES(7), key length 128, hash SHA(2)
+        let transform = [1, 1, 0, 0, 0x80, 1, 0, 7, 0x80, 14, 0, 128, 0x80, 2, 0, 2];
+        let mut sa = vec![0, 0, 0, 1, 0, 0, 0, 1];
+        sa.extend_from_slice(&[0, 0, 0, 28, 1, 1, 0, 1]);
+        sa.extend_from_slice(&[0, 0, 0, 20]);
+        sa.extend_from_slice(&transform);
         assert_eq!(
-            parse_transform(&body),
-            Some(Ok(((CbcCipher::Aes, 16), HashAlg::Sha1)))
+            sa_transforms(&sa),
+            vec![Ok(((CbcCipher::Aes, 16), HashAlg::Sha1))]
         );
+        // a hash the decryptor does not know is named, not guessed
+        let mut other = sa.clone();
+        let last = other.len() - 1;
+        other[last] = 3; // Tiger
+        assert_eq!(
+            sa_transforms(&other),
+            vec![Err("IKEv1 hash algorithm 3".to_string())]
+        );
+        // a cut attribute is no transform
+        assert_eq!(sa_transforms(&sa[..sa.len() - 2]), vec![]);
+    }
+
+    #[test]
+    fn walk_reports_a_clean_end_only() {
+        // SA(1) -> KE(4) -> none, each with a 4-byte body
+        let chain = [4, 0, 0, 8, 1, 2, 3, 4, 0, 0, 0, 8, 5, 6, 7, 8];
+        let (payloads, end) = walk(PayloadType::V1_SA, &chain);
+        assert_eq!(payloads.len(), 2);
+        assert_eq!(payloads[1], (PayloadType(4), &[5u8, 6, 7, 8][..]));
+        assert_eq!(end, Some(16));
+        let (payloads, end) = walk(PayloadType::V1_SA, &chain[..12]);
+        assert_eq!(payloads.len(), 1);
+        assert_eq!(end, None);
     }
 }

@@ -10,7 +10,7 @@ table! {
     IkeAttribute =>
     /// The registry name.
     pub fn name {
-        1 => "Encryption Algorithm",
+        1 => "Encryption Algorithm" as ENCRYPTION_ALGORITHM,
         2 => "Hash Algorithm" as HASH_ALGORITHM,
         3 => "Authentication Method",
         4 => "Group Description",
