@@ -150,46 +150,36 @@ pub fn locate_sk(msg: &[u8]) -> Result<Option<SkLocation>, String> {
     Err("too many payloads".into())
 }
 
+/// The payloads of a decrypted inner chain, walked as generic payloads (major version 1: no
+/// SK end-of-chain rule applies inside an SK payload).
+fn inner_chain(first: PayloadType, inner: &[u8]) -> isakmp::PayloadIter<'_> {
+    isakmp::PayloadIter::new(first, inner, 0, 1)
+}
+
+/// Most payloads walked in one decrypted chain.
+const MAX_INNER_PAYLOADS: usize = 4096;
+
 /// True when `inner` is a well-formed chain of generic payloads starting with `first` that ends
 /// exactly at the end of the buffer.
 pub fn inner_chain_ok(first: PayloadType, inner: &[u8]) -> bool {
-    let mut np = first.0;
-    let mut off = 0usize;
-    for _ in 0..4096 {
-        if np == 0 {
-            return off == inner.len();
+    let mut chain = inner_chain(first, inner);
+    for _ in 0..=MAX_INNER_PAYLOADS {
+        match chain.next() {
+            None => return chain.offset() == inner.len(),
+            Some(Ok(_)) => {}
+            Some(Err(_)) => return false,
         }
-        let Some(plen) = be16(inner, off + 2) else {
-            return false;
-        };
-        let plen = plen as usize;
-        if plen < 4 || off + plen > inner.len() {
-            return false;
-        }
-        np = inner[off];
-        off += plen;
     }
     false
 }
 
 /// Types of the inner payload chain (stops at the first malformed payload).
 pub fn inner_payload_types(first: u8, inner: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut np = first;
-    let mut off = 0usize;
-    while np != 0 && out.len() < 4096 {
-        let Some(plen) = be16(inner, off + 2) else {
-            break;
-        };
-        let plen = plen as usize;
-        if plen < 4 || off + plen > inner.len() {
-            break;
-        }
-        out.push(np);
-        np = inner[off];
-        off += plen;
-    }
-    out
+    inner_chain(PayloadType(first), inner)
+        .map_while(Result::ok)
+        .take(MAX_INNER_PAYLOADS)
+        .map(|p| p.payload_type.0)
+        .collect()
 }
 
 /// Open the SK/SKF payload of `msg` with one key row (no SPI check).
