@@ -13,8 +13,8 @@
 //!   - IKEv1 phase-1 vendor ID order: strongSwan sends XAUTH, then RFC 3706 DPD, then IKE
 //!     fragmentation; libreswan sends IKE fragmentation, then DPD;
 //!   - how an unencrypted refusal is built: strongSwan's IKEv1 Informational carries its
-//!     responder cookie and a random message ID, libreswan's zeros; strongSwan refuses an
-//!     IKE_SA_INIT proposal with a zero responder SPI;
+//!     responder cookie and a random message ID, libreswan's zeros (IKEv2 IKE_SA_INIT
+//!     refusals are not told apart: both send zero and non-zero responder SPIs);
 //!   - the retransmission cadence ([`super::cadence`]).
 //!
 //! Two or more habits agreeing with none against: `likely`; one (or more for than against):
@@ -253,9 +253,8 @@ fn vendor_id_order(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
 /// How an unencrypted refusal is built. IKEv1 Informational: strongSwan fills in its responder
 /// cookie and a random message ID, libreswan leaves both zero (lab: `ikev1_p1_proposal_mismatch`,
 /// `lsw2sw_ikev1_aggressive_refused` against `sw2lsw_ikev1_p1_proposal_mismatch_on_path`). IKEv2
-/// IKE_SA_INIT refusal with a zero responder SPI: strongSwan's NO_PROPOSAL_CHOSEN (libreswan
-/// fills in its SPI; strongSwan does too when it has no IKEv2 configuration at all, so a
-/// non-zero SPI says nothing).
+/// IKE_SA_INIT refusals are not told apart: both daemons send them with a zero responder SPI
+/// in some configurations and with their own SPI in others.
 fn refusal_style(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
     if ike.encrypted || !ike.notify.iter().any(|n| n.is_error()) {
         return;
@@ -271,10 +270,10 @@ fn refusal_style(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
             Maker::Libreswan,
             "unencrypted IKEv1 refusal with a zero responder cookie and message ID 0, libreswan's way",
         ),
-        (2, true, _) if ike.response && ike.exchange == ExchangeType::IKE_SA_INIT => (
-            Maker::StrongSwan,
-            "IKE_SA_INIT refused with a zero responder SPI, strongSwan's way (libreswan sets its SPI)",
-        ),
+        // An IKE_SA_INIT refused with a zero responder SPI tells nothing: strongSwan does it,
+        // and so does libreswan when IKEv2 is not configured for the peer (lab:
+        // lsw_ike_scan_probe frame 10, NO_PROPOSAL_CHOSEN with SPIr 0), although it sets its
+        // SPI when it refuses a configured IKEv2 peer's proposal.
         _ => return,
     };
     votes.habit(Habit::RefusalStyle, maker, format!("{how} ({})", frame_note(r)));
