@@ -127,7 +127,8 @@ impl BgpSession {
 }
 
 /// Every BGP session in the model, in order of first packet.
-pub fn sessions(model: &Model) -> Vec<BgpSession> {
+/// `index` places each session in its tunnel.
+pub fn sessions(model: &Model, index: &super::inner_tunnels::TunnelIndex) -> Vec<BgpSession> {
     let conns = &model.data.bgp.connections;
     let mut order: Vec<usize> = (0..conns.len()).collect();
     order.sort_by_key(|&i| (conns[i].first, i));
@@ -161,14 +162,8 @@ pub fn sessions(model: &Model) -> Vec<BgpSession> {
             }),
         }
     }
-    if out.is_empty() {
-        return out;
-    }
-    // one index of the tunnels for every session: built per session it cost a pass over all
-    // tunnels each time
-    let index = super::inner_tunnels::TunnelIndex::new(model);
     for s in &mut out {
-        summarize(model, &index, s);
+        summarize(model, index, s);
     }
     out
 }

@@ -147,16 +147,18 @@ pub fn tunnel_of(
 
 /// The tunnel of every inner TCP flow (ESP flows of the reverse direction help a direction
 /// seen only in the clear).
-pub fn flow_tunnels(model: &Model) -> std::collections::HashMap<super::inner_health::FlowKey, usize> {
+pub fn flow_tunnels(
+    model: &Model,
+    index: &TunnelIndex,
+) -> std::collections::HashMap<super::inner_health::FlowKey, usize> {
     let flows = &model.data.inner_health.flows;
-    let index = TunnelIndex::new(model);
     flows
         .iter()
         .filter(|(_, f)| f.tcp.is_some())
         .filter_map(|(k, f)| {
             let reverse = flows.get(&k.reverse()).map(|r| &r.esp[..]).unwrap_or(&[]);
             let esp = if f.esp.is_empty() { reverse } else { &f.esp[..] };
-            tunnel_of(model, &index, esp, (k.src, k.dst), f.first, f.last).map(|t| (*k, t))
+            tunnel_of(model, index, esp, (k.src, k.dst), f.first, f.last).map(|t| (*k, t))
         })
         .collect()
 }

@@ -232,8 +232,10 @@ impl Model {
         model.link_ike_rekeys();
         model.find_children();
         model.attach_esp();
-        model.bgp = super::bgp_state::sessions(&model);
-        model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model);
+        // one index of the tunnels places both the BGP sessions and the inner flows
+        let index = super::inner_tunnels::TunnelIndex::new(&model);
+        model.bgp = super::bgp_state::sessions(&model, &index);
+        model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model, &index);
         model
     }
 

@@ -607,6 +607,7 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
     let exchanges = sas.clone().flat_map(|sa| sa.exchanges.iter());
     let (errors, warnings, infos, failure_kinds) = finding_counts(findings);
     let capture_files = tunnel_files(model, t);
+    let (src_guess, dest_guess) = (implementation_of(t, src_ip), implementation_of(t, dest_ip));
     TunnelRow {
         timestamp: t.first,
         timestamp_end: t.last,
@@ -640,14 +641,10 @@ fn tunnel_row(model: &Model, t: &Tunnel, findings: &[&Finding]) -> TunnelRow {
         warnings,
         infos,
         failure_kinds,
-        src_implementation: implementation_of(t, src_ip).map_or("unknown", |g| g.name()),
-        src_implementation_confidence: implementation_of(t, src_ip)
-            .and_then(|g| g.confidence)
-            .map(|c| c.as_str()),
-        dest_implementation: implementation_of(t, dest_ip).map_or("unknown", |g| g.name()),
-        dest_implementation_confidence: implementation_of(t, dest_ip)
-            .and_then(|g| g.confidence)
-            .map(|c| c.as_str()),
+        src_implementation: src_guess.map_or("unknown", |g| g.name()),
+        src_implementation_confidence: src_guess.and_then(|g| g.confidence).map(|c| c.as_str()),
+        dest_implementation: dest_guess.map_or("unknown", |g| g.name()),
+        dest_implementation_confidence: dest_guess.and_then(|g| g.confidence).map(|c| c.as_str()),
     }
 }
 
