@@ -18,6 +18,43 @@ impl Timestamp {
 
     /// RFC 3339 UTC with microseconds, truncated (not rounded), e.g. `2026-11-22T15:56:59.693921Z`.
     pub fn rfc3339(self) -> String {
+        match self.rfc3339_bytes() {
+            Some(b) => String::from_utf8_lossy(&b).into_owned(),
+            None => self.rfc3339_general(),
+        }
+    }
+
+    /// [`Timestamp::rfc3339`] for the years 0000 to 9999, written into a buffer without chrono's
+    /// formatter (the reports write hundreds of thousands of them); `None` for other years, which
+    /// [`Timestamp::rfc3339_general`] writes.
+    fn rfc3339_bytes(self) -> Option<[u8; RFC3339_LEN]> {
+        let secs = self.0.div_euclid(1_000_000_000);
+        let micros = self.0.rem_euclid(1_000_000_000) / 1000;
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let of_day = secs.rem_euclid(86_400);
+        let mut b = *b"0000-00-00T00:00:00.000000Z";
+        let mut put = |at: usize, width: usize, mut v: i64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, month);
+        put(8, 2, day);
+        put(11, 2, of_day / 3600);
+        put(14, 2, of_day / 60 % 60);
+        put(17, 2, of_day % 60);
+        put(20, 6, micros);
+        Some(b)
+    }
+
+    /// [`Timestamp::rfc3339`] through chrono, for any year (`@<seconds>.<nanoseconds>` outside
+    /// chrono's range).
+    fn rfc3339_general(self) -> String {
         use chrono::{Datelike, Timelike};
         let secs = self.0.div_euclid(1_000_000_000);
         let nanos = self.0.rem_euclid(1_000_000_000) as u32;
@@ -37,9 +74,35 @@ impl Timestamp {
     }
 }
 
+/// Length of [`Timestamp::rfc3339`] for the years 0000 to 9999.
+const RFC3339_LEN: usize = 27;
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`: 400-year eras of 146,097 days, years starting on March 1st).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.rfc3339())
+        match self.rfc3339_bytes() {
+            // digits, '-', ':', '.', 'T' and 'Z' only: always UTF-8
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => s.serialize_str(&self.rfc3339_general()),
+        }
     }
 }
 
@@ -648,7 +711,62 @@ fn ser_opt_spi32<S: Serializer>(spi: &Option<u32>, s: S) -> Result<S::Ok, S::Err
 
 #[cfg(test)]
 mod tests {
-    use super::IkeDecryption;
+    use super::{IkeDecryption, Timestamp};
+
+    /// The hand-written RFC 3339 writer says what chrono says, over the whole range of
+    /// nanosecond timestamps (years 1677 to 2262): the ends, the epoch, leap days and
+    /// century years, the last microsecond of each day, and a sweep of every 997,331th second.
+    #[test]
+    fn rfc3339_matches_chrono() {
+        let day = 86_400_000_000_000i64;
+        let mut cases = vec![
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX,
+            i64::MAX - 999,
+            0,
+            -1,
+            1,
+            999,
+            1000,
+            -1000,
+            -1001,
+            day - 1,
+            -day,
+            -day - 1,
+        ];
+        // 1900-03-01, 2000-02-29, 2000-03-01, 2100-02-28, 2024-02-29, 1972-12-31 (days since 1970)
+        for d in [-25_508i64, 11_016, 11_017, 47_540, 19_782, 1_095] {
+            cases.extend([d * day, d * day - 1, d * day + day - 1_000, d * day + 123_456_789]);
+        }
+        let mut t = i64::MIN / 1_000_000_000 + 1;
+        while t < i64::MAX / 1_000_000_000 {
+            cases.push(t * 1_000_000_000 + (t.rem_euclid(1_000_000_000)));
+            t += 997_331;
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(x as i64);
+        }
+        for ns in cases {
+            let ts = Timestamp(ns);
+            let general = ts.rfc3339_general();
+            assert_eq!(ts.rfc3339(), general, "{ns}");
+            assert_eq!(
+                serde_json::to_string(&ts).unwrap(),
+                format!("\"{general}\""),
+                "{ns}"
+            );
+        }
+        assert_eq!(Timestamp(-1).rfc3339(), "1969-12-31T23:59:59.999999Z");
+        assert_eq!(
+            Timestamp(951_782_400_000_000_000).rfc3339(),
+            "2000-02-29T00:00:00.000000Z"
+        );
+    }
 
     /// The JSON and text spelling of every decryption outcome (docs/json.md, `decryption`).
     #[test]

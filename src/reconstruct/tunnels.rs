@@ -8,6 +8,7 @@ use super::implementation::{self, ImplementationGuess};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
 use ikescope_parsers::iana::{IkeVersion, PayloadType};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -142,6 +143,74 @@ pub struct Model {
     pub inner_tunnel: HashMap<super::inner_health::FlowKey, usize>,
 }
 
+/// The ESP flows keyed and ordered by (source, destination, SPI). Flows are large (their
+/// series): they are ordered through their keys and each moved a fixed number of times, never by
+/// sorting the flows themselves.
+fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<(IpAddr, IpAddr, u32), EspFlow> {
+    let mut flows: Vec<Option<((IpAddr, IpAddr, u32), EspFlow)>> = table
+        .into_flows()
+        .map(|(k, f)| Some(((k.0, k.1, k.2), f)))
+        .collect();
+    let mut order: Vec<(IpAddr, IpAddr, u32, usize)> = flows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.as_ref().map(|(k, _)| (k.0, k.1, k.2, i)))
+        .collect();
+    order.sort_unstable();
+    let mut sorted = Vec::with_capacity(order.len());
+    for (.., i) in order {
+        if let Some(kv) = flows[i].take() {
+            sorted.push(kv);
+        }
+    }
+    // already in key order: the map is built in one pass, without sorting
+    sorted.into_iter().collect()
+}
+
+/// One tunnel between peers `a` < `b` and its IKE SAs (numbered from 0 in `sas` and in the
+/// SAs' `id`; [`Model::build`] renumbers them), from its IKE messages `msgs` in time order.
+fn build_tunnel(
+    data: &Collected,
+    esp: &BTreeMap<(IpAddr, IpAddr, u32), EspFlow>,
+    index: usize,
+    [a, b]: [IpAddr; 2],
+    msgs: &[usize],
+) -> (Tunnel, Vec<IkeSa>) {
+    let mut tunnel_sas = build_sas(&data.ike, msgs, index, 0);
+    for sa in &mut tunnel_sas {
+        sa.liveness_folded = data
+            .liveness_folded
+            .get(&(sa.spi_i, sa.spi_r))
+            .copied()
+            .unwrap_or(0);
+    }
+    let sa_refs: Vec<&IkeSa> = tunnel_sas.iter().collect();
+    let mut t = Tunnel {
+        index,
+        id: format!("{a}-{b}"),
+        peers: [a, b],
+        sas: Vec::with_capacity(tunnel_sas.len()),
+        children: Vec::new(),
+        esp: Vec::new(),
+        versions: tunnel_sas.iter().map(|s| s.version).collect(),
+        first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
+        last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
+        capture_point: capture_point::infer(data, &sa_refs),
+        implementations: implementation::infer(data, &sa_refs, [a, b]),
+    };
+    for (k, f) in esp
+        .range((a, b, 0)..=(a, b, u32::MAX))
+        .chain(esp.range((b, a, 0)..=(b, a, u32::MAX)))
+    {
+        t.esp.push(*k);
+        if t.first == Timestamp::default() || f.first < t.first {
+            t.first = f.first;
+        }
+        t.last = t.last.max(f.last);
+    }
+    (t, tunnel_sas)
+}
+
 fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
     if a <= b {
         (a, b)
@@ -157,10 +226,7 @@ impl Model {
         // IKE messages in time order (stable: file order, then frame order, for ties).
         let mut order: Vec<usize> = (0..data.ike.len()).collect();
         order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
-        let esp: BTreeMap<_, _> = std::mem::take(&mut data.esp)
-            .into_flows()
-            .map(|(k, f)| ((k.0, k.1, k.2), f))
-            .collect();
+        let esp = sorted_flows(std::mem::take(&mut data.esp));
 
         let mut tunnel_of: BTreeMap<(IpAddr, IpAddr), Vec<usize>> = BTreeMap::new();
         for &i in &order {
@@ -181,41 +247,21 @@ impl Model {
             capture_end = capture_end.max(g.last);
         }
 
-        let mut tunnels = Vec::new();
-        let mut sas: Vec<IkeSa> = Vec::new();
-        for (index, ((a, b), msgs)) in tunnel_of.into_iter().enumerate() {
-            let mut tunnel_sas = build_sas(&data.ike, &msgs, index, sas.len());
-            for sa in &mut tunnel_sas {
-                sa.liveness_folded = data
-                    .liveness_folded
-                    .get(&(sa.spi_i, sa.spi_r))
-                    .copied()
-                    .unwrap_or(0);
-            }
-            let sa_refs: Vec<&IkeSa> = tunnel_sas.iter().collect();
-            let mut t = Tunnel {
-                index,
-                id: format!("{a}-{b}"),
-                peers: [a, b],
-                sas: tunnel_sas.iter().map(|s| s.id).collect(),
-                children: Vec::new(),
-                esp: Vec::new(),
-                versions: tunnel_sas.iter().map(|s| s.version).collect(),
-                first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
-                last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
-                capture_point: capture_point::infer(&data, &sa_refs),
-                implementations: implementation::infer(&data, &sa_refs, [a, b]),
-            };
-            sas.extend(tunnel_sas);
-            for (k, f) in esp
-                .range((a, b, 0)..=(a, b, u32::MAX))
-                .chain(esp.range((b, a, 0)..=(b, a, u32::MAX)))
-            {
-                t.esp.push(*k);
-                if t.first == Timestamp::default() || f.first < t.first {
-                    t.first = f.first;
-                }
-                t.last = t.last.max(f.last);
+        // Each tunnel's IKE SAs and guesses depend on its own messages only: built on all cores,
+        // kept in tunnel order, then numbered.
+        let pairs: Vec<((IpAddr, IpAddr), Vec<usize>)> = tunnel_of.into_iter().collect();
+        let built: Vec<(Tunnel, Vec<IkeSa>)> = pairs
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, ((a, b), msgs))| build_tunnel(&data, &esp, index, [a, b], &msgs))
+            .collect();
+        let mut tunnels = Vec::with_capacity(built.len());
+        let mut sas: Vec<IkeSa> = Vec::with_capacity(built.iter().map(|(_, s)| s.len()).sum());
+        for (mut t, tunnel_sas) in built {
+            for mut sa in tunnel_sas {
+                sa.id = sas.len();
+                t.sas.push(sa.id);
+                sas.push(sa);
             }
             tunnels.push(t);
         }

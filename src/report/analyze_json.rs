@@ -21,15 +21,53 @@ struct FrameJson<'a> {
     time: Timestamp,
 }
 
-fn frames<'a>(model: &'a Model, msgs: &[MsgRef]) -> Vec<FrameJson<'a>> {
-    msgs.iter()
-        .map(|m| FrameJson {
-            file: model.data.files.get(m.at.file),
+/// The frames of an exchange's requests or responses, serialized as an array straight from the
+/// model.
+struct Frames<'a> {
+    model: &'a Model,
+    msgs: &'a [MsgRef],
+}
+
+impl Serialize for Frames<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.msgs.iter().map(|m| FrameJson {
+            file: self.model.data.files.get(m.at.file),
             frame: m.at.frame,
             retransmit: m.retransmit,
             time: m.time,
-        })
-        .collect()
+        }))
+    }
+}
+
+fn frames<'a>(model: &'a Model, msgs: &'a [MsgRef]) -> Frames<'a> {
+    Frames { model, msgs }
+}
+
+/// A 32-bit SPI as 8 lowercase hex digits (as `format!("{:08x}")`), written without allocating.
+#[derive(Clone, Copy)]
+struct Spi32(u32);
+
+impl Serialize for Spi32 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut b = [0u8; 8];
+        for (i, d) in b.iter_mut().enumerate() {
+            *d = DIGITS[(self.0 >> (28 - 4 * i) & 0xf) as usize];
+        }
+        s.serialize_str(std::str::from_utf8(&b).unwrap_or_default())
+    }
+}
+
+/// An IKE SA's exchanges, serialized as an array straight from the model.
+struct ExchangesJson<'a> {
+    model: &'a Model,
+    list: &'a [Exchange],
+}
+
+impl Serialize for ExchangesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list.iter().map(|e| exchange_json(self.model, e)))
+    }
 }
 
 /// One exchange (keys in alphabetical order, like the rest of the document).
@@ -42,14 +80,14 @@ struct ExchangeJson<'a> {
     name: &'static str,
     phase: Option<Phase>,
     requester: IpAddr,
-    requests: Vec<FrameJson<'a>>,
+    requests: Frames<'a>,
     responder: IpAddr,
-    responses: Vec<FrameJson<'a>>,
+    responses: Frames<'a>,
     retransmissions: usize,
     rtt_ms: Option<f64>,
 }
 
-fn exchange_json<'a>(model: &'a Model, e: &Exchange) -> ExchangeJson<'a> {
+fn exchange_json<'a>(model: &'a Model, e: &'a Exchange) -> ExchangeJson<'a> {
     ExchangeJson {
         answered: !e.unanswered(),
         exchange: e.exchange_type,
@@ -66,12 +104,28 @@ fn exchange_json<'a>(model: &'a Model, e: &Exchange) -> ExchangeJson<'a> {
     }
 }
 
+/// An IKE SA's `decryption` counts.
+#[derive(Serialize)]
+struct DecryptionJson {
+    decrypted: usize,
+    encrypted_messages: usize,
+    key_mismatch: usize,
+}
+
+/// Where an IKE SA was established.
+#[derive(Serialize)]
+struct EstablishedJson<'a> {
+    file: Option<&'a String>,
+    frame: u64,
+    time: Timestamp,
+}
+
 /// One IKE SA.
 #[derive(Serialize)]
 struct SaJson<'a> {
-    decryption: Value,
-    established: Option<Value>,
-    exchanges: Vec<ExchangeJson<'a>>,
+    decryption: DecryptionJson,
+    established: Option<EstablishedJson<'a>>,
+    exchanges: ExchangesJson<'a>,
     first: Timestamp,
     initiator: IpAddr,
     last: Timestamp,
@@ -85,18 +139,27 @@ struct SaJson<'a> {
     version: IkeVersion,
 }
 
-fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
+fn sa_json<'a>(model: &'a Model, sa: &'a IkeSa) -> SaJson<'a> {
     let (enc, ok, bad) = super::decryption_tally(
         sa.messages
             .iter()
             .filter_map(|&i| model.data.ike[i].ike.as_deref()),
     );
     SaJson {
-        decryption: json!({"encrypted_messages": enc, "decrypted": ok, "key_mismatch": bad}),
-        established: sa
-            .established
-            .map(|(t, at)| json!({"time": t, "file": model.data.files.get(at.file), "frame": at.frame})),
-        exchanges: sa.exchanges.iter().map(|e| exchange_json(model, e)).collect(),
+        decryption: DecryptionJson {
+            decrypted: ok,
+            encrypted_messages: enc,
+            key_mismatch: bad,
+        },
+        established: sa.established.map(|(time, at)| EstablishedJson {
+            file: model.data.files.get(at.file),
+            frame: at.frame,
+            time,
+        }),
+        exchanges: ExchangesJson {
+            model,
+            list: &sa.exchanges,
+        },
         first: sa.first,
         initiator: sa.initiator,
         last: sa.last,
@@ -115,13 +178,13 @@ fn sa_json<'a>(model: &'a Model, sa: &IkeSa) -> SaJson<'a> {
 struct TunnelJson<'a> {
     capture_point: &'static str,
     capture_point_evidence: &'a [String],
-    child_sas: Vec<Value>,
-    esp: Vec<Value>,
+    child_sas: Vec<ChildSaJson<'a>>,
+    esp: Vec<EspJson>,
     first: Timestamp,
     id: &'a str,
     ike_sas: Vec<SaJson<'a>>,
     ike_versions: &'a std::collections::BTreeSet<IkeVersion>,
-    implementations: Vec<Value>,
+    implementations: Vec<ImplementationJson<'a>>,
     inner_flows: Vec<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     bgp: Vec<Value>,
@@ -130,23 +193,88 @@ struct TunnelJson<'a> {
     last: Timestamp,
     peers: [IpAddr; 2],
     state: TunnelState,
-    throughput: Vec<Value>,
+    throughput: Vec<ThroughputJson>,
+}
+
+/// One CHILD SA of a tunnel (keys in alphabetical order, as a `json!` object writes them).
+#[derive(Serialize)]
+struct ChildSaJson<'a> {
+    created_by: ExchangeKind,
+    esp_bytes: u64,
+    esp_packets: u64,
+    esp_spis: Vec<Spi32>,
+    file: Option<&'a String>,
+    frame: u64,
+    ike_sa: Spi8,
+    inferred: bool,
+    spis: Vec<Spi32>,
+    time: Timestamp,
+}
+
+/// One ESP flow of a tunnel (keys in alphabetical order).
+#[derive(Serialize)]
+struct EspJson {
+    bytes: u64,
+    decrypted: u64,
+    dst: IpAddr,
+    first: Timestamp,
+    first_frame: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip_fragmented: Option<u64>,
+    key_mismatch: u64,
+    last: Timestamp,
+    last_frame: u64,
+    max_seq: u32,
+    packets: u64,
+    seq_gaps: u64,
+    seq_resets: u64,
+    spi: Spi32,
+    src: IpAddr,
+    udp_encap: bool,
+}
+
+/// ESP over time in one direction (keys in alphabetical order).
+#[derive(Serialize)]
+struct ThroughputJson {
+    bytes: Vec<u64>,
+    dst: IpAddr,
+    interval_s: f64,
+    packets: Vec<u32>,
+    src: IpAddr,
+    start: Timestamp,
+}
+
+/// One peer's `implementations[]` entry (keys in alphabetical order).
+#[derive(Serialize)]
+struct ImplementationJson<'a> {
+    confidence: Option<&'static str>,
+    evidence: &'a [String],
+    name: &'static str,
+    peer: IpAddr,
+}
+
+/// ESP over time in each direction: buckets from the first to the last with traffic.
+fn throughput(model: &Model, t: &Tunnel) -> Vec<ThroughputJson> {
+    t.esp_directions(model)
+        .filter_map(|(src, dst, series)| {
+            let (start, bytes, packets) = series.span()?;
+            Some(ThroughputJson {
+                bytes: bytes.to_vec(),
+                dst,
+                interval_s: series.width_ns as f64 / 1e9,
+                packets: packets.to_vec(),
+                src,
+                start: Timestamp(start),
+            })
+        })
+        .collect()
 }
 
 /// ESP over time in each direction: buckets from the first to the last with traffic.
 pub fn throughput_value(model: &Model, t: &Tunnel) -> Vec<Value> {
-    t.esp_directions(model)
-        .filter_map(|(src, dst, series)| {
-            let (start, bytes, packets) = series.span()?;
-            Some(json!({
-                "src": src,
-                "dst": dst,
-                "start": Timestamp(start),
-                "interval_s": series.width_ns as f64 / 1e9,
-                "bytes": bytes,
-                "packets": packets,
-            }))
-        })
+    throughput(model, t)
+        .iter()
+        .filter_map(|x| serde_json::to_value(x).ok())
         .collect()
 }
 
@@ -174,7 +302,7 @@ pub fn inputs_value(model: &Model) -> Value {
 }
 
 fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> TunnelJson<'a> {
-    let children: Vec<Value> = t
+    let children = t
         .children
         .iter()
         .map(|&c| {
@@ -184,52 +312,45 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
                 .iter()
                 .filter_map(|k| model.esp.get(k))
                 .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes));
-            json!({
-                "ike_sa": model.sas[ch.ike_sa].spi_i,
-                "created_by": ch.kind,
-                "time": ch.time,
-                "file": model.data.files.get(ch.at.file),
-                "frame": ch.at.frame,
-                "spis": ch.spis.iter().map(|s| format!("{s:08x}")).collect::<Vec<_>>(),
-                "inferred": ch.inferred,
-                "esp_spis": ch.esp.iter().map(|k| format!("{:08x}", k.2)).collect::<Vec<_>>(),
-                "esp_packets": p,
-                "esp_bytes": b,
-            })
+            ChildSaJson {
+                created_by: ch.kind,
+                esp_bytes: b,
+                esp_packets: p,
+                esp_spis: ch.esp.iter().map(|k| Spi32(k.2)).collect(),
+                file: model.data.files.get(ch.at.file),
+                frame: ch.at.frame,
+                ike_sa: model.sas[ch.ike_sa].spi_i,
+                inferred: ch.inferred,
+                spis: ch.spis.iter().map(|&s| Spi32(s)).collect(),
+                time: ch.time,
+            }
         })
         .collect();
-    let esp: Vec<Value> = t
+    let esp = t
         .esp
         .iter()
         .filter_map(|k| model.esp.get(k))
         .map(|f| {
-            let (opened, mismatch) = model
-                .data
-                .esp_decryption
-                .get(&(f.src, f.dst, f.spi))
-                .copied()
-                .unwrap_or((0, 0));
-            let mut v = json!({
-                "decrypted": opened,
-                "key_mismatch": mismatch,
-                "spi": format!("{:08x}", f.spi),
-                "src": f.src,
-                "dst": f.dst,
-                "packets": f.packets,
-                "bytes": f.bytes,
-                "first": f.first,
-                "last": f.last,
-                "udp_encap": f.udp_encap,
-                "first_frame": f.first_frame.frame,
-                "last_frame": f.last_frame.frame,
-                "max_seq": f.max_seq,
-                "seq_gaps": f.seq_gaps,
-                "seq_resets": f.seq_resets,
-            });
-            if let Some(&n) = model.data.esp_fragmented.get(&(f.src, f.dst, f.spi)) {
-                v["ip_fragmented"] = json!(n);
+            let key = (f.src, f.dst, f.spi);
+            let (opened, mismatch) = model.data.esp_decryption.get(&key).copied().unwrap_or((0, 0));
+            EspJson {
+                bytes: f.bytes,
+                decrypted: opened,
+                dst: f.dst,
+                first: f.first,
+                first_frame: f.first_frame.frame,
+                ip_fragmented: model.data.esp_fragmented.get(&key).copied(),
+                key_mismatch: mismatch,
+                last: f.last,
+                last_frame: f.last_frame.frame,
+                max_seq: f.max_seq,
+                packets: f.packets,
+                seq_gaps: f.seq_gaps,
+                seq_resets: f.seq_resets,
+                spi: Spi32(f.spi),
+                src: f.src,
+                udp_encap: f.udp_encap,
             }
-            v
         })
         .collect();
     TunnelJson {
@@ -241,7 +362,7 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         id: &t.id,
         ike_sas: t.sas.iter().map(|&s| sa_json(model, &model.sas[s])).collect(),
         ike_versions: &t.versions,
-        implementations: t.implementations.iter().map(implementation_value).collect(),
+        implementations: t.implementations.iter().map(implementation_json).collect(),
         inner_flows: t
             .inner_flows(model)
             .into_iter()
@@ -257,18 +378,18 @@ fn tunnel_value<'a>(model: &'a Model, t: &'a Tunnel, findings: &[&Finding]) -> T
         last: t.last,
         peers: t.peers,
         state: tunnel_state(model, t, findings),
-        throughput: throughput_value(model, t),
+        throughput: throughput(model, t),
     }
 }
 
 /// One peer's `implementations[]` entry.
-fn implementation_value(g: &ImplementationGuess) -> Value {
-    json!({
-        "peer": g.peer,
-        "name": g.name(),
-        "confidence": g.confidence.map(|c| c.as_str()),
-        "evidence": g.evidence,
-    })
+fn implementation_json(g: &ImplementationGuess) -> ImplementationJson<'_> {
+    ImplementationJson {
+        confidence: g.confidence.map(|c| c.as_str()),
+        evidence: &g.evidence,
+        name: g.name(),
+        peer: g.peer,
+    }
 }
 
 fn problems_value(model: &Model) -> Value {
@@ -433,4 +554,94 @@ pub fn write_selected<W: Write>(
         serde_json::to_writer(&mut out, &v).map_err(io::Error::from)?;
     }
     out.write_all(b"\n}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Serialized directly, each object is written with its keys in the order a `json!` object
+    /// (a sorted map) writes them: the document is byte for byte what it was when these parts
+    /// were built as `Value`s.
+    fn keys_sorted<T: Serialize>(x: &T) {
+        let direct = serde_json::to_string(x).unwrap();
+        let through_value = serde_json::to_value(x).unwrap().to_string();
+        assert_eq!(direct, through_value);
+    }
+
+    #[test]
+    fn objects_keep_the_sorted_key_order() {
+        let file = "a.pcap".to_string();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "2001:db8::2".parse().unwrap();
+        let t = Timestamp(1_764_470_400_123_456_789);
+        keys_sorted(&ChildSaJson {
+            created_by: ExchangeKind::ChildRekey,
+            esp_bytes: 10,
+            esp_packets: 2,
+            esp_spis: vec![Spi32(0xc0ffee), Spi32(u32::MAX)],
+            file: Some(&file),
+            frame: 7,
+            ike_sa: Spi8([1, 2, 3, 4, 5, 6, 7, 8]),
+            inferred: true,
+            spis: vec![Spi32(1)],
+            time: t,
+        });
+        for ip_fragmented in [None, Some(3)] {
+            keys_sorted(&EspJson {
+                bytes: 1,
+                decrypted: 2,
+                dst: b,
+                first: t,
+                first_frame: 3,
+                ip_fragmented,
+                key_mismatch: 4,
+                last: t,
+                last_frame: 5,
+                max_seq: 6,
+                packets: 7,
+                seq_gaps: 8,
+                seq_resets: 9,
+                spi: Spi32(0xabc),
+                src: a,
+                udp_encap: true,
+            });
+        }
+        keys_sorted(&ThroughputJson {
+            bytes: vec![1, 2],
+            dst: b,
+            interval_s: 2.0,
+            packets: vec![1, 1],
+            src: a,
+            start: t,
+        });
+        let evidence = vec!["vendor ID".to_string()];
+        keys_sorted(&ImplementationJson {
+            confidence: Some("likely"),
+            evidence: &evidence,
+            name: "strongswan",
+            peer: a,
+        });
+        keys_sorted(&DecryptionJson {
+            decrypted: 1,
+            encrypted_messages: 2,
+            key_mismatch: 3,
+        });
+        keys_sorted(&EstablishedJson {
+            file: Some(&file),
+            frame: 9,
+            time: t,
+        });
+    }
+
+    /// SPIs are written as `format!("{:08x}")` writes them.
+    #[test]
+    fn spi32_is_eight_lowercase_hex_digits() {
+        for spi in [0, 1, 0xabc, 0xc0ffee, 0x8000_0000, u32::MAX] {
+            assert_eq!(
+                serde_json::to_string(&Spi32(spi)).unwrap(),
+                format!("\"{spi:08x}\"")
+            );
+        }
+    }
 }
