@@ -143,11 +143,14 @@ pub struct Model {
     pub inner_tunnel: HashMap<super::inner_health::FlowKey, usize>,
 }
 
+/// An ESP flow's (source, destination, SPI).
+type FlowKey = (IpAddr, IpAddr, u32);
+
 /// The ESP flows keyed and ordered by (source, destination, SPI). Flows are large (their
 /// series): they are ordered through their keys and each moved a fixed number of times, never by
 /// sorting the flows themselves.
-fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<(IpAddr, IpAddr, u32), EspFlow> {
-    let mut flows: Vec<Option<((IpAddr, IpAddr, u32), EspFlow)>> = table
+fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<FlowKey, EspFlow> {
+    let mut flows: Vec<Option<(FlowKey, EspFlow)>> = table
         .into_flows()
         .map(|(k, f)| Some(((k.0, k.1, k.2), f)))
         .collect();
@@ -171,7 +174,7 @@ fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<(IpAddr, IpAddr, 
 /// SAs' `id`; [`Model::build`] renumbers them), from its IKE messages `msgs` in time order.
 fn build_tunnel(
     data: &Collected,
-    esp: &BTreeMap<(IpAddr, IpAddr, u32), EspFlow>,
+    esp: &BTreeMap<FlowKey, EspFlow>,
     index: usize,
     [a, b]: [IpAddr; 2],
     msgs: &[usize],
