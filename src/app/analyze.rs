@@ -24,6 +24,13 @@ pub fn build_model(opts: &RunOptions) -> (Model, bool) {
 
 /// [`build_model`] with the `--keys` files already loaded.
 pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool) {
+    let (all, all_read) = read_inputs(opts, explicit);
+    (Model::build(all), all_read)
+}
+
+/// Read and collect the inputs, each on its own core (rayon), merged in input order; and whether
+/// every input could be read.
+fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
     let progress = Progress::for_inputs(opts.quiet, &opts.files, false);
     let duplicate_of = super::same_capture::duplicates(&opts.files);
     let parts: Vec<(Collected, bool)> = opts
@@ -90,7 +97,7 @@ pub fn build_model_with(opts: &RunOptions, explicit: &KeyFiles) -> (Model, bool)
         all_read &= ok;
         all.merge(part);
     }
-    (Model::build(all), all_read)
+    (all, all_read)
 }
 
 /// Run `analyze`: [`Outcome::Findings`] when a reported tunnel has an error or warning finding,
@@ -110,10 +117,15 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
     if opts.separate {
         return crate::app::separate::run(opts, format, &explicit, listed);
     }
-    let (model, all_read) = build_model_with(opts, &explicit);
+    let mut clock = crate::app::timings::StageClock::from_env();
+    let (collected, all_read) = read_inputs(opts, &explicit);
+    clock.mark("read");
+    let model = Model::build(collected);
+    clock.mark("model");
     let all_read = all_read && listed;
     report_problems(&model, opts.quiet);
     let (findings, shown) = diagnose_selected(&model, opts);
+    clock.mark("diagnose");
     let keep = shown.as_deref();
     let write = || -> std::io::Result<()> {
         match &opts.output {
@@ -146,13 +158,18 @@ pub fn run(opts: &RunOptions, format: Format) -> anyhow::Result<Outcome> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
-    Ok(if !all_read {
+    clock.mark("report");
+    let outcome = if !all_read {
         Outcome::Unreadable
     } else if findings.iter().any(|f| f.is_failure()) {
         Outcome::Findings
     } else {
         Outcome::Clean
-    })
+    };
+    // Freeing a large model takes a while (≈ 20 ms for 5,000 tunnels) and nothing waits for
+    // it: it is left to a thread the process exit does not wait for.
+    std::thread::spawn(move || drop((model, findings)));
+    Ok(outcome)
 }
 
 /// Print the malformed-packet reports of a model on stderr (unless quiet).

@@ -12,6 +12,7 @@ mod options;
 pub mod pipeline;
 mod same_capture;
 pub mod separate;
+mod timings;
 
 pub use exit::Outcome;
 pub use options::{Format, RunOptions};
