@@ -53,7 +53,19 @@ fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
             // Refusals from a log found beside this capture (those of --keys are added once below).
             data.hints = input.hints;
             let bar = progress.bar();
-            let read = if opts.ingest.read_ahead {
+            let parts = rayon::current_num_threads();
+            let mapped = (opts.ingest.read_ahead && opts.ingest.map_files)
+                .then(|| crate::capture::MappedCapture::open(path))
+                .flatten();
+            let in_parts = mapped.as_ref().and_then(|capture| {
+                let mut fresh = Collected::new(opts.files.clone());
+                fresh.hints = data.hints.clone();
+                crate::app::parts::read_in_parts(capture, parts, i, &opts.ingest, input.keys.clone(), fresh)
+            });
+            let read = if let Some((collected, read)) = in_parts {
+                data = collected;
+                read
+            } else if opts.ingest.read_ahead {
                 // a core would idle: collect on a thread of its own, and read on the parsing
                 // thread (a third thread for reading made it slower: its chunks are copied
                 // once more and move between cores; docs/performance.md)

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod exit;
 pub mod keyfiles;
 mod options;
+mod parts;
 pub mod pipeline;
 mod same_capture;
 pub mod separate;

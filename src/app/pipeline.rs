@@ -60,10 +60,32 @@ impl Progress {
     }
 }
 
-struct Adapter<'s> {
+/// Turns the datagrams of one input into records (or ESP samples) for a [`RecordSink`].
+pub(crate) struct Adapter<'s> {
     decoder: Decoder,
     file_index: usize,
     sink: &'s mut dyn RecordSink,
+}
+
+impl<'s> Adapter<'s> {
+    /// The adapter of input `file_index`, opening encrypted messages with `keys` when given.
+    pub(crate) fn new(file_index: usize, keys: Option<Arc<KeyStore>>, sink: &'s mut dyn RecordSink) -> Self {
+        Adapter {
+            decoder: decoder_for(file_index, keys),
+            file_index,
+            sink,
+        }
+    }
+
+    /// Whether ESP packets are opened (then every ESP packet is a full record).
+    pub(crate) fn decrypts_esp(&self) -> bool {
+        self.decoder.decrypts_esp()
+    }
+
+    /// Note, in capture order, an ESP packet whose flow counters are kept elsewhere.
+    pub(crate) fn esp_counted_elsewhere(&mut self, sample: &EspSample) {
+        self.sink.esp_counted_elsewhere(sample);
+    }
 }
 
 impl DatagramSink for Adapter<'_> {
@@ -125,6 +147,22 @@ pub fn process_file(
     progress: Option<ProgressBar>,
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
+    if opts.map_files {
+        if let Some(mapped) = capture::MappedCapture::open(path) {
+            let mut adapter = Adapter::new(file_index, keys, sink);
+            if let Some(bar) = &progress {
+                bar.inc_length(mapped.len());
+            }
+            let mut read_so_far = 0u64;
+            let mut report = |at: u64| {
+                if let Some(bar) = &progress {
+                    bar.inc(at - read_so_far);
+                }
+                read_so_far = at;
+            };
+            return mapped.read(opts, &mut adapter, &mut report);
+        }
+    }
     let mut input = capture::open_input(path)?;
     if opts.read_ahead {
         input = Box::new(capture::read_ahead(input));
@@ -135,16 +173,16 @@ pub fn process_file(
         }
         input = Box::new(bar.wrap_read(input));
     }
-    let decoder = match keys {
+    let mut adapter = Adapter::new(file_index, keys, sink);
+    capture::read_capture(input, opts, &mut adapter)
+}
+
+/// The decoder of input `file_index`, opening encrypted messages with `keys` when given.
+fn decoder_for(file_index: usize, keys: Option<Arc<KeyStore>>) -> Decoder {
+    match keys {
         Some(k) => Decoder::with_keys(file_index, k),
         None => Decoder::new(file_index),
-    };
-    let mut adapter = Adapter {
-        decoder,
-        file_index,
-        sink,
-    };
-    capture::read_capture(input, opts, &mut adapter)
+    }
 }
 
 /// One line describing an ingest event, for stderr.

@@ -126,6 +126,17 @@ fn read_capture_inner(
         Some(CaptureFormat::PcapNg) => read_ng(src, &err, &mut dec, sink),
         None => Err(CaptureError::BadMagic { magic }),
     };
+    finish_read(dec, res, sink)
+}
+
+/// The end of a read: a framing problem after at least one frame is reported as a malformed
+/// frame and the read counts as stopped early (before any frame, it is the input's error);
+/// pending reassemblies are reported.
+pub(super) fn finish_read(
+    mut dec: PacketDecoder,
+    res: Result<(), CaptureError>,
+    sink: &mut dyn DatagramSink,
+) -> Result<InputStats, CaptureError> {
     match res {
         Ok(()) => {}
         Err(e) => {
@@ -263,6 +274,100 @@ fn drive<R: PcapReaderIterator>(
     }
 }
 
+/// How the records of a classic pcap file are laid out and stamped, from its file header.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LegacyFormat {
+    /// LINKTYPE_ of every frame (the low 16 bits of the header's field).
+    pub linktype: u32,
+    /// Timestamps' fraction is in nanoseconds (else microseconds).
+    pub nanos: bool,
+    /// Header fields are big-endian.
+    pub big_endian: bool,
+    /// Record header length: 16, or 24 in the "modified" format.
+    pub rec_hdr: usize,
+}
+
+impl LegacyFormat {
+    pub fn of(h: &pcap_parser::PcapHeader) -> LegacyFormat {
+        LegacyFormat {
+            // The upper bits of the field carry FCS information; the link type is the low 16.
+            linktype: h.network.0 as u32 & 0xffff,
+            nanos: h.is_nanosecond_precision(),
+            big_endian: h.is_bigendian(),
+            rec_hdr: if h.is_modified_format() { 24 } else { 16 },
+        }
+    }
+
+    /// A record's time from its header's seconds and fraction.
+    #[inline]
+    pub fn time(&self, ts_sec: u32, ts_frac: u32) -> Timestamp {
+        let frac = if self.nanos {
+            ts_frac as i64
+        } else {
+            ts_frac as i64 * 1000
+        };
+        Timestamp((ts_sec as i64) * 1_000_000_000 + frac)
+    }
+
+    /// The record header's field at `at` (0 seconds, 4 fraction, 8 captured length, 12
+    /// original length); `d` holds at least 16 bytes.
+    #[inline]
+    pub fn field(&self, d: &[u8], at: usize) -> u32 {
+        let b = [d[at], d[at + 1], d[at + 2], d[at + 3]];
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+}
+
+/// Hands the records of a classic pcap file, one by one, to the packet decoder: numbers them,
+/// stamps them, and skips (reporting once) frames of an unsupported link type.
+pub(super) struct LegacyFrames {
+    format: LegacyFormat,
+    supported: bool,
+    reported: bool,
+}
+
+impl LegacyFrames {
+    pub fn new(format: LegacyFormat) -> LegacyFrames {
+        LegacyFrames {
+            format,
+            supported: linktype_supported(format.linktype),
+            reported: false,
+        }
+    }
+
+    /// One record: its header fields and captured bytes.
+    #[inline]
+    pub fn record(
+        &mut self,
+        dec: &mut PacketDecoder,
+        sink: &mut dyn DatagramSink,
+        ts_sec: u32,
+        ts_frac: u32,
+        origlen: u32,
+        data: &[u8],
+    ) {
+        dec.stats.packets += 1;
+        let frame = dec.stats.packets;
+        let time = self.format.time(ts_sec, ts_frac);
+        if !self.supported {
+            dec.stats.unsupported_frames += 1;
+            if !self.reported {
+                self.reported = true;
+                sink.event(&IngestEvent::UnsupportedLinkType {
+                    frame,
+                    linktype: self.format.linktype,
+                });
+            }
+            return;
+        }
+        dec.frame(frame, time, data, origlen, self.format.linktype, sink);
+    }
+}
+
 fn read_legacy<R: Read>(
     src: Source<R>,
     err: &Rc<RefCell<Option<io::Error>>>,
@@ -270,19 +375,12 @@ fn read_legacy<R: Read>(
     sink: &mut dyn DatagramSink,
 ) -> Result<(), CaptureError> {
     let mut reader = LegacyPcapReader::new(INITIAL_BUFFER, src).map_err(|e| header_error(e, err))?;
-    let mut reported = false;
     // The header block comes first; handle it before records so `check` knows the byte order.
-    let (linktype, nanos, big_endian, rec_hdr) = match reader.next() {
+    let format = match reader.next() {
         Ok((len, PcapBlockOwned::LegacyHeader(h))) => {
-            // The upper bits of the field carry FCS information; the link type is the low 16.
-            let v = (
-                h.network.0 as u32 & 0xffff,
-                h.is_nanosecond_precision(),
-                h.is_bigendian(),
-                if h.is_modified_format() { 24usize } else { 16 },
-            );
+            let f = LegacyFormat::of(&h);
             reader.consume_noshift(len);
-            v
+            f
         }
         Ok(_) => {
             return Err(CaptureError::Header {
@@ -295,11 +393,7 @@ fn read_legacy<R: Read>(
         if d.len() < 16 {
             return Ok(None);
         }
-        let caplen = if big_endian {
-            u32::from_be_bytes([d[8], d[9], d[10], d[11]])
-        } else {
-            u32::from_le_bytes([d[8], d[9], d[10], d[11]])
-        } as usize;
+        let caplen = format.field(d, 8) as usize;
         if caplen > MAX_BLOCK_LEN {
             return Err(CaptureError::TooLarge {
                 offset,
@@ -307,31 +401,15 @@ fn read_legacy<R: Read>(
                 limit: MAX_BLOCK_LEN as u64,
             });
         }
-        Ok(Some(rec_hdr + caplen))
+        Ok(Some(format.rec_hdr + caplen))
     };
-    let supported = linktype_supported(linktype);
+    let mut frames = LegacyFrames::new(format);
     let mut handle = |block: PcapBlockOwned<'_>| -> Result<(), CaptureError> {
         let PcapBlockOwned::Legacy(b) = block else {
             return Ok(());
         };
-        dec.stats.packets += 1;
-        let frame = dec.stats.packets;
-        let frac = if nanos {
-            b.ts_usec as i64
-        } else {
-            b.ts_usec as i64 * 1000
-        };
-        let time = Timestamp((b.ts_sec as i64) * 1_000_000_000 + frac);
-        if !supported {
-            dec.stats.unsupported_frames += 1;
-            if !reported {
-                reported = true;
-                sink.event(&IngestEvent::UnsupportedLinkType { frame, linktype });
-            }
-            return Ok(());
-        }
         let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
-        dec.frame(frame, time, data, b.origlen, linktype, sink);
+        frames.record(dec, sink, b.ts_sec, b.ts_usec, b.origlen, data);
         Ok(())
     };
     let r = drive(&mut reader, err, &mut check, &mut handle);

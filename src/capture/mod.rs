@@ -17,7 +17,10 @@ mod file;
 mod input;
 pub mod inputs;
 mod magic;
+mod mapped;
+mod mmap;
 mod packet;
+pub mod parts;
 mod read_ahead;
 pub mod reasm;
 mod window;
@@ -25,6 +28,7 @@ mod window;
 pub use input::{open_input, READ_BUFFER};
 pub use inputs::{expand_inputs, InputList, InputProblem};
 pub use magic::{sniff_capture, CaptureFormat};
+pub use mapped::MappedCapture;
 pub use packet::linktype_supported;
 pub use read_ahead::{read_ahead, ReadAhead};
 pub use window::{parse_time_bound, TimeWindow};
@@ -133,6 +137,9 @@ pub struct IngestOptions {
     pub window: TimeWindow,
     /// Read the file on a thread of its own ([`read_ahead`]), for a core that would idle.
     pub read_ahead: bool,
+    /// Read regular, uncompressed pcap files mapped into memory ([`MappedCapture`]) instead of
+    /// copying them with `read()` (`--no-mmap` turns it off).
+    pub map_files: bool,
 }
 
 /// What a UDP/IP payload of interest carries.
@@ -311,6 +318,9 @@ pub trait DatagramSink {
     fn clear(&mut self, _p: &ClearPacket<'_>) {}
     /// A non-fatal problem.
     fn event(&mut self, e: &IngestEvent);
+    /// The frame is an IP fragment of interest, fed to reassembly; called only by a decoder
+    /// reading part of a capture (see [`MappedCapture::read_part`]).
+    fn fragment(&mut self) {}
 }
 
 /// Per-file counters.

@@ -57,6 +57,9 @@ pub(crate) struct PacketDecoder {
     frames_scratch: Vec<u64>,
     /// Frame number of the last Malformed event (count each frame once in stats).
     last_malformed_frame: u64,
+    /// IP fragments fed to reassembly are announced with [`DatagramSink::fragment`] (a decoder
+    /// reading part of a capture, whose fragments another decoder also reassembles).
+    announce_fragments: bool,
 }
 
 impl PacketDecoder {
@@ -75,6 +78,16 @@ impl PacketDecoder {
             stats: InputStats::default(),
             frames_scratch: Vec::new(),
             last_malformed_frame: 0,
+            announce_fragments: false,
+        }
+    }
+
+    /// A decoder that announces the IP fragments it feeds to reassembly with
+    /// [`DatagramSink::fragment`].
+    pub fn announcing_fragments(ike_ports: &[u16], window: TimeWindow) -> Self {
+        PacketDecoder {
+            announce_fragments: true,
+            ..PacketDecoder::new(ike_ports, window)
         }
     }
 
@@ -205,6 +218,9 @@ impl PacketDecoder {
             if !matches!(h.protocol, proto::UDP | proto::ESP | proto::AH) {
                 return;
             }
+            if self.announce_fragments {
+                sink.fragment();
+            }
             self.stats.ip_fragments += 1;
             if h.payload.len() < declared {
                 // Not fully captured: cannot be reassembled. Like tshark, dissect the first
@@ -269,6 +285,9 @@ impl PacketDecoder {
                     proto::UDP | proto::ESP | proto::AH | proto::IPV6_DEST_OPTS
                 ) {
                     return;
+                }
+                if self.announce_fragments {
+                    sink.fragment();
                 }
                 self.stats.ip_fragments += 1;
                 let declared = plen.saturating_sub(offset);

@@ -127,13 +127,49 @@ pub(crate) enum Fed {
     Complete(Box<Entry>),
 }
 
+/// The second of capture time (since the epoch) `t` falls in.
+#[inline]
+pub(crate) fn second_of(t: Timestamp) -> i64 {
+    t.0.div_euclid(1_000_000_000)
+}
+
+/// Tracks the latest time of a stream of frames and says when it enters a new second: the
+/// moments [`Reassembler::tick`] checks for expired datagrams.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SecondWatch {
+    latest: Timestamp,
+}
+
+impl Default for SecondWatch {
+    fn default() -> Self {
+        SecondWatch {
+            latest: Timestamp(i64::MIN),
+        }
+    }
+}
+
+impl SecondWatch {
+    /// Whether a frame at `t` raises the latest time into a new second.
+    #[inline]
+    pub fn first_in_second(&mut self, t: Timestamp) -> bool {
+        if t <= self.latest {
+            return false;
+        }
+        let new = second_of(t) != second_of(self.latest);
+        self.latest = t;
+        new
+    }
+}
+
 /// Fragment reassembly state of one input file.
 pub(crate) struct Reassembler {
     live: HashMap<FragKey, Box<Entry>>,
     #[allow(clippy::vec_box)] // entries move between `live` and `spare` without copying
     spare: Vec<Box<Entry>>,
     total_bytes: usize,
-    last_sweep: Timestamp,
+    /// Second of capture time (since the epoch) of the latest sweep.
+    swept_second: i64,
+    /// Latest capture time seen.
     now: Timestamp,
     /// Datagrams completed.
     pub completed: u64,
@@ -147,7 +183,7 @@ impl Reassembler {
             live: HashMap::new(),
             spare: Vec::new(),
             total_bytes: 0,
-            last_sweep: Timestamp(i64::MIN),
+            swept_second: i64::MIN,
             now: Timestamp(i64::MIN),
             completed: 0,
             incomplete: 0,
@@ -160,20 +196,24 @@ impl Reassembler {
         self.live.len()
     }
 
-    /// Advance capture time; expires datagrams older than the timeout (checked at most once per
-    /// second of capture time, so this is cheap per packet).
+    /// Advance capture time; expires datagrams older than the timeout. The check runs once per
+    /// second of capture time, at the first frame whose time enters a new second (so it is cheap
+    /// per packet, and when it runs depends only on the frames' times, not on what is pending:
+    /// a reader that skips frames it knows are not fragments can replay the same checks with
+    /// [`SecondWatch::first_in_second`]).
     #[inline]
     pub fn tick(&mut self, now: Timestamp, sink: &mut dyn DatagramSink) {
         if now > self.now {
             self.now = now;
         }
+        let second = second_of(self.now);
+        if second == self.swept_second {
+            return;
+        }
+        self.swept_second = second;
         if self.live.is_empty() {
             return;
         }
-        if self.now.0.saturating_sub(self.last_sweep.0) < 1_000_000_000 {
-            return;
-        }
-        self.last_sweep = self.now;
         let limit = self.now.0.saturating_sub(TIMEOUT_NS);
         let expired: Vec<FragKey> = self
             .live

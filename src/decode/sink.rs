@@ -35,6 +35,10 @@ pub trait RecordSink {
     }
     /// An ESP packet, when [`RecordSink::esp_only`] is true and it is not being decrypted.
     fn esp(&mut self, _sample: &EspSample) {}
+    /// An ESP packet whose flow counters another collector keeps (one reading another part of
+    /// the same capture, see `capture::parts`): only what is noted in capture order is wanted
+    /// here (that it arrived in IP fragments).
+    fn esp_counted_elsewhere(&mut self, _sample: &EspSample) {}
     /// True when packets inside tunnels are wanted ([`RecordSink::inner`]).
     fn wants_inner(&self) -> bool {
         false

@@ -240,6 +240,11 @@ impl Collected {
 
     fn add_esp(&mut self, r: &EspSample) {
         self.esp.add(r);
+        self.note_fragmented(r);
+    }
+
+    /// Count an ESP packet that arrived in IP fragments against its flow.
+    fn note_fragmented(&mut self, r: &EspSample) {
         if r.fragmented {
             if let Some(n) = bounded_entry(&mut self.esp_fragmented, (r.src, r.dst, r.esp.spi)) {
                 *n += 1;
@@ -505,6 +510,10 @@ impl RecordSink for Collected {
 
     fn esp(&mut self, sample: &EspSample) {
         self.add_esp(sample);
+    }
+
+    fn esp_counted_elsewhere(&mut self, sample: &EspSample) {
+        self.note_fragmented(sample);
     }
 
     fn wants_inner(&self) -> bool {

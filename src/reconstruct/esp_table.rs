@@ -66,6 +66,24 @@ impl Counters {
         self.last_seq = seq;
     }
 
+    /// Continue these counters with those of the same flow's packets that came next, the first
+    /// of which had sequence number `next_first_seq`.
+    fn join(&mut self, next: &Counters, next_first_seq: u32) {
+        if next_first_seq > self.last_seq {
+            self.seq_gaps += u64::from(next_first_seq - self.last_seq - 1);
+        } else {
+            self.seq_resets = self.seq_resets.saturating_add(1);
+        }
+        self.packets += next.packets;
+        self.bytes += next.bytes;
+        self.last = self.last.max(next.last);
+        self.last_pos = self.last_pos.max(next.last_pos);
+        self.seq_gaps += next.seq_gaps;
+        self.max_seq = self.max_seq.max(next.max_seq);
+        self.last_seq = next.last_seq;
+        self.seq_resets = self.seq_resets.saturating_add(next.seq_resets);
+    }
+
     fn absorb(&mut self, o: &Counters) {
         self.packets += o.packets;
         self.bytes += o.bytes;
@@ -95,6 +113,9 @@ struct Cold {
     udp_encap: bool,
     first: Timestamp,
     first_frame: FrameRef,
+    /// Sequence number of the first packet (to join a flow counted in two parts of a capture,
+    /// see [`EspTable::append_later`]).
+    first_seq: u32,
 }
 
 /// Packets gathered before their slots are looked up together.
@@ -274,6 +295,9 @@ impl EspTable {
             udp_encap: f.udp_encap,
             first: f.first,
             first_frame: f.first_frame,
+            // Not kept for a whole flow; only `append_later` reads it, on flows of one capture
+            // counted in parts, never on absorbed ones.
+            first_seq: f.last_seq,
         };
         // Merging is rare (once per flow per extra input): the exact map holds merged flows,
         // and `into_flows` folds a flow present in both halves.
@@ -289,6 +313,70 @@ impl EspTable {
                 self.exact.insert(key, (c, cold, f.series));
             }
         }
+    }
+
+    /// Append the flows of the part of the same capture that comes right after this one, whose
+    /// frames were numbered from 1 within that part: they are renumbered after this part's
+    /// `frames_before` frames, and a flow seen in both parts comes out exactly as if one table
+    /// had counted both parts in order (the sequence-number step from this part's last packet
+    /// to the later part's first one included).
+    pub fn append_later(&mut self, later: EspTable, frames_before: u64) {
+        self.flush();
+        for (key, (mut c, mut cold, series)) in later.into_entries() {
+            if c.last_pos != u64::MAX {
+                c.last_pos += frames_before;
+            }
+            cold.first_frame.frame += frames_before;
+            if let Some(i) = self.v4_slot_of(&key) {
+                let slot = &mut self.slots[i];
+                slot.c.join(&c, cold.first_seq);
+                self.series[slot.series as usize].absorb(&series);
+                continue;
+            }
+            match self.exact.get_mut(&key) {
+                Some((mine, _, my_series)) => {
+                    mine.join(&c, cold.first_seq);
+                    my_series.absorb(&series);
+                }
+                None => {
+                    self.exact.insert(key, (c, cold, series));
+                }
+            }
+        }
+    }
+
+    /// The IPv4 slot that holds exactly this flow, if any.
+    fn v4_slot_of(&self, key: &EspKey) -> Option<usize> {
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (key.0, key.1) else {
+            return None;
+        };
+        if key.2 == 0 || self.slots.is_empty() {
+            return None;
+        }
+        let packed = (u64::from(u32::from(dst)) << 32) | u64::from(key.2);
+        let i = self.probe(packed);
+        (self.slots[i].key == packed && self.slots[i].src == u32::from(src)).then_some(i)
+    }
+
+    /// Every flow with its counters, first-packet facts and series (slots and exact map alike).
+    fn into_entries(mut self) -> Vec<(EspKey, (Counters, Cold, EspSeries))> {
+        self.flush();
+        let mut out: Vec<_> = self.exact.drain().collect();
+        for s in self.slots.iter().filter(|s| s.key != 0) {
+            let Some(cold) = self.cold_v4.get(&(s.key, s.src)) else {
+                continue;
+            };
+            let Some(series) = self.series.get(s.series as usize) else {
+                continue;
+            };
+            let key = EspKey(
+                IpAddr::V4(std::net::Ipv4Addr::from(s.src)),
+                IpAddr::V4(std::net::Ipv4Addr::from((s.key >> 32) as u32)),
+                s.key as u32,
+            );
+            out.push((key, (s.c, *cold, series.clone())));
+        }
+        out
     }
 
     /// The flows, in no particular order (a flow counted in both halves comes out once).
@@ -374,6 +462,7 @@ fn cold_of(s: &EspSample) -> Cold {
             file: s.file_index,
             frame: s.frame,
         },
+        first_seq: s.esp.seq,
     }
 }
 

@@ -1,0 +1,165 @@
+//! One large capture on every core it is given: the mapped file is read in parts, one thread
+//! each ([`crate::capture::parts`]); each part counts its plain ESP packets in an ESP table of
+//! its own, and passes every other frame on, through a bounded channel, to this thread, which
+//! decodes and collects them in capture order. The parts' tables are then joined in order. The
+//! result is the one a single reader gives, byte for byte; when it could not be (an ESP packet
+//! reassembled from fragments on both sides of a cut, or one only the in-order decoder saw),
+//! `None` tells the caller to read the file the ordinary way.
+
+use crate::app::pipeline::Adapter;
+use crate::capture::parts::{Cuts, EspPacket, PartEnd, PartItem, PartResult};
+use crate::capture::{CaptureError, IngestOptions, InputStats, MappedCapture};
+use crate::decode::EspSample;
+use crate::keys::KeyStore;
+use crate::reconstruct::esp_table::EspTable;
+use crate::reconstruct::Collected;
+use crate::record::EspInfo;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+
+/// Files smaller than this are read by one thread: starting the others would cost more.
+pub const MIN_SPLIT_BYTES: u64 = 32 << 20;
+/// Passed-on items per batch.
+const BATCH: usize = 1024;
+/// Full batches a part may have waiting; its reader blocks beyond that (bounded memory).
+const DEPTH: usize = 8;
+
+/// Read `capture` (input `file_index`) in `parts` parts into `data`. `None` when the file is not
+/// worth splitting, or when the parts' result would differ from a single reader's (then `data`
+/// holds a partial result and must be discarded).
+pub fn read_in_parts(
+    capture: &MappedCapture,
+    parts: usize,
+    file_index: usize,
+    opts: &IngestOptions,
+    keys: Option<Arc<KeyStore>>,
+    mut data: Collected,
+) -> Option<(Collected, Result<InputStats, CaptureError>)> {
+    if parts < 2 || capture.len() < MIN_SPLIT_BYTES || !capture.splittable() {
+        return None;
+    }
+    let cuts = Cuts::new(parts);
+    let (tables, stats) = std::thread::scope(|scope| {
+        let mut readers = Vec::with_capacity(parts);
+        for index in 0..parts {
+            let (tx, rx) = sync_channel::<Vec<PartItem>>(DEPTH);
+            let cuts = &cuts;
+            let handle = scope.spawn(move || {
+                let mut table = EspTable::default();
+                let mut batch = Vec::with_capacity(BATCH);
+                let result = capture.read_part(
+                    index,
+                    cuts,
+                    opts,
+                    &mut |p| table.add(&esp_sample(file_index, p)),
+                    &mut |item| {
+                        batch.push(item);
+                        if batch.len() >= BATCH {
+                            // a closed channel means this part is no longer wanted: the
+                            // reader sees the cancel flag soon after
+                            let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                        }
+                    },
+                );
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                (table, result)
+            });
+            readers.push((rx, handle));
+        }
+        let mut adapter = Adapter::new(file_index, keys, &mut data);
+        if adapter.decrypts_esp() {
+            cuts.cancel();
+            return None;
+        }
+        let mut replayer = capture.replayer(opts);
+        let mut tables: Vec<(EspTable, u64)> = Vec::with_capacity(parts);
+        let mut used: Vec<PartResult> = Vec::with_capacity(parts);
+        let mut frames_before = 0;
+        let mut done = false;
+        for (rx, handle) in readers {
+            if done {
+                drop(rx);
+                let _ = handle.join();
+                continue;
+            }
+            replay_part(file_index, &rx, &mut replayer, &mut adapter);
+            let (table, result) = match handle.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            match result.end {
+                PartEnd::AtNextPart => {}
+                PartEnd::Last(_) => {
+                    done = true;
+                    cuts.cancel();
+                }
+                // a part in use never ends unread (it published where it starts)
+                PartEnd::NotRead => {
+                    cuts.cancel();
+                    return None;
+                }
+            }
+            tables.push((table, frames_before));
+            frames_before += result.frames;
+            replayer.next_part(result.frames);
+            used.push(result);
+        }
+        if replayer.diverged() {
+            return None;
+        }
+        let stats = replayer.finish(used, &mut adapter);
+        Some((tables, stats))
+    })?;
+    // ESP the in-order decoder counted itself (reassembled from fragments, or in a frame that
+    // also carried something else) cannot be put in sequence with the parts' counts.
+    if !data.esp.is_empty() {
+        return None;
+    }
+    let mut tables = tables.into_iter();
+    let (mut esp, _) = tables.next()?;
+    for (later, frames_before) in tables {
+        esp.append_later(later, frames_before);
+    }
+    data.esp = esp;
+    Some((data, stats))
+}
+
+/// Decode the items one part passed on, until its reader is done.
+fn replay_part(
+    file_index: usize,
+    rx: &Receiver<Vec<PartItem>>,
+    replayer: &mut crate::capture::parts::Replayer<'_>,
+    adapter: &mut Adapter<'_>,
+) {
+    for batch in rx {
+        for item in &batch {
+            if let Some(p) = replayer.replay(item, adapter) {
+                let mut sample = esp_sample(file_index, &p);
+                sample.fragmented = true;
+                adapter.esp_counted_elsewhere(&sample);
+            }
+        }
+    }
+}
+
+/// The ESP sample a collector would have made of a kept packet (frame numbered within its part).
+fn esp_sample(file_index: usize, p: &EspPacket) -> EspSample {
+    EspSample {
+        file_index,
+        frame: p.frame,
+        time: p.time,
+        src: p.src,
+        dst: p.dst,
+        esp: EspInfo {
+            spi: p.spi,
+            seq: p.seq,
+            udp_encap: p.udp_encap,
+            length: p.length,
+            decrypted: None,
+            decryption: None,
+        },
+        fragmented: false,
+    }
+}

@@ -1,0 +1,538 @@
+//! One mapped pcap file read in parts, each on a thread of its own, with the same result as one
+//! reader from start to end.
+//!
+//! A gateway capture is mostly ESP, and an ESP packet only adds to its flow's counters: those
+//! are counted where they are read ([`MappedCapture::read_part`] hands them to the caller).
+//! Every other frame — IKE, keepalives, ICMP errors, traffic in the clear, malformed frames, IP
+//! fragments — is passed on, as a [`PartItem`] naming its bytes in the map, to a single
+//! [`Replayer`] that decodes the parts' passed-on frames in capture order with one packet
+//! decoder, so reassembly and every stateful step see exactly the sequence they would have seen
+//! from one reader.
+//!
+//! ESP that arrives in IP fragments is counted by the part too (its own reassembler completes
+//! the datagram), and the replayer, reassembling the same fragments in order, checks that it
+//! completes the same datagram at the same frame ([`Replayer::diverged`] says when it did not:
+//! a datagram whose fragments straddle two parts, or a reassembler that had to drop pending
+//! datagrams; the caller then reads the file the ordinary way).
+//!
+//! Where a part starts: part *k* looks for a record boundary just after the *k*/*n* point of the
+//! file (a run of plausible record headers, not on an IP fragment) and publishes it in [`Cuts`].
+//! The part before stops when its own walk from record to record lands on that offset; if the
+//! walk passes it instead (the boundary found was not a real one) or stops on a broken record
+//! first, it reads on to the end itself and the replayer ignores the later parts. Whatever the
+//! threads' timing, the frames read are those of the single walk from the file header.
+//!
+//! Frames are numbered within their part; the replayer adds the frames of the parts before.
+
+use super::file::{LegacyFormat, LegacyFrames};
+use super::mapped::{record_len, MappedCapture};
+use super::packet::PacketDecoder;
+use super::reasm::SecondWatch;
+use super::{
+    CaptureError, ClearPacket, Content, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats,
+};
+use crate::record::Timestamp;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// A part's start offset not published yet.
+const UNKNOWN: u64 = u64::MAX;
+/// The part found no record boundary to start at: the part before reads on.
+const NO_CUT: u64 = u64::MAX - 1;
+/// How far past its nominal start a part looks for a record boundary.
+const SEARCH: usize = 1 << 20;
+/// Consecutive plausible record headers (or fewer ending exactly at the end of the file) that
+/// make a boundary.
+const CHAIN: usize = 8;
+/// Records between two looks at the cancel flag.
+const CANCEL_CHECK: u64 = 4096;
+
+/// Where each part starts, as the parts find out (shared by the part readers).
+pub struct Cuts {
+    starts: Vec<AtomicU64>,
+    /// Set when the parts' results are no longer wanted.
+    cancelled: AtomicBool,
+}
+
+impl Cuts {
+    /// `parts` parts, none started.
+    pub fn new(parts: usize) -> Cuts {
+        Cuts {
+            starts: (0..parts.max(1)).map(|_| AtomicU64::new(UNKNOWN)).collect(),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+
+    /// Number of parts.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Never: there is at least one part.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Tell the part readers to stop early: their results will not be used.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// A frame a part reader did not keep, or a moment the replayer must see.
+#[derive(Clone, Copy, Debug)]
+pub enum PartItem {
+    /// Decode this frame: its number within the part, its time, where its captured bytes are
+    /// in the file, and its original length.
+    Frame {
+        /// 1-based frame number within the part.
+        frame: u64,
+        /// Frame timestamp.
+        time: Timestamp,
+        /// Offset of the captured bytes in the file.
+        offset: usize,
+        /// Captured length.
+        len: u32,
+        /// Original length on the wire.
+        origlen: u32,
+        /// The ESP packet this frame completed from IP fragments, which the part counted: the
+        /// replayer must complete the same one here, and leaves it uncounted.
+        counted: Option<EspPacket>,
+    },
+    /// The part's frames entered a new second of capture time at this frame time (pending IP
+    /// reassemblies are checked for expiry at these moments).
+    NewSecond(Timestamp),
+}
+
+/// An ESP packet a part reader kept: what its flow's counters need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EspPacket {
+    /// 1-based frame number within the part.
+    pub frame: u64,
+    /// Frame timestamp.
+    pub time: Timestamp,
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// SPI.
+    pub spi: u32,
+    /// Sequence number.
+    pub seq: u32,
+    /// Bytes of ESP.
+    pub length: u32,
+    /// Carried in UDP (NAT traversal).
+    pub udp_encap: bool,
+}
+
+impl EspPacket {
+    fn of(d: &Datagram<'_>) -> Option<EspPacket> {
+        let Content::Esp {
+            ports,
+            spi,
+            seq,
+            length,
+            ..
+        } = d.content
+        else {
+            return None;
+        };
+        Some(EspPacket {
+            frame: d.frame,
+            time: d.time,
+            src: d.src,
+            dst: d.dst,
+            spi,
+            seq,
+            length,
+            udp_encap: ports.is_some(),
+        })
+    }
+}
+
+/// How a part's reading ended.
+#[derive(Debug)]
+pub enum PartEnd {
+    /// On the record where the next part starts.
+    AtNextPart,
+    /// At the end of the file, or on a framing problem (`Err`): the parts after this one are
+    /// not used.
+    Last(Result<(), CaptureError>),
+    /// The part found no record boundary to start at and read nothing; or it was cancelled.
+    NotRead,
+}
+
+/// What one part reader read.
+#[derive(Debug)]
+pub struct PartResult {
+    /// Frames read (kept or passed on).
+    pub frames: u64,
+    /// Offset where reading stopped: the next part's start, the end of the file, or the broken
+    /// record.
+    pub end_offset: u64,
+    /// The counters of the frames the part kept (its passed-on frames are counted by the
+    /// replayer).
+    pub kept: InputStats,
+    /// How it ended.
+    pub end: PartEnd,
+}
+
+/// Watches what the packet decoder makes of one frame: a frame that gives one ESP packet and
+/// nothing else is counted by the part; anything else is passed on.
+#[derive(Default)]
+struct FrameProbe {
+    esp: Option<EspPacket>,
+    pass_on: bool,
+    fragment: bool,
+}
+
+impl FrameProbe {
+    fn reset(&mut self) {
+        *self = FrameProbe::default();
+    }
+}
+
+impl DatagramSink for FrameProbe {
+    fn datagram(&mut self, d: &Datagram<'_>) {
+        match EspPacket::of(d) {
+            Some(p) if self.esp.is_none() => self.esp = Some(p),
+            _ => self.pass_on = true,
+        }
+    }
+    fn clear(&mut self, _p: &ClearPacket<'_>) {
+        self.pass_on = true;
+    }
+    fn event(&mut self, e: &IngestEvent) {
+        // The part's own reassembler gives up on datagrams the replayer's also tracks: only the
+        // replayer's reports count.
+        if !matches!(e, IngestEvent::IncompleteReassembly { .. }) {
+            self.pass_on = true;
+        }
+    }
+    fn fragment(&mut self) {
+        self.fragment = true;
+    }
+}
+
+impl MappedCapture {
+    /// Whether this capture can be read in parts: its frames are of a link type this tool
+    /// decodes (otherwise there is nothing to share out).
+    pub fn splittable(&self) -> bool {
+        super::packet::linktype_supported(self.format().linktype)
+    }
+
+    /// Read part `index` of `cuts.len()`: plain ESP packets go to `esp`, every other frame (and
+    /// each new second of capture time) to `pass_on`, in capture order.
+    pub fn read_part(
+        &self,
+        index: usize,
+        cuts: &Cuts,
+        opts: &IngestOptions,
+        esp: &mut dyn FnMut(&EspPacket),
+        pass_on: &mut dyn FnMut(PartItem),
+    ) -> PartResult {
+        let bytes = self.bytes();
+        let format = self.format();
+        let start = if index == 0 {
+            Some(self.first_record())
+        } else {
+            let nominal = (bytes.len() / cuts.len() * index).max(self.first_record());
+            self.find_boundary(nominal, opts)
+        };
+        if let Some(slot) = cuts.starts.get(index) {
+            slot.store(start.map_or(NO_CUT, |s| s as u64), Ordering::Release);
+        }
+        let Some(mut offset) = start else {
+            return PartResult {
+                frames: 0,
+                end_offset: 0,
+                kept: InputStats::default(),
+                end: PartEnd::NotRead,
+            };
+        };
+        let next = cuts.starts.get(index + 1);
+        let mut passed_next = next.is_none();
+        let mut dec = PacketDecoder::announcing_fragments(&opts.ike_ports, opts.window);
+        let mut frames = LegacyFrames::new(format);
+        let mut seconds = SecondWatch::default();
+        let mut probe = FrameProbe::default();
+        let mut prefetched = offset;
+        let end = loop {
+            if !passed_next {
+                if let Some(n) = next {
+                    match n.load(Ordering::Acquire) {
+                        UNKNOWN => {}
+                        NO_CUT => passed_next = true,
+                        cut if offset as u64 == cut => break PartEnd::AtNextPart,
+                        cut if offset as u64 > cut => passed_next = true,
+                        _ => {}
+                    }
+                }
+            }
+            if dec.stats.packets % CANCEL_CHECK == 0 && cuts.cancelled() {
+                break PartEnd::NotRead;
+            }
+            prefetched = super::mapped::prefetch_ahead(bytes, offset, prefetched);
+            let rest = &bytes[offset..];
+            if rest.is_empty() {
+                break PartEnd::Last(Ok(()));
+            }
+            let len = match record_len(&format, rest, offset as u64) {
+                Ok(len) => len,
+                Err(e) => break PartEnd::Last(Err(e)),
+            };
+            let (head, data) = rest[..len].split_at(format.rec_hdr);
+            let before = dec.stats.clone();
+            probe.reset();
+            let (ts_sec, ts_frac, origlen) = (
+                format.field(head, 0),
+                format.field(head, 4),
+                format.field(head, 12),
+            );
+            frames.record(&mut dec, &mut probe, ts_sec, ts_frac, origlen, data);
+            let frame = dec.stats.packets;
+            let time = format.time(ts_sec, ts_frac);
+            let in_window = opts.window.contains(time);
+            if probe.pass_on || probe.fragment {
+                // The replayer decodes it again and counts it (but for a reassembled ESP
+                // packet, counted here).
+                let counted = if probe.pass_on { None } else { probe.esp };
+                if let Some(p) = &counted {
+                    esp(p);
+                }
+                dec.stats = InputStats {
+                    packets: frame,
+                    ..before
+                };
+                if in_window {
+                    seconds.first_in_second(time);
+                }
+                pass_on(PartItem::Frame {
+                    frame,
+                    time,
+                    offset: offset + format.rec_hdr,
+                    len: data.len() as u32,
+                    origlen,
+                    counted,
+                });
+            } else {
+                if in_window && seconds.first_in_second(time) {
+                    pass_on(PartItem::NewSecond(time));
+                }
+                if let Some(p) = &probe.esp {
+                    esp(p);
+                }
+            }
+            offset += len;
+        };
+        let frames_read = dec.stats.packets;
+        PartResult {
+            frames: frames_read,
+            end_offset: offset as u64,
+            kept: dec.stats,
+            end,
+        }
+    }
+
+    /// The first offset at or after `nominal` where a run of plausible record headers starts,
+    /// moved on past records that are IP fragments (so that a fragmented datagram is rarely
+    /// split between two parts).
+    fn find_boundary(&self, nominal: usize, opts: &IngestOptions) -> Option<usize> {
+        /// Records skipped at most to leave a run of fragments.
+        const MAX_FRAGMENT_SKIP: usize = 64;
+        let bytes = self.bytes();
+        let format = self.format();
+        let last = bytes.len().min(nominal.saturating_add(SEARCH));
+        let mut at = (nominal..last).find(|&at| plausible_run(&format, bytes, at))?;
+        let mut dec = PacketDecoder::announcing_fragments(&opts.ike_ports, opts.window);
+        let mut frames = LegacyFrames::new(format);
+        let mut probe = FrameProbe::default();
+        for _ in 0..MAX_FRAGMENT_SKIP {
+            let rest = &bytes[at..];
+            let Ok(len) = record_len(&format, rest, at as u64) else {
+                return Some(at);
+            };
+            let (head, data) = rest[..len].split_at(format.rec_hdr);
+            probe.reset();
+            let (ts_sec, ts_frac, origlen) = (
+                format.field(head, 0),
+                format.field(head, 4),
+                format.field(head, 12),
+            );
+            frames.record(&mut dec, &mut probe, ts_sec, ts_frac, origlen, data);
+            if !probe.fragment {
+                return Some(at);
+            }
+            at += len;
+        }
+        Some(at)
+    }
+
+    /// A reader that decodes the parts' passed-on frames in order.
+    pub fn replayer(&self, opts: &IngestOptions) -> Replayer<'_> {
+        Replayer {
+            capture: self,
+            dec: PacketDecoder::new(&opts.ike_ports, opts.window),
+            frames_before: 0,
+            diverged: false,
+        }
+    }
+}
+
+/// Whether [`CHAIN`] records (or fewer ending exactly at the end of the file) starting at `at`
+/// all look like real record headers: a fraction of a second below one second, a captured length
+/// no larger than the original one, and lengths a capture could hold.
+fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize) -> bool {
+    /// Longest frame a capture plausibly holds (jumbo frames and offloaded segments included).
+    const MAX_FRAME: u32 = 1 << 18;
+    let frac_limit = if format.nanos { 1_000_000_000 } else { 1_000_000 };
+    for _ in 0..CHAIN {
+        let Some(head) = bytes.get(at..at + format.rec_hdr) else {
+            return false;
+        };
+        let (frac, caplen, origlen) = (
+            format.field(head, 4),
+            format.field(head, 8),
+            format.field(head, 12),
+        );
+        if frac >= frac_limit || caplen > origlen || origlen > MAX_FRAME || caplen == 0 {
+            return false;
+        }
+        at += format.rec_hdr + caplen as usize;
+        if at == bytes.len() {
+            return true;
+        }
+        if at > bytes.len() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Decodes the frames the part readers passed on, part after part, with one packet decoder.
+pub struct Replayer<'m> {
+    capture: &'m MappedCapture,
+    dec: PacketDecoder,
+    frames_before: u64,
+    diverged: bool,
+}
+
+/// Between the replayer's decoder and the real sink: leaves out the reassembled ESP packet a
+/// part already counted, and notes whether it was there.
+struct SkipCounted<'a> {
+    sink: &'a mut dyn DatagramSink,
+    counted: EspPacket,
+    seen: bool,
+}
+
+impl DatagramSink for SkipCounted<'_> {
+    fn datagram(&mut self, d: &Datagram<'_>) {
+        if !self.seen && d.fragment_frames.is_some() && EspPacket::of(d) == Some(self.counted) {
+            self.seen = true;
+            return;
+        }
+        self.sink.datagram(d);
+    }
+    fn clear(&mut self, p: &ClearPacket<'_>) {
+        self.sink.clear(p);
+    }
+    fn event(&mut self, e: &IngestEvent) {
+        self.sink.event(e);
+    }
+}
+
+impl Replayer<'_> {
+    /// Decode one passed-on item of the current part; returns the reassembled ESP packet the
+    /// part counted, when this frame completed it here too (numbered in the whole capture).
+    pub fn replay(&mut self, item: &PartItem, sink: &mut dyn DatagramSink) -> Option<EspPacket> {
+        match *item {
+            PartItem::Frame {
+                frame,
+                time,
+                offset,
+                len,
+                origlen,
+                counted,
+            } => {
+                let bytes = self.capture.bytes();
+                let data = bytes.get(offset..offset + len as usize).unwrap_or(&[]);
+                let linktype = self.capture.format().linktype;
+                let frame = self.frames_before + frame;
+                let Some(counted) = counted else {
+                    self.dec.frame(frame, time, data, origlen, linktype, sink);
+                    return None;
+                };
+                let renumbered = EspPacket {
+                    frame: counted.frame + self.frames_before,
+                    ..counted
+                };
+                let mut skip = SkipCounted {
+                    sink,
+                    counted: renumbered,
+                    seen: false,
+                };
+                self.dec.frame(frame, time, data, origlen, linktype, &mut skip);
+                if skip.seen {
+                    Some(renumbered)
+                } else {
+                    self.diverged = true;
+                    None
+                }
+            }
+            PartItem::NewSecond(t) => {
+                self.dec.reasm.tick(t, sink);
+                None
+            }
+        }
+    }
+
+    /// Whether a part counted a reassembled ESP packet this replayer did not complete the same
+    /// way: the parts' counts are then not those of a single reader.
+    pub fn diverged(&self) -> bool {
+        self.diverged
+    }
+
+    /// The current part has been replayed (it read `frames` frames): the next part's frames
+    /// come after them.
+    pub fn next_part(&mut self, frames: u64) {
+        self.frames_before += frames;
+    }
+
+    /// The end of the read, after the last part used: `parts` are the results of the parts used,
+    /// in order (the last one's end says how reading ended). Reports a framing problem and
+    /// pending reassemblies as a single reader would, and returns the input's counters.
+    pub fn finish(
+        mut self,
+        parts: Vec<PartResult>,
+        sink: &mut dyn DatagramSink,
+    ) -> Result<InputStats, CaptureError> {
+        let mut result = Ok(());
+        self.dec.stats.packets = parts.iter().map(|p| p.frames).sum();
+        for p in parts {
+            add_counts(&mut self.dec.stats, &p.kept);
+            self.dec.stats.bytes = p.end_offset;
+            if let PartEnd::Last(Err(e)) = p.end {
+                result = Err(e);
+            }
+        }
+        super::file::finish_read(self.dec, result, sink)
+    }
+}
+
+/// Add the per-kind counters of `kept` to `into` (frames and bytes are set by the caller).
+fn add_counts(into: &mut InputStats, kept: &InputStats) {
+    into.ike_packets += kept.ike_packets;
+    into.esp_packets += kept.esp_packets;
+    into.malformed += kept.malformed;
+    into.nat_keepalives += kept.nat_keepalives;
+    into.icmp_errors += kept.icmp_errors;
+    into.truncated_frames += kept.truncated_frames;
+    into.unsupported_frames += kept.unsupported_frames;
+    into.ip_fragments += kept.ip_fragments;
+    into.reassembled += kept.reassembled;
+    into.outside_window += kept.outside_window;
+}
