@@ -19,15 +19,41 @@ use std::sync::Arc;
 
 /// Files smaller than this are read by one thread: starting the others would cost more.
 pub const MIN_SPLIT_BYTES: u64 = 32 << 20;
+/// Environment variable that replaces [`MIN_SPLIT_BYTES`] (tests split small captures with it).
+pub const MIN_SPLIT_BYTES_VAR: &str = "IKESCOPE_PARTS_MIN_BYTES";
+
+/// The size from which a file is read in parts.
+fn min_split_bytes() -> u64 {
+    std::env::var(MIN_SPLIT_BYTES_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MIN_SPLIT_BYTES)
+}
 /// Passed-on items per batch.
 const BATCH: usize = 1024;
 /// Full batches a part may have waiting; its reader blocks beyond that (bounded memory).
 const DEPTH: usize = 8;
 
-/// Read `capture` (input `file_index`) in `parts` parts into `data`. `None` when the file is not
-/// worth splitting, or when the parts' result would differ from a single reader's (then `data`
-/// holds a partial result and must be discarded).
+/// Read `capture` (input `file_index`) in `parts` parts into `data`, when it is large enough
+/// ([`MIN_SPLIT_BYTES`]) and its ESP is not being decrypted. `None` when it is not split, or when
+/// the parts' result would differ from a single reader's (then `data` is dropped; the caller
+/// reads the file the ordinary way into a fresh collection).
 pub fn read_in_parts(
+    capture: &MappedCapture,
+    parts: usize,
+    file_index: usize,
+    opts: &IngestOptions,
+    keys: Option<Arc<KeyStore>>,
+    data: Collected,
+) -> Option<(Collected, Result<InputStats, CaptureError>)> {
+    if capture.len() < min_split_bytes() {
+        return None;
+    }
+    split_read(capture, parts, file_index, opts, keys, data)
+}
+
+/// [`read_in_parts`] whatever the file's size.
+fn split_read(
     capture: &MappedCapture,
     parts: usize,
     file_index: usize,
@@ -35,7 +61,7 @@ pub fn read_in_parts(
     keys: Option<Arc<KeyStore>>,
     mut data: Collected,
 ) -> Option<(Collected, Result<InputStats, CaptureError>)> {
-    if parts < 2 || capture.len() < MIN_SPLIT_BYTES || !capture.splittable() {
+    if parts < 2 || !capture.splittable() || keys.as_ref().is_some_and(|k| !k.esp.is_empty()) {
         return None;
     }
     let cuts = Cuts::new(parts);
@@ -69,10 +95,6 @@ pub fn read_in_parts(
             readers.push((rx, handle));
         }
         let mut adapter = Adapter::new(file_index, keys, &mut data);
-        if adapter.decrypts_esp() {
-            cuts.cancel();
-            return None;
-        }
         let mut replayer = capture.replayer(opts);
         let mut tables: Vec<(EspTable, u64)> = Vec::with_capacity(parts);
         let mut used: Vec<PartResult> = Vec::with_capacity(parts);
@@ -161,5 +183,60 @@ fn esp_sample(file_index: usize, p: &EspPacket) -> EspSample {
             decryption: None,
         },
         fragmented: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled capture `name`, mapped.
+    fn bundled(name: &str) -> (String, MappedCapture) {
+        let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let capture = MappedCapture::open(&path).expect("a classic pcap");
+        (path, capture)
+    }
+
+    /// The same capture read by one reader.
+    fn whole(path: &str) -> (Collected, InputStats) {
+        let mut data = Collected::new(vec![path.to_string()]);
+        let stats =
+            crate::app::pipeline::process_file(path, 0, &IngestOptions::default(), None, None, &mut data)
+                .expect("readable");
+        (data, stats)
+    }
+
+    fn flows(data: Collected) -> Vec<(crate::reconstruct::collect::EspKey, String)> {
+        let mut v: Vec<_> = data
+            .esp
+            .into_flows()
+            .map(|(k, f)| (k, format!("{f:?}")))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    }
+
+    #[test]
+    fn parts_count_what_one_reader_counts() {
+        // ESP in IP fragments, IKE, and plain ESP; 2, 3 and 7 parts (more parts than records
+        // between some cuts)
+        for name in [
+            "mtu_esp_fragmented_at_responder.pcap",
+            "bgp_mtu_blackhole.pcap",
+            "ike_flood_cookie.pcap",
+        ] {
+            let (path, capture) = bundled(name);
+            let (one, one_stats) = whole(&path);
+            let one_ike = one.ike.len();
+            let one_flows = flows(one);
+            for parts in [2, 3, 7] {
+                let fresh = Collected::new(vec![path.clone()]);
+                let (split, stats) = split_read(&capture, parts, 0, &IngestOptions::default(), None, fresh)
+                    .unwrap_or_else(|| panic!("{name} in {parts} parts"));
+                assert_eq!(stats.expect("readable"), one_stats, "{name} in {parts} parts");
+                assert_eq!(split.ike.len(), one_ike, "{name} in {parts} parts");
+                assert_eq!(flows(split), one_flows, "{name} in {parts} parts");
+            }
+        }
     }
 }

@@ -77,11 +77,6 @@ impl<'s> Adapter<'s> {
         }
     }
 
-    /// Whether ESP packets are opened (then every ESP packet is a full record).
-    pub(crate) fn decrypts_esp(&self) -> bool {
-        self.decoder.decrypts_esp()
-    }
-
     /// Note, in capture order, an ESP packet whose flow counters are kept elsewhere.
     pub(crate) fn esp_counted_elsewhere(&mut self, sample: &EspSample) {
         self.sink.esp_counted_elsewhere(sample);

@@ -128,8 +128,9 @@ pub fn read_capture(
     file::read_capture(input, opts, sink)
 }
 
-/// Options for reading captures.
-#[derive(Clone, Debug, Default)]
+/// Options for reading captures. The default maps files into memory (as the command line does
+/// unless `--no-mmap` is given).
+#[derive(Clone, Debug)]
 pub struct IngestOptions {
     /// Extra UDP ports on which IKE is expected (besides 500 and 4500).
     pub ike_ports: Vec<u16>,
@@ -140,6 +141,17 @@ pub struct IngestOptions {
     /// Read regular, uncompressed pcap files mapped into memory ([`MappedCapture`]) instead of
     /// copying them with `read()` (`--no-mmap` turns it off).
     pub map_files: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            ike_ports: Vec::new(),
+            window: TimeWindow::default(),
+            read_ahead: false,
+            map_files: true,
+        }
+    }
 }
 
 /// What a UDP/IP payload of interest carries.

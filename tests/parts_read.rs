@@ -1,0 +1,158 @@
+//! A capture gives the same report however it is read: streamed with `read()` (`--no-mmap`),
+//! mapped into memory by one reader, or mapped and read in parts on several threads
+//! (`IKESCOPE_PARTS_MIN_BYTES=0` splits even small captures, `RAYON_NUM_THREADS` sets the number
+//! of parts). Checked on every bundled capture (and, when present, the corpus's), and on copies
+//! cut short or with a broken record, whose framing problems must read the same.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How one run reads its input.
+#[derive(Clone, Copy, Debug)]
+enum Reading {
+    Streamed,
+    Mapped,
+    InParts(usize),
+}
+
+/// `ikescope <args> <capture>` read the given way: (exit status, stdout).
+fn run(args: &[&str], capture: &Path, how: Reading) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ikescope"));
+    cmd.args(args).arg("-q");
+    match how {
+        Reading::Streamed => {
+            cmd.arg("--no-mmap").env("RAYON_NUM_THREADS", "1");
+        }
+        Reading::Mapped => {
+            cmd.env("RAYON_NUM_THREADS", "1");
+        }
+        Reading::InParts(n) => {
+            cmd.env("RAYON_NUM_THREADS", n.to_string())
+                .env("IKESCOPE_PARTS_MIN_BYTES", "0");
+        }
+    }
+    let out = cmd.arg(capture).output().expect("ikescope runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+    )
+}
+
+/// Assert that every way of reading `capture` gives the same `analyze` JSON and `decode` lines.
+fn same_every_way(capture: &Path) {
+    let analyze = ["analyze", "--format", "json", "--no-auto-keys"];
+    let reference = run(&analyze, capture, Reading::Streamed);
+    for how in [Reading::Mapped, Reading::InParts(2), Reading::InParts(3)] {
+        let got = run(&analyze, capture, how);
+        assert!(
+            got == reference,
+            "{}: analyze read {how:?} differs from the streamed read",
+            capture.display()
+        );
+    }
+    let decode = ["decode", "--format", "json", "--no-auto-keys"];
+    let streamed = run(&decode, capture, Reading::Streamed);
+    assert_eq!(
+        run(&decode, capture, Reading::Mapped),
+        streamed,
+        "{}: decode mapped differs from streamed",
+        capture.display()
+    );
+}
+
+/// Classic pcap files under `dir` (recursively), sorted.
+fn pcaps_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "pcap") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_bundled_capture_reads_the_same_streamed_mapped_and_in_parts() {
+    let own = common::own_pcaps();
+    assert!(own.len() >= 50, "the bundled captures are there");
+    for capture in &own {
+        same_every_way(capture);
+    }
+    if let Some(shared) = common::corpus_extra() {
+        let mut corpus = pcaps_under(&shared.join("captures"));
+        corpus.extend(pcaps_under(&shared.join("public-captures")));
+        assert!(corpus.len() >= 20, "the corpus captures are there");
+        for capture in &corpus {
+            same_every_way(capture);
+        }
+    }
+}
+
+/// Byte offsets of each record of a little-endian microsecond pcap file.
+fn record_offsets(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= bytes.len() {
+        out.push(at);
+        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + caplen;
+    }
+    out
+}
+
+#[test]
+fn cut_and_broken_copies_report_the_same_problems_every_way() {
+    let source = common::captures_dir().join("mtu_esp_fragmented_at_responder.pcap");
+    let bytes = std::fs::read(&source).expect("bundled capture");
+    assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "a little-endian pcap");
+    let records = record_offsets(&bytes);
+    assert!(records.len() > 100);
+    let middle = records[records.len() / 2];
+    let late = records[records.len() * 3 / 4];
+
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // cut inside a record's header, and inside a record's data
+    cases.push(("cut_in_header", bytes[..middle + 7].to_vec()));
+    cases.push(("cut_in_data", bytes[..late + 30].to_vec()));
+    // a record claiming more than any record may hold
+    let mut too_large = bytes.clone();
+    too_large[middle + 8..middle + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    cases.push(("too_large", too_large));
+    // a record whose captured length is off by a few bytes: the walk goes astray from there
+    let mut astray = bytes.clone();
+    let caplen = u32::from_le_bytes(astray[late + 8..late + 12].try_into().unwrap());
+    astray[late + 8..late + 12].copy_from_slice(&(caplen + 5).to_le_bytes());
+    cases.push(("astray", astray));
+    // garbage over a record header near the start of the second half
+    let mut garbage = bytes.clone();
+    for b in &mut garbage[middle..middle + 16] {
+        *b = 0xee;
+    }
+    cases.push(("garbage", garbage));
+
+    for (name, content) in cases {
+        let file = common::scratch_file(&format!("{name}.pcap"), &content);
+        same_every_way(&file);
+        // the problem is said, not swallowed
+        let (_, json) = run(&["analyze", "--format", "json"], &file, Reading::InParts(2));
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+        let problems = v["problems"].as_array().map_or(0, Vec::len);
+        let stats = &v["inputs"][0];
+        assert!(
+            problems > 0 || stats.to_string().contains("stopped"),
+            "{name}: the broken record is reported: {stats}"
+        );
+    }
+}
