@@ -6,10 +6,25 @@ use super::finding::{self, Confidence, Finding, FindingKind};
 use super::rules::{Mark, Rule, RULES};
 use super::{DiagnoseOptions, LONE_REQUEST_WAIT_SECS};
 use crate::capture::IngestEvent;
-use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, Phase, SaState};
+use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, Phase, SaState, Tunnel};
 use crate::record::{IkeInfo, Record, Timestamp};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+
+/// What a rule decided about one tunnel in [`Ctx::per_tunnel`], applied to the run afterwards in
+/// the order it was decided.
+#[derive(Debug)]
+pub enum TunnelOutcome {
+    /// A finding for [`Ctx::add`].
+    Add(Finding),
+    /// A finding for [`Ctx::push_unmerged`].
+    Unmerged(Finding),
+    /// (IKE SA, exchange) for [`Ctx::explain`].
+    Explain(usize, usize),
+    /// A tunnel for [`Ctx::explain_by_version_mismatch`].
+    VersionMismatch(usize),
+}
 
 /// Shared state of one diagnosis run.
 pub struct Ctx<'m> {
@@ -90,6 +105,36 @@ impl<'m> Ctx<'m> {
     pub(super) fn run(&mut self, rule: &'static Rule) {
         self.rule = rule;
         (rule.run)(self);
+    }
+
+    /// Decide about every tunnel on all cores with `decide`, which reads the run as the rules
+    /// before left it and pushes what it decides, then apply those decisions tunnel by tunnel in
+    /// model order: the same findings, merged the same way and in the same order as a loop over
+    /// the tunnels that adds them as it goes. Only for a rule whose decision on a tunnel reads
+    /// no mark or finding that the rule itself sets.
+    pub fn per_tunnel<F>(&mut self, decide: F)
+    where
+        F: Fn(&Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>) + Sync,
+    {
+        let model = self.model;
+        let this = &*self;
+        let decided: Vec<Vec<TunnelOutcome>> = model
+            .tunnels
+            .par_iter()
+            .map(|t| {
+                let mut out = Vec::new();
+                decide(this, t, &mut out);
+                out
+            })
+            .collect();
+        for outcome in decided.into_iter().flatten() {
+            match outcome {
+                TunnelOutcome::Add(f) => self.add(f),
+                TunnelOutcome::Unmerged(f) => self.push_unmerged(f),
+                TunnelOutcome::Explain(sa, exchange) => self.explain(sa, exchange),
+                TunnelOutcome::VersionMismatch(tunnel) => self.explain_by_version_mismatch(tunnel),
+            }
+        }
     }
 
     /// The findings of every rule run so far, in the order they were made.

@@ -11,7 +11,7 @@ pub mod logged;
 pub mod progress;
 pub mod rules;
 
-pub use ctx::Ctx;
+pub use ctx::{Ctx, TunnelOutcome};
 pub use finding::{Alternative, Confidence, Evidence, Finding, FindingKind, Severity};
 
 use crate::reconstruct::Model;

@@ -4,18 +4,23 @@
 //! IKEv2 negotiations that are all refused or unanswered and none of either version establishes
 //! (each side initiates with its own version and the other refuses it).
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::Phase;
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
 use crate::reconstruct::SaState;
+use crate::reconstruct::{Phase, Tunnel};
 use ikescope_parsers::iana::{IkeVersion, NotifyType};
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
+    // each tunnel on its own: decided on all cores
+    ctx.per_tunnel(tunnel);
+}
+
+fn tunnel(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
-    for t in &model.tunnels {
+    {
         // A prober's IKEv1 and IKEv2 probes are a scan, not two ends disagreeing.
         if ctx.has(FindingKind::IkeScan, &t.id) {
-            continue;
+            return;
         }
         let sas: Vec<_> = t.sas.iter().map(|&i| &model.sas[i]).collect();
         let mut explicit = Vec::new();
@@ -35,7 +40,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
             .all(|s| !matches!(s.state, SaState::Established | SaState::Midstream));
         let inferred = has_v1 && has_v2 && none_up;
         if explicit.is_empty() && !inferred {
-            continue;
+            return;
         }
         let first = sas[0];
         let mut f = Finding::new(
@@ -95,12 +100,12 @@ pub fn run(ctx: &mut Ctx<'_>) {
             refused_by_version.join(", ")
         );
         f.fix = Some(fixes::VERSION.to_string());
-        ctx.explain_by_version_mismatch(t.index);
+        out.push(TunnelOutcome::VersionMismatch(t.index));
         for sa in &sas {
             for i in 0..sa.exchanges.len() {
-                ctx.explain(sa.id, i);
+                out.push(TunnelOutcome::Explain(sa.id, i));
             }
         }
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
     }
 }

@@ -1,7 +1,7 @@
 //! Informational findings (severity info, never failures): nat_detected, cookie_challenge,
 //! invalid_ke_retry, rekey (healthy), weak_crypto, peer_vendor.
 
-use crate::diagnose::{fixes, lifetimes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, lifetimes, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
 use crate::reconstruct::nat::{nat_view, NatView};
 use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, Phase, SaState, Tunnel};
 use ikescope_parsers::iana::NotifyType;
@@ -14,17 +14,17 @@ const WEAK_TOKENS: &[&str] = &[
 
 /// Run the rules.
 pub fn run(ctx: &mut Ctx<'_>) {
-    let model = ctx.model;
-    for t in &model.tunnels {
-        nat(ctx, t);
-        init_retries(ctx, t);
-        rekeys(ctx, t);
-        weak(ctx, t);
-        vendors(ctx, t);
-    }
+    // each tunnel on its own: decided on all cores
+    ctx.per_tunnel(|ctx, t, out| {
+        nat(ctx, t, out);
+        init_retries(ctx, t, out);
+        rekeys(ctx, t, out);
+        weak(ctx, t, out);
+        vendors(ctx, t, out);
+    });
 }
 
-fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
+fn nat(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     for &sid in &t.sas {
         let sa = &model.sas[sid];
@@ -97,12 +97,12 @@ fn nat(ctx: &mut Ctx<'_>, t: &Tunnel) {
         f.summary = format!("NAT-T in use: {}; IKE and ESP float to UDP 4500", who.join("; "));
         f.detail("initiator_behind_nat", initiator_seen || initiator_claim);
         f.detail("responder_behind_nat", responder_seen || responder_claim);
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
         return;
     }
 }
 
-fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
+fn init_retries(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     for &sid in &t.sas {
         let sa = &model.sas[sid];
@@ -134,12 +134,12 @@ fn init_retries(ctx: &mut Ctx<'_>, t: &Tunnel) {
                 format!("IKE_SA_INIT response from {}: {what}", sa.responder),
             );
             f.summary = format!("{what}; healthy, not a failure");
-            ctx.add(f);
+            out.push(TunnelOutcome::Add(f));
         }
     }
 }
 
-fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
+fn rekeys(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     if ctx.has(FindingKind::RekeyFlap, &t.id) {
         return;
@@ -210,10 +210,10 @@ fn rekeys(ctx: &mut Ctx<'_>, t: &Tunnel) {
     }
     f.detail("child_rekeys", child.len());
     f.detail("ike_rekeys", ike.len());
-    ctx.add(f);
+    out.push(TunnelOutcome::Add(f));
 }
 
-fn weak(ctx: &mut Ctx<'_>, t: &Tunnel) {
+fn weak(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     let mut weak_seen: Vec<String> = Vec::new();
     let mut f = Finding::new(
@@ -226,18 +226,15 @@ fn weak(ctx: &mut Ctx<'_>, t: &Tunnel) {
         let sa = &model.sas[sid];
         for e in &sa.exchanges {
             // The chosen proposal when the response carries one, else what was offered.
-            let msgs: Vec<&MsgRef> = e.responses.iter().chain(e.requests.iter()).take(1).collect();
-            let chosen = e
-                .responses
-                .first()
-                .filter(|m| !ctx.proposal_summaries(m).is_empty());
-            let m = match chosen.or(msgs.first().copied()) {
+            let chosen = e.responses.first().filter(|m| summaries(ctx, m).next().is_some());
+            let m = match chosen.or(e.responses.first()).or(e.requests.first()) {
                 Some(m) => m,
                 None => continue,
             };
-            for s in ctx.proposal_summaries(m) {
-                let bad: Vec<&str> = s.split('-').filter(|tok| WEAK_TOKENS.contains(tok)).collect();
-                if !bad.is_empty() && !weak_seen.contains(&s) {
+            // (a summary seen again is skipped by `weak_seen`: no need to drop repeats first)
+            for s in summaries(ctx, m) {
+                let bad = s.split('-').any(|tok| WEAK_TOKENS.contains(&tok));
+                if bad && !weak_seen.contains(s) {
                     f.evidence(
                         model,
                         m.at,
@@ -247,7 +244,7 @@ fn weak(ctx: &mut Ctx<'_>, t: &Tunnel) {
                             if chosen.is_some() { "chose" } else { "offered" }
                         ),
                     );
-                    weak_seen.push(s);
+                    weak_seen.push(s.clone());
                 }
             }
         }
@@ -258,10 +255,21 @@ fn weak(ctx: &mut Ctx<'_>, t: &Tunnel) {
     f.summary = format!("weak algorithms negotiated or offered: {}", weak_seen.join(", "));
     f.detail("proposals", weak_seen);
     f.fix = Some(fixes::WEAK.to_string());
-    ctx.add(f);
+    out.push(TunnelOutcome::Add(f));
 }
 
-fn vendors(ctx: &mut Ctx<'_>, t: &Tunnel) {
+/// The strongSwan-style summaries of the proposals in a message, clear then decrypted, as
+/// [`Ctx::proposal_summaries`] lists them (repeats included), without copying them.
+fn summaries<'m>(ctx: &Ctx<'m>, m: &MsgRef) -> impl Iterator<Item = &'m String> {
+    let ike = ctx.ike(m);
+    let decrypted = ike.decrypted.iter().flat_map(|d| d.proposals.iter());
+    ike.proposals
+        .iter()
+        .chain(decrypted)
+        .flat_map(|p| p.summary.iter())
+}
+
+fn vendors(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     for peer in t.peers {
         let mut names: Vec<String> = Vec::new();
@@ -299,7 +307,7 @@ fn vendors(ctx: &mut Ctx<'_>, t: &Tunnel) {
         f.phase = None;
         // Keep one finding per peer: the tunnel/kind/phase merge key would fold both peers.
         f.initiator = Some(peer);
-        ctx.push_unmerged(f);
+        out.push(TunnelOutcome::Unmerged(f));
     }
 }
 

@@ -7,8 +7,8 @@
 //! generation (the SPIs that appeared after it was created) with ESP one way only, as after a
 //! rekey whose new SA one end never installed.
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::SaState;
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
+use crate::reconstruct::{SaState, Tunnel};
 use crate::wording::inner_flow_text;
 
 /// Packets one way before the silence of the other way counts.
@@ -16,18 +16,23 @@ const MIN_PACKETS: u64 = 5;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
+    // each tunnel on its own: decided on all cores
+    ctx.per_tunnel(tunnel);
+}
+
+fn tunnel(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
-    for t in &model.tunnels {
+    {
         let [a, b] = t.peers;
         let sas_up = t
             .sas
             .iter()
             .any(|&s| matches!(model.sas[s].state, SaState::Established | SaState::Midstream));
         if !sas_up {
-            continue;
+            return;
         }
         if !(ctx.sent_ike_to(a, b) && ctx.sent_ike_to(b, a)) {
-            continue;
+            return;
         }
         let (pa, ba) = t.esp_from(model, a);
         let (pb, bb) = t.esp_from(model, b);
@@ -36,8 +41,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
         } else if pb >= MIN_PACKETS && pa == 0 {
             (b, a, pb, bb)
         } else {
-            per_child(ctx, t);
-            continue;
+            per_child(ctx, t, out);
+            return;
         };
         let mut f = Finding::new(FindingKind::OneWayEsp, &t.id, Severity::Error, Confidence::Likely);
         let first_sa = &model.sas[t.sas[0]];
@@ -95,7 +100,7 @@ pub fn run(ctx: &mut Ctx<'_>) {
         f.detail("packets", packets);
         f.detail("bytes", bytes);
         f.fix = Some(format!("{} The silent end here is {silent}.", fixes::ONE_WAY));
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
     }
 }
 
@@ -106,7 +111,7 @@ const MIN_CHILD_PACKETS: u64 = 5;
 /// it was created) carries traffic one way only: e.g. after a rekey one end keeps sending on the
 /// new SA while the other never installed it. Generations whose IKE SA had unanswered requests
 /// (an outage, reported elsewhere) are skipped.
-fn per_child(ctx: &mut Ctx<'_>, t: &crate::reconstruct::Tunnel) {
+fn per_child(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     for &c in &t.children {
         let child = &model.children[c];
@@ -162,6 +167,6 @@ fn per_child(ctx: &mut Ctx<'_>, t: &crate::reconstruct::Tunnel) {
              check both ends' logs around the rekey and the SA lists (the silent end here is {silent}).",
             fixes::ONE_WAY
         ));
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
     }
 }

@@ -12,9 +12,9 @@
 //! Selectors travel encrypted: the first two need key tables (IKEv2 TSi/TSr; IKEv1 Quick Mode
 //! identification payloads); the third reads the cleartext IKE_SA_INIT / Main Mode offers.
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
 use crate::reconstruct::selectors::{agreed, AgreedSelectors as Pair};
-use crate::reconstruct::{ExchangeKind, MsgRef, Phase};
+use crate::reconstruct::{ExchangeKind, MsgRef, Phase, Tunnel};
 use ikescope_parsers::iana::IkeVersion;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -163,8 +163,18 @@ fn overlaps(ctx: &mut Ctx<'_>, pairs: &[Pair]) {
 }
 
 fn proposals(ctx: &mut Ctx<'_>) {
+    // each tunnel on its own: decided on all cores
+    ctx.per_tunnel(|ctx, t, out| {
+        // two different offers need two IKE SAs: a tunnel with one has nothing to compare
+        if t.sas.iter().filter(|&&s| !ctx.is_probe(s)).nth(1).is_some() {
+            tunnel_proposals(ctx, t, out);
+        }
+    });
+}
+
+fn tunnel_proposals(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
-    for t in &model.tunnels {
+    {
         // (initiator, version) -> distinct offers, each with the frame of its first request.
         let mut offers: BTreeMap<(IpAddr, IkeVersion), Vec<Offer>> = BTreeMap::new();
         for &sid in t.sas.iter().filter(|s| !ctx.is_probe(**s)) {
@@ -235,7 +245,7 @@ fn proposals(ctx: &mut Ctx<'_>) {
                  (on the initiating end), and the same on the other end."
                     .into(),
             );
-            ctx.add(f);
+            out.push(TunnelOutcome::Add(f));
         }
     }
 }
