@@ -4,8 +4,7 @@
 //! → [`reconstruct`] (records → exchanges, SAs, tunnels) → [`diagnose`] (findings) →
 //! [`report`]. [`keys`] and [`decrypt`] let the decoder see inside encrypted exchanges. The
 //! commands sit on top in [`app`]; no module imports one above it (ARCHITECTURE.md).
-// `unsafe` is denied everywhere but in `capture::mmap`, which maps capture files into memory.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod capture;

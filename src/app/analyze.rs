@@ -54,10 +54,12 @@ fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
             data.hints = input.hints;
             let bar = progress.bar();
             let parts = rayon::current_num_threads();
-            let mapped = (opts.ingest.read_ahead && opts.ingest.map_files)
-                .then(|| crate::capture::MappedCapture::open(path))
+            let plain = opts
+                .ingest
+                .read_ahead
+                .then(|| crate::capture::PlainPcap::open(path))
                 .flatten();
-            let in_parts = mapped.as_ref().and_then(|capture| {
+            let in_parts = plain.as_ref().and_then(|capture| {
                 let mut fresh = Collected::new(opts.files.clone());
                 fresh.hints = data.hints.clone();
                 crate::app::parts::read_in_parts(capture, parts, i, &opts.ingest, input.keys.clone(), fresh)

@@ -65,10 +65,6 @@ struct CommonArgs {
     /// 198.51.100.0/24 (repeatable); every tunnel is still diagnosed first.
     #[arg(long = "peer", value_name = "ADDR[/LEN]", value_parser = parse_net)]
     peers: Vec<ipnet::IpNet>,
-    /// Read capture files with read() instead of mapping them into memory (for a file another
-    /// process may truncate while it is read; a mapped file that shrinks stops the process).
-    #[arg(long = "no-mmap")]
-    no_mmap: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -177,7 +173,6 @@ fn options(a: &CommonArgs) -> RunOptions {
                 until: a.until,
             },
             read_ahead,
-            map_files: !a.no_mmap,
         },
         keys: a.keys.clone(),
         auto_keys: !a.no_auto_keys,

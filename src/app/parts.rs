@@ -1,5 +1,5 @@
-//! One large capture on every core it is given: the mapped file is read in parts, one thread
-//! each ([`crate::capture::parts`]); each part counts its plain ESP packets in an ESP table of
+//! One large capture on every core it is given: the file is read in parts, one thread each
+//! ([`crate::capture::parts`]); each part counts its plain ESP packets in an ESP table of
 //! its own, and passes every other frame on, through a bounded channel, to this thread, which
 //! decodes and collects them in capture order. The parts' tables are then joined in order. The
 //! result is the one a single reader gives, byte for byte; when it could not be (an ESP packet
@@ -7,8 +7,8 @@
 //! `None` tells the caller to read the file the ordinary way.
 
 use crate::app::pipeline::Adapter;
-use crate::capture::parts::{Cuts, EspPacket, PartEnd, PartItem, PartResult};
-use crate::capture::{CaptureError, IngestOptions, InputStats, MappedCapture};
+use crate::capture::parts::{Cuts, EspPacket, PartBatch, PartEnd, PartResult, Replayer};
+use crate::capture::{CaptureError, IngestOptions, InputStats, PlainPcap};
 use crate::decode::EspSample;
 use crate::keys::KeyStore;
 use crate::reconstruct::esp_table::EspTable;
@@ -29,8 +29,6 @@ fn min_split_bytes() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(MIN_SPLIT_BYTES)
 }
-/// Passed-on items per batch.
-const BATCH: usize = 1024;
 /// Full batches a part may have waiting; its reader blocks beyond that (bounded memory).
 const DEPTH: usize = 8;
 
@@ -39,7 +37,7 @@ const DEPTH: usize = 8;
 /// the parts' result would differ from a single reader's (then `data` is dropped; the caller
 /// reads the file the ordinary way into a fresh collection).
 pub fn read_in_parts(
-    capture: &MappedCapture,
+    capture: &PlainPcap,
     parts: usize,
     file_index: usize,
     opts: &IngestOptions,
@@ -54,7 +52,7 @@ pub fn read_in_parts(
 
 /// [`read_in_parts`] whatever the file's size.
 fn split_read(
-    capture: &MappedCapture,
+    capture: &PlainPcap,
     parts: usize,
     file_index: usize,
     opts: &IngestOptions,
@@ -68,28 +66,21 @@ fn split_read(
     let (tables, stats) = std::thread::scope(|scope| {
         let mut readers = Vec::with_capacity(parts);
         for index in 0..parts {
-            let (tx, rx) = sync_channel::<Vec<PartItem>>(DEPTH);
+            let (tx, rx) = sync_channel::<PartBatch>(DEPTH);
             let cuts = &cuts;
             let handle = scope.spawn(move || {
                 let mut table = EspTable::default();
-                let mut batch = Vec::with_capacity(BATCH);
                 let result = capture.read_part(
                     index,
                     cuts,
                     opts,
                     &mut |p| table.add(&esp_sample(file_index, p)),
-                    &mut |item| {
-                        batch.push(item);
-                        if batch.len() >= BATCH {
-                            // a closed channel means this part is no longer wanted: the
-                            // reader sees the cancel flag soon after
-                            let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                        }
+                    // a closed channel means this part is no longer wanted: the reader sees the
+                    // cancel flag soon after
+                    &mut |batch| {
+                        let _ = tx.send(batch);
                     },
                 );
-                if !batch.is_empty() {
-                    let _ = tx.send(batch);
-                }
                 (table, result)
             });
             readers.push((rx, handle));
@@ -148,20 +139,20 @@ fn split_read(
     Some((data, stats))
 }
 
-/// Decode the items one part passed on, until its reader is done.
+/// Decode the batches one part passed on, until its reader is done.
 fn replay_part(
     file_index: usize,
-    rx: &Receiver<Vec<PartItem>>,
-    replayer: &mut crate::capture::parts::Replayer<'_>,
+    rx: &Receiver<PartBatch>,
+    replayer: &mut Replayer,
     adapter: &mut Adapter<'_>,
 ) {
     for batch in rx {
-        for item in &batch {
-            if let Some(p) = replayer.replay(item, adapter) {
-                let mut sample = esp_sample(file_index, &p);
-                sample.fragmented = true;
-                adapter.esp_counted_elsewhere(&sample);
-            }
+        let mut counted = Vec::new();
+        replayer.replay(&batch, adapter, &mut |p| counted.push(*p));
+        for p in counted {
+            let mut sample = esp_sample(file_index, &p);
+            sample.fragmented = true;
+            adapter.esp_counted_elsewhere(&sample);
         }
     }
 }
@@ -190,10 +181,10 @@ fn esp_sample(file_index: usize, p: &EspPacket) -> EspSample {
 mod tests {
     use super::*;
 
-    /// The bundled capture `name`, mapped.
-    fn bundled(name: &str) -> (String, MappedCapture) {
+    /// The bundled capture `name`, opened for reading by offset.
+    fn bundled(name: &str) -> (String, PlainPcap) {
         let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let capture = MappedCapture::open(&path).expect("a classic pcap");
+        let capture = PlainPcap::open(&path).expect("a classic pcap");
         (path, capture)
     }
 

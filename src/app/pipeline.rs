@@ -142,22 +142,6 @@ pub fn process_file(
     progress: Option<ProgressBar>,
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
-    if opts.map_files {
-        if let Some(mapped) = capture::MappedCapture::open(path) {
-            let mut adapter = Adapter::new(file_index, keys, sink);
-            if let Some(bar) = &progress {
-                bar.inc_length(mapped.len());
-            }
-            let mut read_so_far = 0u64;
-            let mut report = |at: u64| {
-                if let Some(bar) = &progress {
-                    bar.inc(at - read_so_far);
-                }
-                read_so_far = at;
-            };
-            return mapped.read(opts, &mut adapter, &mut report);
-        }
-    }
     let mut input = capture::open_input(path)?;
     if opts.read_ahead {
         input = Box::new(capture::read_ahead(input));

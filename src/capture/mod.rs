@@ -17,10 +17,9 @@ mod file;
 mod input;
 pub mod inputs;
 mod magic;
-mod mapped;
-mod mmap;
 mod packet;
 pub mod parts;
+mod plain;
 mod read_ahead;
 pub mod reasm;
 mod window;
@@ -28,8 +27,8 @@ mod window;
 pub use input::{open_input, READ_BUFFER};
 pub use inputs::{expand_inputs, InputList, InputProblem};
 pub use magic::{sniff_capture, CaptureFormat};
-pub use mapped::MappedCapture;
 pub use packet::linktype_supported;
+pub use plain::PlainPcap;
 pub use read_ahead::{read_ahead, ReadAhead};
 pub use window::{parse_time_bound, TimeWindow};
 
@@ -128,9 +127,8 @@ pub fn read_capture(
     file::read_capture(input, opts, sink)
 }
 
-/// Options for reading captures. The default maps files into memory (as the command line does
-/// unless `--no-mmap` is given).
-#[derive(Clone, Debug)]
+/// Options for reading captures.
+#[derive(Clone, Debug, Default)]
 pub struct IngestOptions {
     /// Extra UDP ports on which IKE is expected (besides 500 and 4500).
     pub ike_ports: Vec<u16>,
@@ -138,20 +136,6 @@ pub struct IngestOptions {
     pub window: TimeWindow,
     /// Read the file on a thread of its own ([`read_ahead`]), for a core that would idle.
     pub read_ahead: bool,
-    /// Read regular, uncompressed pcap files mapped into memory ([`MappedCapture`]) instead of
-    /// copying them with `read()` (`--no-mmap` turns it off).
-    pub map_files: bool,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions {
-            ike_ports: Vec::new(),
-            window: TimeWindow::default(),
-            read_ahead: false,
-            map_files: true,
-        }
-    }
 }
 
 /// What a UDP/IP payload of interest carries.
@@ -331,7 +315,7 @@ pub trait DatagramSink {
     /// A non-fatal problem.
     fn event(&mut self, e: &IngestEvent);
     /// The frame is an IP fragment of interest, fed to reassembly; called only by a decoder
-    /// reading part of a capture (see [`MappedCapture::read_part`]).
+    /// reading part of a capture (see [`PlainPcap::read_part`]).
     fn fragment(&mut self) {}
 }
 

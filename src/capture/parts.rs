@@ -1,10 +1,10 @@
-//! One mapped pcap file read in parts, each on a thread of its own, with the same result as one
-//! reader from start to end.
+//! One uncompressed pcap file read in parts, each on a thread of its own (reading by offset),
+//! with the same result as one reader from start to end.
 //!
 //! A gateway capture is mostly ESP, and an ESP packet only adds to its flow's counters: those
-//! are counted where they are read ([`MappedCapture::read_part`] hands them to the caller).
+//! are counted where they are read ([`PlainPcap::read_part`] hands them to the caller).
 //! Every other frame — IKE, keepalives, ICMP errors, traffic in the clear, malformed frames, IP
-//! fragments — is passed on, as a [`PartItem`] naming its bytes in the map, to a single
+//! fragments — is passed on, with its bytes, in a [`PartBatch`], to a single
 //! [`Replayer`] that decodes the parts' passed-on frames in capture order with one packet
 //! decoder, so reassembly and every stateful step see exactly the sequence they would have seen
 //! from one reader.
@@ -25,8 +25,8 @@
 //! Frames are numbered within their part; the replayer adds the frames of the parts before.
 
 use super::file::{LegacyFormat, LegacyFrames};
-use super::mapped::{record_len, MappedCapture};
 use super::packet::PacketDecoder;
+use super::plain::{record_len, PlainPcap, Window};
 use super::reasm::SecondWatch;
 use super::{
     CaptureError, ClearPacket, Content, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats,
@@ -46,6 +46,13 @@ const SEARCH: usize = 1 << 20;
 const CHAIN: usize = 8;
 /// Records between two looks at the cancel flag.
 const CANCEL_CHECK: u64 = 4096;
+/// A batch is handed over when it holds this many items…
+const BATCH_ITEMS: usize = 1024;
+/// …or this many bytes of passed-on frames.
+const BATCH_BYTES: usize = 1 << 20;
+/// Longest frame a capture plausibly holds (jumbo frames and offloaded segments included), when
+/// looking for a record boundary.
+const MAX_FRAME: u32 = 1 << 18;
 
 /// Where each part starts, as the parts find out (shared by the part readers).
 pub struct Cuts {
@@ -87,14 +94,14 @@ impl Cuts {
 #[derive(Clone, Copy, Debug)]
 pub enum PartItem {
     /// Decode this frame: its number within the part, its time, where its captured bytes are
-    /// in the file, and its original length.
+    /// in the batch, and its original length.
     Frame {
         /// 1-based frame number within the part.
         frame: u64,
         /// Frame timestamp.
         time: Timestamp,
-        /// Offset of the captured bytes in the file.
-        offset: usize,
+        /// Offset of the captured bytes in [`PartBatch`]'s bytes.
+        at: usize,
         /// Captured length.
         len: u32,
         /// Original length on the wire.
@@ -106,6 +113,29 @@ pub enum PartItem {
     /// The part's frames entered a new second of capture time at this frame time (pending IP
     /// reassemblies are checked for expiry at these moments).
     NewSecond(Timestamp),
+}
+
+/// Passed-on items, with the captured bytes of their frames, as a part reader hands them over.
+#[derive(Debug, Default)]
+pub struct PartBatch {
+    items: Vec<PartItem>,
+    bytes: Vec<u8>,
+}
+
+impl PartBatch {
+    /// Items held.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Nothing held.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn full(&self) -> bool {
+        self.items.len() >= BATCH_ITEMS || self.bytes.len() >= BATCH_BYTES
+    }
 }
 
 /// An ESP packet a part reader kept: what its flow's counters need.
@@ -218,33 +248,34 @@ impl DatagramSink for FrameProbe {
     }
 }
 
-impl MappedCapture {
+impl PlainPcap {
     /// Whether this capture can be read in parts: its frames are of a link type this tool
     /// decodes (otherwise there is nothing to share out).
     pub fn splittable(&self) -> bool {
         super::packet::linktype_supported(self.format().linktype)
     }
 
-    /// Read part `index` of `cuts.len()`: plain ESP packets go to `esp`, every other frame (and
-    /// each new second of capture time) to `pass_on`, in capture order.
+    /// Read part `index` of `cuts.len()`: ESP packets go to `esp`; every other frame (and each
+    /// new second of capture time) is passed on, in capture order, in batches handed to
+    /// `hand_over`.
     pub fn read_part(
         &self,
         index: usize,
         cuts: &Cuts,
         opts: &IngestOptions,
         esp: &mut dyn FnMut(&EspPacket),
-        pass_on: &mut dyn FnMut(PartItem),
+        hand_over: &mut dyn FnMut(PartBatch),
     ) -> PartResult {
-        let bytes = self.bytes();
+        let mut window = self.window();
         let format = self.format();
         let start = if index == 0 {
             Some(self.first_record())
         } else {
-            let nominal = (bytes.len() / cuts.len() * index).max(self.first_record());
-            self.find_boundary(nominal, opts)
+            let nominal = (self.len() / cuts.len() as u64 * index as u64).max(self.first_record());
+            self.find_boundary(&mut window, nominal, opts)
         };
         if let Some(slot) = cuts.starts.get(index) {
-            slot.store(start.map_or(NO_CUT, |s| s as u64), Ordering::Release);
+            slot.store(start.unwrap_or(NO_CUT), Ordering::Release);
         }
         let Some(mut offset) = start else {
             return PartResult {
@@ -260,15 +291,15 @@ impl MappedCapture {
         let mut frames = LegacyFrames::new(format);
         let mut seconds = SecondWatch::default();
         let mut probe = FrameProbe::default();
-        let mut prefetched = offset;
+        let mut batch = PartBatch::default();
         let end = loop {
             if !passed_next {
                 if let Some(n) = next {
                     match n.load(Ordering::Acquire) {
                         UNKNOWN => {}
                         NO_CUT => passed_next = true,
-                        cut if offset as u64 == cut => break PartEnd::AtNextPart,
-                        cut if offset as u64 > cut => passed_next = true,
+                        cut if offset == cut => break PartEnd::AtNextPart,
+                        cut if offset > cut => passed_next = true,
                         _ => {}
                     }
                 }
@@ -276,16 +307,23 @@ impl MappedCapture {
             if dec.stats.packets % CANCEL_CHECK == 0 && cuts.cancelled() {
                 break PartEnd::NotRead;
             }
-            prefetched = super::mapped::prefetch_ahead(bytes, offset, prefetched);
-            let rest = &bytes[offset..];
-            if rest.is_empty() {
+            let remaining = window.remaining(offset);
+            if remaining == 0 {
                 break PartEnd::Last(Ok(()));
             }
-            let len = match record_len(&format, rest, offset as u64) {
+            let len = match window
+                .at(offset, format.rec_hdr)
+                .map_err(CaptureError::Io)
+                .and_then(|head| record_len(&format, head, remaining, offset))
+            {
                 Ok(len) => len,
                 Err(e) => break PartEnd::Last(Err(e)),
             };
-            let (head, data) = rest[..len].split_at(format.rec_hdr);
+            let record = match window.at(offset, len) {
+                Ok(r) => r,
+                Err(e) => break PartEnd::Last(Err(CaptureError::Io(e))),
+            };
+            let (head, data) = record[..len].split_at(format.rec_hdr);
             let before = dec.stats.clone();
             probe.reset();
             let (ts_sec, ts_frac, origlen) = (
@@ -311,28 +349,34 @@ impl MappedCapture {
                 if in_window {
                     seconds.first_in_second(time);
                 }
-                pass_on(PartItem::Frame {
+                batch.items.push(PartItem::Frame {
                     frame,
                     time,
-                    offset: offset + format.rec_hdr,
+                    at: batch.bytes.len(),
                     len: data.len() as u32,
                     origlen,
                     counted,
                 });
+                batch.bytes.extend_from_slice(data);
             } else {
                 if in_window && seconds.first_in_second(time) {
-                    pass_on(PartItem::NewSecond(time));
+                    batch.items.push(PartItem::NewSecond(time));
                 }
                 if let Some(p) = &probe.esp {
                     esp(p);
                 }
             }
-            offset += len;
+            if batch.full() {
+                hand_over(std::mem::take(&mut batch));
+            }
+            offset += len as u64;
         };
-        let frames_read = dec.stats.packets;
+        if !batch.is_empty() {
+            hand_over(batch);
+        }
         PartResult {
-            frames: frames_read,
-            end_offset: offset as u64,
+            frames: dec.stats.packets,
+            end_offset: offset,
             kept: dec.stats,
             end,
         }
@@ -341,20 +385,23 @@ impl MappedCapture {
     /// The first offset at or after `nominal` where a run of plausible record headers starts,
     /// moved on past records that are IP fragments (so that a fragmented datagram is rarely
     /// split between two parts).
-    fn find_boundary(&self, nominal: usize, opts: &IngestOptions) -> Option<usize> {
+    fn find_boundary(&self, window: &mut Window<'_>, nominal: u64, opts: &IngestOptions) -> Option<u64> {
         /// Records skipped at most to leave a run of fragments.
         const MAX_FRAGMENT_SKIP: usize = 64;
-        let bytes = self.bytes();
         let format = self.format();
-        let last = bytes.len().min(nominal.saturating_add(SEARCH));
-        let mut at = (nominal..last).find(|&at| plausible_run(&format, bytes, at))?;
+        let span = SEARCH + CHAIN * (format.rec_hdr + MAX_FRAME as usize);
+        let reaches_end = window.remaining(nominal) <= span as u64;
+        let bytes = window.at(nominal, span).ok()?;
+        let search = bytes.len().min(SEARCH);
+        let mut at = (0..search).find(|&at| plausible_run(&format, bytes, at, reaches_end))?;
         let mut dec = PacketDecoder::announcing_fragments(&opts.ike_ports, opts.window);
         let mut frames = LegacyFrames::new(format);
         let mut probe = FrameProbe::default();
         for _ in 0..MAX_FRAGMENT_SKIP {
             let rest = &bytes[at..];
-            let Ok(len) = record_len(&format, rest, at as u64) else {
-                return Some(at);
+            let remaining = rest.len() as u64;
+            let Ok(len) = record_len(&format, rest, remaining, nominal + at as u64) else {
+                break;
             };
             let (head, data) = rest[..len].split_at(format.rec_hdr);
             probe.reset();
@@ -365,17 +412,17 @@ impl MappedCapture {
             );
             frames.record(&mut dec, &mut probe, ts_sec, ts_frac, origlen, data);
             if !probe.fragment {
-                return Some(at);
+                break;
             }
             at += len;
         }
-        Some(at)
+        Some(nominal + at as u64)
     }
 
     /// A reader that decodes the parts' passed-on frames in order.
-    pub fn replayer(&self, opts: &IngestOptions) -> Replayer<'_> {
+    pub fn replayer(&self, opts: &IngestOptions) -> Replayer {
         Replayer {
-            capture: self,
+            linktype: self.format().linktype,
             dec: PacketDecoder::new(&opts.ike_ports, opts.window),
             frames_before: 0,
             diverged: false,
@@ -383,12 +430,11 @@ impl MappedCapture {
     }
 }
 
-/// Whether [`CHAIN`] records (or fewer ending exactly at the end of the file) starting at `at`
-/// all look like real record headers: a fraction of a second below one second, a captured length
-/// no larger than the original one, and lengths a capture could hold.
-fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize) -> bool {
-    /// Longest frame a capture plausibly holds (jumbo frames and offloaded segments included).
-    const MAX_FRAME: u32 = 1 << 18;
+/// Whether [`CHAIN`] records (or fewer ending exactly at the end of `bytes`, when `bytes` reaches
+/// the end of the file) starting at `at` all look like real record headers: a fraction of a
+/// second below one second, a captured length no larger than the original one, and lengths a
+/// capture could hold.
+fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize, reaches_end: bool) -> bool {
     let frac_limit = if format.nanos { 1_000_000_000 } else { 1_000_000 };
     for _ in 0..CHAIN {
         let Some(head) = bytes.get(at..at + format.rec_hdr) else {
@@ -404,7 +450,7 @@ fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize) -> bool {
         }
         at += format.rec_hdr + caplen as usize;
         if at == bytes.len() {
-            return true;
+            return reaches_end;
         }
         if at > bytes.len() {
             return false;
@@ -414,8 +460,8 @@ fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize) -> bool {
 }
 
 /// Decodes the frames the part readers passed on, part after part, with one packet decoder.
-pub struct Replayer<'m> {
-    capture: &'m MappedCapture,
+pub struct Replayer {
+    linktype: u32,
     dec: PacketDecoder,
     frames_before: u64,
     diverged: bool,
@@ -445,25 +491,41 @@ impl DatagramSink for SkipCounted<'_> {
     }
 }
 
-impl Replayer<'_> {
-    /// Decode one passed-on item of the current part; returns the reassembled ESP packet the
-    /// part counted, when this frame completed it here too (numbered in the whole capture).
-    pub fn replay(&mut self, item: &PartItem, sink: &mut dyn DatagramSink) -> Option<EspPacket> {
+impl Replayer {
+    /// Decode a batch of the current part; `counted` is told each reassembled ESP packet the
+    /// part counted and this replayer completed the same way (numbered in the whole capture).
+    pub fn replay(
+        &mut self,
+        batch: &PartBatch,
+        sink: &mut dyn DatagramSink,
+        counted: &mut dyn FnMut(&EspPacket),
+    ) {
+        for item in &batch.items {
+            if let Some(p) = self.replay_item(item, &batch.bytes, sink) {
+                counted(&p);
+            }
+        }
+    }
+
+    fn replay_item(
+        &mut self,
+        item: &PartItem,
+        bytes: &[u8],
+        sink: &mut dyn DatagramSink,
+    ) -> Option<EspPacket> {
         match *item {
             PartItem::Frame {
                 frame,
                 time,
-                offset,
+                at,
                 len,
                 origlen,
                 counted,
             } => {
-                let bytes = self.capture.bytes();
-                let data = bytes.get(offset..offset + len as usize).unwrap_or(&[]);
-                let linktype = self.capture.format().linktype;
+                let data = bytes.get(at..at + len as usize).unwrap_or(&[]);
                 let frame = self.frames_before + frame;
                 let Some(counted) = counted else {
-                    self.dec.frame(frame, time, data, origlen, linktype, sink);
+                    self.dec.frame(frame, time, data, origlen, self.linktype, sink);
                     return None;
                 };
                 let renumbered = EspPacket {
@@ -475,7 +537,8 @@ impl Replayer<'_> {
                     counted: renumbered,
                     seen: false,
                 };
-                self.dec.frame(frame, time, data, origlen, linktype, &mut skip);
+                self.dec
+                    .frame(frame, time, data, origlen, self.linktype, &mut skip);
                 if skip.seen {
                     Some(renumbered)
                 } else {
