@@ -482,8 +482,44 @@ fn write_elements<W: Write, T: serde::Serialize>(
     Ok(())
 }
 
-/// Tunnels serialized together in [`write_selected`].
-const TUNNELS_PER_CHUNK: usize = 256;
+/// Elements serialized together in [`write_elements_par`]: memory holds one chunk's JSON.
+const ELEMENTS_PER_CHUNK: usize = 256;
+/// Elements one core serializes into one buffer of a chunk.
+const ELEMENTS_PER_PIECE: usize = 16;
+
+/// [`write_elements`] on all cores: a chunk of `items` at a time, cut into pieces that are
+/// serialized (each item by `write_json`) in parallel, each into a buffer of its own, and
+/// written in order.
+fn write_elements_par<W, T>(
+    out: &mut W,
+    items: &[T],
+    write_json: impl Fn(&mut Vec<u8>, &T) -> serde_json::Result<()> + Sync,
+) -> io::Result<()>
+where
+    W: Write,
+    T: Sync,
+{
+    for (c, chunk) in items.chunks(ELEMENTS_PER_CHUNK).enumerate() {
+        let pieces: Vec<Vec<u8>> = chunk
+            .par_chunks(ELEMENTS_PER_PIECE)
+            .enumerate()
+            .map(|(p, piece)| {
+                let mut buf = Vec::with_capacity(1 << 16);
+                for (i, item) in piece.iter().enumerate() {
+                    let first = c == 0 && p == 0 && i == 0;
+                    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    write_json(&mut buf, item)?;
+                }
+                Ok(buf)
+            })
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(io::Error::from)?;
+        for piece in pieces {
+            out.write_all(&piece)?;
+        }
+    }
+    Ok(())
+}
 
 /// Stream the document tunnel by tunnel, so memory holds one tunnel's JSON at a time: the
 /// top-level keys one per line, each input, tunnel, finding and problem as one compact line. The
@@ -513,22 +549,11 @@ pub fn write_selected<W: Write>(
         .filter(|(i, _)| keep.is_none_or(|k| k[*i]))
         .map(|(_, t)| t)
         .collect();
-    // the tunnels are serialized on all cores, a chunk at a time (memory holds one chunk's
-    // JSON), and written in model order
-    for (c, chunk) in shown.chunks(TUNNELS_PER_CHUNK).enumerate() {
-        let lines: Vec<Vec<u8>> = chunk
-            .par_iter()
-            .map(|t| {
-                let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                serde_json::to_vec(&tunnel_value(model, t, tf))
-            })
-            .collect::<Result<_, _>>()
-            .map_err(io::Error::from)?;
-        for (i, line) in lines.iter().enumerate() {
-            out.write_all(if c == 0 && i == 0 { b"\n    " } else { b",\n    " })?;
-            out.write_all(line)?;
-        }
-    }
+    // the tunnels are serialized on all cores, and written in model order
+    write_elements_par(&mut out, &shown, |buf, t| {
+        let tf = grouped.get(t.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        serde_json::to_writer(buf, &tunnel_value(model, t, tf))
+    })?;
     out.write_all(b"\n  ],\n  \"groups\": [")?;
     let groups = super::groups::shown(model, findings, keep.is_some());
     write_elements(
@@ -536,7 +561,7 @@ pub fn write_selected<W: Write>(
         groups.into_iter().map(|g| super::groups::group_value(model, g)),
     )?;
     out.write_all(b"\n  ],\n  \"findings\": [")?;
-    write_elements(&mut out, findings)?;
+    write_elements_par(&mut out, findings, |buf, f| serde_json::to_writer(buf, f))?;
     out.write_all(b"\n  ],\n  \"pairs\": ")?;
     serde_json::to_writer(
         &mut out,
