@@ -170,15 +170,25 @@ fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<FlowKey, EspFlow>
     sorted.into_iter().collect()
 }
 
-/// One tunnel between peers `a` < `b` and its IKE SAs (numbered from 0 in `sas` and in the
-/// SAs' `id`; [`Model::build`] renumbers them), from its IKE messages `msgs` in time order.
+/// One tunnel with its own IKE SAs and CHILD SAs, numbered from 0 (in `tunnel.sas` and
+/// `tunnel.children`, and in the SAs' `id`, `rekey_of` and the CHILD SAs' `ike_sa`):
+/// [`Model::build`] numbers them in the whole model.
+struct TunnelParts {
+    tunnel: Tunnel,
+    sas: Vec<IkeSa>,
+    children: Vec<ChildSa>,
+}
+
+/// One tunnel between peers `a` < `b`, from its IKE messages `msgs` in time order: its IKE SAs
+/// and guesses, its ESP flows, the IKE rekeys linked, its CHILD SAs found and the ESP flows
+/// attributed to them. Everything here depends on the tunnel's own messages and flows only.
 fn build_tunnel(
     data: &Collected,
     esp: &BTreeMap<FlowKey, EspFlow>,
     index: usize,
     [a, b]: [IpAddr; 2],
     msgs: &[usize],
-) -> (Tunnel, Vec<IkeSa>) {
+) -> TunnelParts {
     let mut tunnel_sas = build_sas(&data.ike, msgs, index, 0);
     for sa in &mut tunnel_sas {
         sa.liveness_folded = data
@@ -192,7 +202,7 @@ fn build_tunnel(
         index,
         id: format!("{a}-{b}"),
         peers: [a, b],
-        sas: Vec::with_capacity(tunnel_sas.len()),
+        sas: (0..tunnel_sas.len()).collect(),
         children: Vec::new(),
         esp: Vec::new(),
         versions: tunnel_sas.iter().map(|s| s.version).collect(),
@@ -211,7 +221,140 @@ fn build_tunnel(
         }
         t.last = t.last.max(f.last);
     }
-    (t, tunnel_sas)
+    link_ike_rekeys(&mut tunnel_sas);
+    let mut children = find_children(data, &tunnel_sas);
+    // in time order (stable: in order of SA, then of exchange, for ties)
+    t.children = (0..children.len()).collect();
+    t.children.sort_by_key(|&c| children[c].time);
+    attach_esp(esp, &t, &mut children);
+    TunnelParts {
+        tunnel: t,
+        sas: tunnel_sas,
+        children,
+    }
+}
+
+/// Link IKEv2 SAs first seen mid-life (message id 0, no IKE_SA_INIT) to the SA on the same
+/// tunnel whose CREATE_CHILD_SA just before created them (`sas`: one tunnel's, `id` = position).
+fn link_ike_rekeys(sas: &mut [IkeSa]) {
+    for n in 0..sas.len() {
+        let sa = &sas[n];
+        if sa.version != IkeVersion::V2 || sa.state != SaState::Midstream {
+            continue;
+        }
+        let starts_fresh = sa.exchanges.first().map(|e| e.message_id == 0).unwrap_or(false);
+        if !starts_fresh || n == 0 {
+            continue;
+        }
+        let start = sa.first;
+        // Most recent answered CREATE_CHILD_SA on an earlier SA of this tunnel.
+        let mut best: Option<(usize, usize, Timestamp)> = None;
+        for (pid, earlier) in sas[..n].iter().enumerate() {
+            for (ei, e) in earlier.exchanges.iter().enumerate() {
+                let cc = matches!(
+                    e.kind,
+                    ExchangeKind::CreateChildSa | ExchangeKind::IkeRekey | ExchangeKind::NewChild
+                );
+                if cc
+                    && !e.unanswered()
+                    && e.end() <= start
+                    && start.secs_since(e.end()) <= IKE_REKEY_LINK_SECS
+                    && best.map(|b| e.end() > b.2).unwrap_or(true)
+                {
+                    best = Some((pid, ei, e.end()));
+                }
+            }
+        }
+        if let Some((pid, ei, _)) = best {
+            sas[n].rekey_of = Some(pid);
+            sas[pid].exchanges[ei].kind = ExchangeKind::IkeRekey;
+        }
+    }
+}
+
+/// CHILD SAs created by IKE_AUTH, CREATE_CHILD_SA and Quick Mode in one tunnel's `sas` (their
+/// `ike_sa` is the position in `sas`), in order of SA, then of exchange.
+fn find_children(data: &Collected, sas: &[IkeSa]) -> Vec<ChildSa> {
+    let mut found = Vec::new();
+    for (sid, sa) in sas.iter().enumerate() {
+        for (ei, e) in sa.exchanges.iter().enumerate() {
+            let Some(resp) = e.distinct_responses().next() else {
+                continue;
+            };
+            let rec = &data.ike[resp.index];
+            let ike = rec.ike.as_deref().expect("ike");
+            let (created, inferred, spis) = match e.kind {
+                ExchangeKind::IkeAuth => match ike.decrypted.as_deref() {
+                    Some(d) => (
+                        d.payloads.contains(&PayloadType::V2_SA),
+                        false,
+                        d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
+                    ),
+                    // Without keys: authenticated, and the answer is large enough to carry
+                    // the CHILD SA payloads (a refusal inside IKE_AUTH makes it shorter).
+                    None => {
+                        let request_len = e
+                            .requests
+                            .first()
+                            .and_then(|m| data.ike[m.index].ike.as_deref())
+                            .map_or(0, |r| r.length);
+                        let child = auth_response(ike) == Some(true)
+                            && !auth_response_lacks_child(request_len, ike.length);
+                        (child, true, Vec::new())
+                    }
+                },
+                ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
+                    match ike.decrypted.as_deref() {
+                        Some(d) => (
+                            d.payloads.contains(&PayloadType::V2_SA),
+                            false,
+                            d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
+                        ),
+                        None => (inner_first(ike) != Some(PayloadType::V2_N), true, Vec::new()),
+                    }
+                }
+                ExchangeKind::QuickMode => (true, ike.decrypted.is_none(), Vec::new()),
+                _ => continue,
+            };
+            if created {
+                found.push(ChildSa {
+                    ike_sa: sid,
+                    exchange: ei,
+                    kind: e.kind,
+                    time: resp.time,
+                    at: resp.at,
+                    spis,
+                    inferred,
+                    esp: Vec::new(),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Attribute tunnel `t`'s ESP flows to its CHILD SAs (`children`, which `t.children` lists in
+/// time order): by SPI when known, else to the latest CHILD SA of the tunnel created before the
+/// flow's first packet.
+fn attach_esp(esp: &BTreeMap<FlowKey, EspFlow>, t: &Tunnel, children: &mut [ChildSa]) {
+    let kids = &t.children;
+    // The first CHILD SA announcing each SPI; creation times (kids are in time order).
+    let mut spi_owner: HashMap<u32, usize> = HashMap::new();
+    for &c in kids {
+        for &spi in &children[c].spis {
+            spi_owner.entry(spi).or_insert(c);
+        }
+    }
+    let times: Vec<i64> = kids.iter().map(|&c| children[c].time.0).collect();
+    for key in &t.esp {
+        let flow = &esp[key];
+        let by_spi = spi_owner.get(&flow.spi).copied();
+        let n = times.partition_point(|&t| t <= flow.first.0 + ESP_START_SLACK_NS);
+        let by_time = n.checked_sub(1).map(|i| kids[i]);
+        if let Some(c) = by_spi.or(by_time) {
+            children[c].esp.push(*key);
+        }
+    }
 }
 
 fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
@@ -250,178 +393,51 @@ impl Model {
             capture_end = capture_end.max(g.last);
         }
 
-        // Each tunnel's IKE SAs and guesses depend on its own messages only: built on all cores,
-        // kept in tunnel order, then numbered.
+        // Each tunnel depends on its own messages and flows only: built on all cores, kept in
+        // tunnel order, then numbered.
         let pairs: Vec<((IpAddr, IpAddr), Vec<usize>)> = tunnel_of.into_iter().collect();
-        let built: Vec<(Tunnel, Vec<IkeSa>)> = pairs
+        let built: Vec<TunnelParts> = pairs
             .into_par_iter()
             .enumerate()
             .map(|(index, ((a, b), msgs))| build_tunnel(&data, &esp, index, [a, b], &msgs))
             .collect();
         let mut tunnels = Vec::with_capacity(built.len());
-        let mut sas: Vec<IkeSa> = Vec::with_capacity(built.iter().map(|(_, s)| s.len()).sum());
-        for (mut t, tunnel_sas) in built {
-            for mut sa in tunnel_sas {
-                sa.id = sas.len();
-                t.sas.push(sa.id);
+        let mut sas: Vec<IkeSa> = Vec::with_capacity(built.iter().map(|p| p.sas.len()).sum());
+        let mut children: Vec<ChildSa> = Vec::with_capacity(built.iter().map(|p| p.children.len()).sum());
+        for mut parts in built {
+            let (first_sa, first_child) = (sas.len(), children.len());
+            for s in &mut parts.tunnel.sas {
+                *s += first_sa;
+            }
+            for c in &mut parts.tunnel.children {
+                *c += first_child;
+            }
+            for mut sa in parts.sas {
+                sa.id += first_sa;
+                sa.rekey_of = sa.rekey_of.map(|p| p + first_sa);
                 sas.push(sa);
             }
-            tunnels.push(t);
+            for mut c in parts.children {
+                c.ike_sa += first_sa;
+                children.push(c);
+            }
+            tunnels.push(parts.tunnel);
         }
         let mut model = Model {
             data,
             tunnels,
             sas,
-            children: Vec::new(),
+            children,
             esp,
             capture_end,
             bgp: Vec::new(),
             inner_tunnel: HashMap::new(),
         };
-        model.link_ike_rekeys();
-        model.find_children();
-        model.attach_esp();
         // one index of the tunnels places both the BGP sessions and the inner flows
         let index = super::inner_tunnels::TunnelIndex::new(&model);
         model.bgp = super::bgp_state::sessions(&model, &index);
         model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model, &index);
         model
-    }
-
-    /// Link IKEv2 SAs first seen mid-life (message id 0, no IKE_SA_INIT) to the SA on the same
-    /// tunnel whose CREATE_CHILD_SA just before created them.
-    fn link_ike_rekeys(&mut self) {
-        for t in 0..self.tunnels.len() {
-            let ids = self.tunnels[t].sas.clone();
-            for (n, &sid) in ids.iter().enumerate() {
-                let sa = &self.sas[sid];
-                if sa.version != IkeVersion::V2 || sa.state != SaState::Midstream {
-                    continue;
-                }
-                let starts_fresh = sa.exchanges.first().map(|e| e.message_id == 0).unwrap_or(false);
-                if !starts_fresh || n == 0 {
-                    continue;
-                }
-                let start = sa.first;
-                // Most recent answered CREATE_CHILD_SA on an earlier SA of this tunnel.
-                let mut best: Option<(usize, usize, Timestamp)> = None;
-                for &pid in &ids[..n] {
-                    for (ei, e) in self.sas[pid].exchanges.iter().enumerate() {
-                        let cc = matches!(
-                            e.kind,
-                            ExchangeKind::CreateChildSa | ExchangeKind::IkeRekey | ExchangeKind::NewChild
-                        );
-                        if cc
-                            && !e.unanswered()
-                            && e.end() <= start
-                            && start.secs_since(e.end()) <= IKE_REKEY_LINK_SECS
-                            && best.map(|b| e.end() > b.2).unwrap_or(true)
-                        {
-                            best = Some((pid, ei, e.end()));
-                        }
-                    }
-                }
-                if let Some((pid, ei, _)) = best {
-                    self.sas[sid].rekey_of = Some(pid);
-                    self.sas[pid].exchanges[ei].kind = ExchangeKind::IkeRekey;
-                }
-            }
-        }
-    }
-
-    /// CHILD SAs created by IKE_AUTH, CREATE_CHILD_SA and Quick Mode.
-    fn find_children(&mut self) {
-        for sid in 0..self.sas.len() {
-            let sa = &self.sas[sid];
-            let mut found = Vec::new();
-            for (ei, e) in sa.exchanges.iter().enumerate() {
-                let Some(resp) = e.distinct_responses().next() else {
-                    continue;
-                };
-                let rec = &self.data.ike[resp.index];
-                let ike = rec.ike.as_deref().expect("ike");
-                let (created, inferred, spis) = match e.kind {
-                    ExchangeKind::IkeAuth => match ike.decrypted.as_deref() {
-                        Some(d) => (
-                            d.payloads.contains(&PayloadType::V2_SA),
-                            false,
-                            d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
-                        ),
-                        // Without keys: authenticated, and the answer is large enough to carry
-                        // the CHILD SA payloads (a refusal inside IKE_AUTH makes it shorter).
-                        None => {
-                            let request_len = e
-                                .requests
-                                .first()
-                                .and_then(|m| self.data.ike[m.index].ike.as_deref())
-                                .map_or(0, |r| r.length);
-                            let child = auth_response(ike) == Some(true)
-                                && !auth_response_lacks_child(request_len, ike.length);
-                            (child, true, Vec::new())
-                        }
-                    },
-                    ExchangeKind::NewChild | ExchangeKind::ChildRekey | ExchangeKind::CreateChildSa => {
-                        match ike.decrypted.as_deref() {
-                            Some(d) => (
-                                d.payloads.contains(&PayloadType::V2_SA),
-                                false,
-                                d.proposals.iter().filter_map(|p| spi32(&p.spi.0)).collect(),
-                            ),
-                            None => (inner_first(ike) != Some(PayloadType::V2_N), true, Vec::new()),
-                        }
-                    }
-                    ExchangeKind::QuickMode => (true, ike.decrypted.is_none(), Vec::new()),
-                    _ => continue,
-                };
-                if created {
-                    found.push(ChildSa {
-                        ike_sa: sid,
-                        exchange: ei,
-                        kind: e.kind,
-                        time: resp.time,
-                        at: resp.at,
-                        spis,
-                        inferred,
-                        esp: Vec::new(),
-                    });
-                }
-            }
-            let tunnel = sa.tunnel;
-            for c in found {
-                self.tunnels[tunnel].children.push(self.children.len());
-                self.children.push(c);
-            }
-        }
-        for t in &mut self.tunnels {
-            let children = &self.children;
-            t.children.sort_by_key(|&c| children[c].time);
-        }
-    }
-
-    /// Attribute ESP flows to CHILD SAs: by SPI when known, else to the latest CHILD SA of the
-    /// tunnel created before the flow's first packet.
-    fn attach_esp(&mut self) {
-        for t in 0..self.tunnels.len() {
-            let flows = self.tunnels[t].esp.clone();
-            let kids = self.tunnels[t].children.clone();
-            // The first CHILD SA announcing each SPI; creation times (kids are in time order).
-            let mut spi_owner: HashMap<u32, usize> = HashMap::new();
-            for &c in &kids {
-                for &spi in &self.children[c].spis {
-                    spi_owner.entry(spi).or_insert(c);
-                }
-            }
-            let times: Vec<i64> = kids.iter().map(|&c| self.children[c].time.0).collect();
-            for key in flows {
-                let flow = &self.esp[&key];
-                let by_spi = spi_owner.get(&flow.spi).copied();
-                let n = times.partition_point(|&t| t <= flow.first.0 + ESP_START_SLACK_NS);
-                let by_time = n.checked_sub(1).map(|i| kids[i]);
-                if let Some(c) = by_spi.or(by_time) {
-                    self.children[c].esp.push(key);
-                }
-            }
-        }
     }
 
     /// Frame of an IKE message by record index.
