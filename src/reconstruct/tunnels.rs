@@ -368,17 +368,24 @@ fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
 impl Model {
     /// Build the model from collected data.
     pub fn build(mut data: Collected) -> Model {
-        data.finish();
-        // IKE messages in time order (stable: file order, then frame order, for ties).
-        let mut order: Vec<usize> = (0..data.ike.len()).collect();
-        order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
-        let esp = sorted_flows(std::mem::take(&mut data.esp));
-
-        let mut tunnel_of: BTreeMap<(IpAddr, IpAddr), Vec<usize>> = BTreeMap::new();
-        for &i in &order {
-            let r = &data.ike[i];
-            tunnel_of.entry(pair(r.src, r.dst)).or_default().push(i);
-        }
+        // The ESP flows are ordered on one core while the IKE messages are grouped into
+        // tunnels on the other (`finish` ends what was collected about IKE, not ESP).
+        let table = std::mem::take(&mut data.esp);
+        let (esp, mut tunnel_of) = rayon::join(
+            || sorted_flows(table),
+            || {
+                data.finish();
+                // IKE messages in time order (stable: file order, then frame order, for ties).
+                let mut order: Vec<usize> = (0..data.ike.len()).collect();
+                order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
+                let mut tunnel_of: BTreeMap<(IpAddr, IpAddr), Vec<usize>> = BTreeMap::new();
+                for &i in &order {
+                    let r = &data.ike[i];
+                    tunnel_of.entry(pair(r.src, r.dst)).or_default().push(i);
+                }
+                tunnel_of
+            },
+        );
         for k in esp.keys() {
             tunnel_of.entry(pair(k.0, k.1)).or_default();
         }
