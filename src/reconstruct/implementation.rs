@@ -111,37 +111,43 @@ impl Votes {
 
 /// Guess both peers of a tunnel (in the order of `peers`).
 pub fn infer(data: &Collected, sas: &[&IkeSa], peers: [IpAddr; 2]) -> [ImplementationGuess; 2] {
-    peers.map(|p| infer_peer(data, sas, p))
+    // one pass over the messages for both peers (each message votes for its sender)
+    let mut votes = [Votes::default(), Votes::default()];
+    for sa in sas {
+        for e in &sa.exchanges {
+            for m in e.requests.iter().chain(&e.responses) {
+                let r = &data.ike[m.index];
+                for (peer, votes) in peers.iter().zip(&mut votes) {
+                    if r.src == *peer {
+                        message_votes(votes, r, e.kind);
+                    }
+                }
+            }
+            for (peer, votes) in peers.iter().zip(&mut votes) {
+                cadences(votes, data, sa, e, *peer);
+            }
+        }
+    }
+    let [a, b] = votes;
+    [decide(peers[0], a), decide(peers[1], b)]
 }
 
 fn frame_note(r: &Record) -> String {
     format!("frame {}", r.frame)
 }
 
-fn infer_peer(data: &Collected, sas: &[&IkeSa], peer: IpAddr) -> ImplementationGuess {
-    let mut votes = Votes::default();
-    for sa in sas {
-        for e in &sa.exchanges {
-            for m in e.requests.iter().chain(&e.responses) {
-                let r = &data.ike[m.index];
-                if r.src != peer {
-                    continue;
-                }
-                votes.messages += 1;
-                let Some(ike) = r.ike.as_deref() else { continue };
-                vendor_ids(&mut votes, r, ike);
-                if e.kind == ExchangeKind::IkeSaInit {
-                    notify_habits(&mut votes, r, ike);
-                }
-                if matches!(e.kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode) {
-                    vendor_id_order(&mut votes, r, ike);
-                }
-                refusal_style(&mut votes, r, ike);
-            }
-            cadences(&mut votes, data, sa, e, peer);
-        }
+/// The votes of one message of exchange kind `kind`, sent by the peer `votes` are for.
+fn message_votes(votes: &mut Votes, r: &Record, kind: ExchangeKind) {
+    votes.messages += 1;
+    let Some(ike) = r.ike.as_deref() else { return };
+    vendor_ids(votes, r, ike);
+    if kind == ExchangeKind::IkeSaInit {
+        notify_habits(votes, r, ike);
     }
-    decide(peer, votes)
+    if matches!(kind, ExchangeKind::MainMode | ExchangeKind::AggressiveMode) {
+        vendor_id_order(votes, r, ike);
+    }
+    refusal_style(votes, r, ike);
 }
 
 fn vendor_ids(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
