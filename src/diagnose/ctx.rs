@@ -45,6 +45,11 @@ pub struct Ctx<'m> {
     findings: Vec<Finding>,
     /// Index of mergeable findings by (kind, tunnel, phase).
     index: HashMap<(FindingKind, String, Option<Phase>), usize>,
+    /// The kinds in `index`, by tunnel ([`Ctx::has`] without building a key).
+    kinds_on: HashMap<String, Vec<FindingKind>>,
+    /// Tunnels with an error or warning finding ([`Ctx::has_failure`] without going through
+    /// every finding: a merge only ever makes a finding more severe).
+    failing: HashSet<String>,
     /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
     ike_senders: HashSet<IpAddr>,
     ike_pairs: HashSet<(IpAddr, IpAddr)>,
@@ -68,6 +73,8 @@ impl<'m> Ctx<'m> {
             probes: HashSet::new(),
             findings: Vec::new(),
             index: HashMap::new(),
+            kinds_on: HashMap::new(),
+            failing: HashSet::new(),
             ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
             ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
             icmp_by_flow: HashMap::new(),
@@ -236,6 +243,9 @@ impl<'m> Ctx<'m> {
             if f.severity < existing.severity {
                 existing.severity = f.severity;
             }
+            if existing.is_failure() && !self.failing.contains(&existing.tunnel) {
+                self.failing.insert(existing.tunnel.clone());
+            }
             for (k, v) in f.details {
                 existing.details.entry(k).or_insert(v);
             }
@@ -247,13 +257,28 @@ impl<'m> Ctx<'m> {
             return;
         }
         self.index.insert(key, self.findings.len());
+        match self.kinds_on.get_mut(&f.tunnel) {
+            Some(kinds) => kinds.push(f.kind),
+            None => {
+                self.kinds_on.insert(f.tunnel.clone(), vec![f.kind]);
+            }
+        }
+        self.note_failure(&f);
         self.findings.push(f);
     }
 
     /// Add a finding that is never merged with another (e.g. one per peer).
     pub fn push_unmerged(&mut self, f: Finding) {
         self.check_declared(f.kind);
+        self.note_failure(&f);
         self.findings.push(f);
+    }
+
+    /// Remember the tunnel of an error or warning finding.
+    fn note_failure(&mut self, f: &Finding) {
+        if f.is_failure() && !self.failing.contains(&f.tunnel) {
+            self.failing.insert(f.tunnel.clone());
+        }
     }
 
     /// Debug builds: a finding kind that a later rule reads ([`Mark::Finding`]) is declared by
@@ -275,7 +300,7 @@ impl<'m> Ctx<'m> {
             "rule {} reads earlier failures but does not declare it",
             self.rule.name
         );
-        self.findings.iter().any(|f| f.tunnel == tunnel && f.is_failure())
+        self.failing.contains(tunnel)
     }
 
     /// A finding of this kind exists on the tunnel (made by an earlier rule).
@@ -286,9 +311,9 @@ impl<'m> Ctx<'m> {
             self.rule.name,
             kind.as_str()
         );
-        [None, Some(Phase::Phase1), Some(Phase::Phase2)]
-            .into_iter()
-            .any(|phase| self.index.contains_key(&(kind, tunnel.to_string(), phase)))
+        self.kinds_on
+            .get(tunnel)
+            .is_some_and(|kinds| kinds.contains(&kind))
     }
 
     /// When the tunnel's latest IKE SA was established, if any was.
