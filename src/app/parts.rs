@@ -14,7 +14,7 @@ use crate::keys::KeyStore;
 use crate::reconstruct::esp_table::EspTable;
 use crate::reconstruct::Collected;
 use crate::record::EspInfo;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 /// Files smaller than this are read by one thread: starting the others would cost more.
@@ -67,6 +67,7 @@ fn split_read(
         let mut readers = Vec::with_capacity(parts);
         for index in 0..parts {
             let (tx, rx) = sync_channel::<PartBatch>(DEPTH);
+            let (spare_tx, spare_rx) = sync_channel::<PartBatch>(DEPTH + 2);
             let cuts = &cuts;
             let handle = scope.spawn(move || {
                 let mut table = EspTable::default();
@@ -79,11 +80,12 @@ fn split_read(
                     // cancel flag soon after
                     &mut |batch| {
                         let _ = tx.send(batch);
+                        spare_rx.try_recv().unwrap_or_default()
                     },
                 );
                 (table, result)
             });
-            readers.push((rx, handle));
+            readers.push((rx, spare_tx, handle));
         }
         let mut adapter = Adapter::new(file_index, keys, &mut data);
         let mut replayer = capture.replayer(opts);
@@ -91,13 +93,13 @@ fn split_read(
         let mut used: Vec<PartResult> = Vec::with_capacity(parts);
         let mut frames_before = 0;
         let mut done = false;
-        for (rx, handle) in readers {
+        for (rx, spare, handle) in readers {
             if done {
                 drop(rx);
                 let _ = handle.join();
                 continue;
             }
-            replay_part(file_index, &rx, &mut replayer, &mut adapter);
+            replay_part(file_index, &rx, &spare, &mut replayer, &mut adapter);
             let (table, result) = match handle.join() {
                 Ok(r) => r,
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -139,21 +141,25 @@ fn split_read(
     Some((data, stats))
 }
 
-/// Decode the batches one part passed on, until its reader is done.
+/// Decode the batches one part passed on, until its reader is done; the emptied batches go back
+/// to it through `spare`.
 fn replay_part(
     file_index: usize,
     rx: &Receiver<PartBatch>,
+    spare: &SyncSender<PartBatch>,
     replayer: &mut Replayer,
     adapter: &mut Adapter<'_>,
 ) {
-    for batch in rx {
-        let mut counted = Vec::new();
+    let mut counted = Vec::new();
+    for mut batch in rx {
         replayer.replay(&batch, adapter, &mut |p| counted.push(*p));
-        for p in counted {
+        for p in counted.drain(..) {
             let mut sample = esp_sample(file_index, &p);
             sample.fragmented = true;
             adapter.esp_counted_elsewhere(&sample);
         }
+        batch.clear();
+        let _ = spare.try_send(batch);
     }
 }
 

@@ -133,6 +133,12 @@ impl PartBatch {
         self.items.is_empty()
     }
 
+    /// Empty it, keeping its memory for the next batch.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.bytes.clear();
+    }
+
     fn full(&self) -> bool {
         self.items.len() >= BATCH_ITEMS || self.bytes.len() >= BATCH_BYTES
     }
@@ -257,14 +263,15 @@ impl PlainPcap {
 
     /// Read part `index` of `cuts.len()`: ESP packets go to `esp`; every other frame (and each
     /// new second of capture time) is passed on, in capture order, in batches handed to
-    /// `hand_over`.
+    /// `hand_over`, which returns an empty batch to fill next (a recycled one saves allocating
+    /// its memory again).
     pub fn read_part(
         &self,
         index: usize,
         cuts: &Cuts,
         opts: &IngestOptions,
         esp: &mut dyn FnMut(&EspPacket),
-        hand_over: &mut dyn FnMut(PartBatch),
+        hand_over: &mut dyn FnMut(PartBatch) -> PartBatch,
     ) -> PartResult {
         let mut window = self.window();
         let format = self.format();
@@ -367,7 +374,8 @@ impl PlainPcap {
                 }
             }
             if batch.full() {
-                hand_over(std::mem::take(&mut batch));
+                let full = std::mem::take(&mut batch);
+                batch = hand_over(full);
             }
             offset += len as u64;
         };
