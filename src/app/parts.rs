@@ -29,8 +29,14 @@ fn min_split_bytes() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(MIN_SPLIT_BYTES)
 }
-/// Full batches a part may have waiting; its reader blocks beyond that (bounded memory).
+/// Full batches the first part may have waiting (it is replayed as it is read); its reader
+/// blocks beyond that.
 const DEPTH: usize = 8;
+/// Full batches a later part may have waiting: it is replayed only once the parts before it are,
+/// so it must be able to run ahead, but within a bound (at most 1 MiB of frames per batch: a
+/// gateway capture passes on ≈ 8 % of its bytes, IKE and IP fragments; a flood more, and its
+/// reader then waits).
+const DEPTH_AHEAD: usize = 48;
 
 /// Read `capture` (input `file_index`) in `parts` parts into `data`, when it is large enough
 /// ([`MIN_SPLIT_BYTES`]) and its ESP is not being decrypted. `None` when it is not split, or when
@@ -66,7 +72,8 @@ fn split_read(
     let (tables, stats) = std::thread::scope(|scope| {
         let mut readers = Vec::with_capacity(parts);
         for index in 0..parts {
-            let (tx, rx) = sync_channel::<PartBatch>(DEPTH);
+            let depth = if index == 0 { DEPTH } else { DEPTH_AHEAD };
+            let (tx, rx) = sync_channel::<PartBatch>(depth);
             let (spare_tx, spare_rx) = sync_channel::<PartBatch>(DEPTH + 2);
             let cuts = &cuts;
             let handle = scope.spawn(move || {
