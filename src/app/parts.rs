@@ -33,10 +33,10 @@ fn min_split_bytes() -> u64 {
 /// blocks beyond that.
 const DEPTH: usize = 8;
 /// Full batches a later part may have waiting: it is replayed only once the parts before it are,
-/// so it must be able to run ahead, but within a bound (at most 1 MiB of frames per batch: a
-/// gateway capture passes on ≈ 8 % of its bytes, IKE and IP fragments; a flood more, and its
-/// reader then waits).
-const DEPTH_AHEAD: usize = 48;
+/// so it must be able to run ahead (a gateway capture passes on ≈ 8 % of its frames, IKE and IP
+/// fragments). Its batches carry the frames' bytes only up to a bound and their place in the
+/// file beyond it, so this many batches hold little memory.
+const DEPTH_AHEAD: usize = 256;
 
 /// Read `capture` (input `file_index`) in `parts` parts into `data`, when it is large enough
 /// ([`MIN_SPLIT_BYTES`]) and its ESP is not being decrypted. `None` when it is not split, or when
@@ -100,13 +100,20 @@ fn split_read(
         let mut used: Vec<PartResult> = Vec::with_capacity(parts);
         let mut frames_before = 0;
         let mut done = false;
-        for (rx, spare, handle) in readers {
+        for (part, (rx, spare, handle)) in readers.into_iter().enumerate() {
             if done {
                 drop(rx);
                 let _ = handle.join();
                 continue;
             }
-            replay_part(file_index, &rx, &spare, &mut replayer, &mut adapter);
+            replay_part(
+                file_index,
+                (part, &cuts),
+                &rx,
+                &spare,
+                &mut replayer,
+                &mut adapter,
+            );
             let (table, result) = match handle.join() {
                 Ok(r) => r,
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -152,9 +159,10 @@ fn split_read(
 /// to it through `spare`.
 fn replay_part(
     file_index: usize,
+    (part, cuts): (usize, &Cuts),
     rx: &Receiver<PartBatch>,
     spare: &SyncSender<PartBatch>,
-    replayer: &mut Replayer,
+    replayer: &mut Replayer<'_>,
     adapter: &mut Adapter<'_>,
 ) {
     let mut counted = Vec::new();
@@ -165,6 +173,7 @@ fn replay_part(
             sample.fragmented = true;
             adapter.esp_counted_elsewhere(&sample);
         }
+        cuts.replayed(part, &batch);
         batch.clear();
         let _ = spare.try_send(batch);
     }

@@ -1,5 +1,6 @@
 //! Wall time per stage of one `analyze` run, on stderr when `IKESCOPE_TIMINGS` is set: how the
-//! profile in docs/performance.md is taken without a profiler (read, model, diagnosis, report).
+//! profile in docs/performance.md is taken without a profiler (read, model, diagnosis, report),
+//! with the peak memory so far (Linux).
 
 use std::time::{Duration, Instant};
 
@@ -28,9 +29,12 @@ impl StageClock {
         let now = Instant::now();
         if self.enabled {
             eprintln!(
-                "ikescope: timing: {stage:<9} {:>8.1} ms (total {:.1} ms)",
+                "ikescope: timing: {stage:<9} {:>8.1} ms (total {:.1} ms){}",
                 ms(now - self.last),
-                ms(now - self.start)
+                ms(now - self.start),
+                peak_rss()
+                    .map(|kb| format!(", peak RSS {:.1} MB", kb as f64 / 1000.0))
+                    .unwrap_or_default()
             );
         }
         self.last = now;
@@ -39,4 +43,12 @@ impl StageClock {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The process's peak resident memory so far in kB (`VmHWM` of /proc/self/status), where there is
+/// one.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

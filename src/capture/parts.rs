@@ -33,7 +33,7 @@ use super::{
 };
 use crate::record::Timestamp;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// A part's start offset not published yet.
 const UNKNOWN: u64 = u64::MAX;
@@ -46,10 +46,13 @@ const SEARCH: usize = 1 << 20;
 const CHAIN: usize = 8;
 /// Records between two looks at the cancel flag.
 const CANCEL_CHECK: u64 = 4096;
+/// Bytes of passed-on frames a part may have waiting for the replayer; past that, frames are
+/// passed on by their place in the file only.
+const AHEAD_BYTES: usize = 8 << 20;
 /// A batch is handed over when it holds this many items…
 const BATCH_ITEMS: usize = 1024;
 /// …or this many bytes of passed-on frames.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 256 << 10;
 /// Longest frame a capture plausibly holds (jumbo frames and offloaded segments included), when
 /// looking for a record boundary.
 const MAX_FRAME: u32 = 1 << 18;
@@ -57,6 +60,8 @@ const MAX_FRAME: u32 = 1 << 18;
 /// Where each part starts, as the parts find out (shared by the part readers).
 pub struct Cuts {
     starts: Vec<AtomicU64>,
+    /// Bytes of passed-on frames each part has handed over and the replayer not yet replayed.
+    queued: Vec<AtomicUsize>,
     /// Set when the parts' results are no longer wanted.
     cancelled: AtomicBool,
 }
@@ -66,6 +71,7 @@ impl Cuts {
     pub fn new(parts: usize) -> Cuts {
         Cuts {
             starts: (0..parts.max(1)).map(|_| AtomicU64::new(UNKNOWN)).collect(),
+            queued: (0..parts.max(1)).map(|_| AtomicUsize::new(0)).collect(),
             cancelled: AtomicBool::new(false),
         }
     }
@@ -88,6 +94,26 @@ impl Cuts {
     fn cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }
+
+    /// A batch of part `index` has been replayed: its bytes no longer wait.
+    pub fn replayed(&self, index: usize, batch: &PartBatch) {
+        if let Some(q) = self.queued.get(index) {
+            q.fetch_sub(
+                batch.bytes.len().min(q.load(Ordering::Relaxed)),
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    fn queued(&self, index: usize) -> usize {
+        self.queued.get(index).map_or(0, |q| q.load(Ordering::Relaxed))
+    }
+
+    fn handed_over(&self, index: usize, batch: &PartBatch) {
+        if let Some(q) = self.queued.get(index) {
+            q.fetch_add(batch.bytes.len(), Ordering::Relaxed);
+        }
+    }
 }
 
 /// A frame a part reader did not keep, or a moment the replayer must see.
@@ -100,8 +126,9 @@ pub enum PartItem {
         frame: u64,
         /// Frame timestamp.
         time: Timestamp,
-        /// Offset of the captured bytes in [`PartBatch`]'s bytes.
-        at: usize,
+        /// Where the captured bytes are: in [`PartBatch`]'s bytes, or (when the part had too
+        /// many bytes waiting) only in the file.
+        at: FrameBytes,
         /// Captured length.
         len: u32,
         /// Original length on the wire.
@@ -113,6 +140,15 @@ pub enum PartItem {
     /// The part's frames entered a new second of capture time at this frame time (pending IP
     /// reassemblies are checked for expiry at these moments).
     NewSecond(Timestamp),
+}
+
+/// Where a passed-on frame's captured bytes are.
+#[derive(Clone, Copy, Debug)]
+pub enum FrameBytes {
+    /// At this offset of the batch's bytes.
+    InBatch(usize),
+    /// Only in the file, at this offset: the replayer reads them again.
+    InFile(u64),
 }
 
 /// Passed-on items, with the captured bytes of their frames, as a part reader hands them over.
@@ -356,15 +392,23 @@ impl PlainPcap {
                 if in_window {
                     seconds.first_in_second(time);
                 }
+                // Bytes travel with the item while little waits; beyond that the replayer reads
+                // them from the file again, so a part far ahead holds little memory.
+                let at = if cuts.queued(index) + batch.bytes.len() < AHEAD_BYTES {
+                    let at = FrameBytes::InBatch(batch.bytes.len());
+                    batch.bytes.extend_from_slice(data);
+                    at
+                } else {
+                    FrameBytes::InFile(offset + format.rec_hdr as u64)
+                };
                 batch.items.push(PartItem::Frame {
                     frame,
                     time,
-                    at: batch.bytes.len(),
+                    at,
                     len: data.len() as u32,
                     origlen,
                     counted,
                 });
-                batch.bytes.extend_from_slice(data);
             } else {
                 if in_window && seconds.first_in_second(time) {
                     batch.items.push(PartItem::NewSecond(time));
@@ -375,11 +419,13 @@ impl PlainPcap {
             }
             if batch.full() {
                 let full = std::mem::take(&mut batch);
+                cuts.handed_over(index, &full);
                 batch = hand_over(full);
             }
             offset += len as u64;
         };
         if !batch.is_empty() {
+            cuts.handed_over(index, &batch);
             hand_over(batch);
         }
         PartResult {
@@ -428,8 +474,9 @@ impl PlainPcap {
     }
 
     /// A reader that decodes the parts' passed-on frames in order.
-    pub fn replayer(&self, opts: &IngestOptions) -> Replayer {
+    pub fn replayer(&self, opts: &IngestOptions) -> Replayer<'_> {
         Replayer {
+            window: self.window(),
             linktype: self.format().linktype,
             dec: PacketDecoder::new(&opts.ike_ports, opts.window),
             frames_before: 0,
@@ -468,7 +515,9 @@ fn plausible_run(format: &LegacyFormat, bytes: &[u8], mut at: usize, reaches_end
 }
 
 /// Decodes the frames the part readers passed on, part after part, with one packet decoder.
-pub struct Replayer {
+pub struct Replayer<'f> {
+    /// Reads the frames passed on by their place in the file.
+    window: Window<'f>,
     linktype: u32,
     dec: PacketDecoder,
     frames_before: u64,
@@ -499,7 +548,7 @@ impl DatagramSink for SkipCounted<'_> {
     }
 }
 
-impl Replayer {
+impl Replayer<'_> {
     /// Decode a batch of the current part; `counted` is told each reassembled ESP packet the
     /// part counted and this replayer completed the same way (numbered in the whole capture).
     pub fn replay(
@@ -530,7 +579,18 @@ impl Replayer {
                 origlen,
                 counted,
             } => {
-                let data = bytes.get(at..at + len as usize).unwrap_or(&[]);
+                let data = match at {
+                    FrameBytes::InBatch(at) => bytes.get(at..at + len as usize).unwrap_or(&[]),
+                    // the part read these bytes a moment ago; reading them again only fails if
+                    // the file changed meanwhile
+                    FrameBytes::InFile(offset) => match self.window.at(offset, len as usize) {
+                        Ok(b) => b.get(..len as usize).unwrap_or(b),
+                        Err(_) => {
+                            self.diverged = true;
+                            &[]
+                        }
+                    },
+                };
                 let frame = self.frames_before + frame;
                 let Some(counted) = counted else {
                     self.dec.frame(frame, time, data, origlen, self.linktype, sink);
