@@ -1,6 +1,7 @@
 //! A capture gives the same report whether one thread reads it from start to end or several
 //! threads read it in parts (`IKESCOPE_PARTS_MIN_BYTES=0` splits even small captures,
-//! `RAYON_NUM_THREADS` sets the number of parts). Checked on every bundled capture (and, when
+//! `RAYON_NUM_THREADS` sets the number of parts, `IKESCOPE_PARTS_AHEAD_BYTES=0` makes the
+//! replayer read every passed-on frame again from the file). Checked on every bundled capture (and, when
 //! present, the corpus's), and on copies cut short or with a broken record, whose framing
 //! problems must read the same.
 
@@ -16,6 +17,8 @@ enum Reading {
     Whole,
     /// In this many parts.
     InParts(usize),
+    /// In this many parts, every passed-on frame read again from the file by the replayer.
+    InPartsFromFile(usize),
 }
 
 /// `ikescope <args> <capture>` read the given way: (exit status, stdout).
@@ -30,6 +33,11 @@ fn run(args: &[&str], capture: &Path, how: Reading) -> (Option<i32>, String) {
             cmd.env("RAYON_NUM_THREADS", n.to_string())
                 .env("IKESCOPE_PARTS_MIN_BYTES", "0");
         }
+        Reading::InPartsFromFile(n) => {
+            cmd.env("RAYON_NUM_THREADS", n.to_string())
+                .env("IKESCOPE_PARTS_MIN_BYTES", "0")
+                .env("IKESCOPE_PARTS_AHEAD_BYTES", "0");
+        }
     }
     let out = cmd.arg(capture).output().expect("ikescope runs");
     (
@@ -43,7 +51,11 @@ fn run(args: &[&str], capture: &Path, how: Reading) -> (Option<i32>, String) {
 fn same_every_way(capture: &Path) {
     let analyze = ["analyze", "--format", "json", "--no-auto-keys"];
     let reference = run(&analyze, capture, Reading::Whole);
-    for how in [Reading::InParts(2), Reading::InParts(3)] {
+    for how in [
+        Reading::InParts(2),
+        Reading::InParts(3),
+        Reading::InPartsFromFile(2),
+    ] {
         let got = run(&analyze, capture, how);
         assert!(
             got == reference,

@@ -49,6 +49,17 @@ const CANCEL_CHECK: u64 = 4096;
 /// Bytes of passed-on frames a part may have waiting for the replayer; past that, frames are
 /// passed on by their place in the file only.
 const AHEAD_BYTES: usize = 8 << 20;
+/// Environment variable that replaces [`AHEAD_BYTES`] (tests pass every frame on by its place
+/// with 0).
+pub const AHEAD_BYTES_VAR: &str = "IKESCOPE_PARTS_AHEAD_BYTES";
+
+/// The bound on waiting bytes per part.
+fn ahead_bytes() -> usize {
+    std::env::var(AHEAD_BYTES_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(AHEAD_BYTES)
+}
 /// A batch is handed over when it holds this many items…
 const BATCH_ITEMS: usize = 1024;
 /// …or this many bytes of passed-on frames.
@@ -335,6 +346,7 @@ impl PlainPcap {
         let mut seconds = SecondWatch::default();
         let mut probe = FrameProbe::default();
         let mut batch = PartBatch::default();
+        let ahead = ahead_bytes();
         let end = loop {
             if !passed_next {
                 if let Some(n) = next {
@@ -394,7 +406,7 @@ impl PlainPcap {
                 }
                 // Bytes travel with the item while little waits; beyond that the replayer reads
                 // them from the file again, so a part far ahead holds little memory.
-                let at = if cuts.queued(index) + batch.bytes.len() < AHEAD_BYTES {
+                let at = if cuts.queued(index) + batch.bytes.len() < ahead {
                     let at = FrameBytes::InBatch(batch.bytes.len());
                     batch.bytes.extend_from_slice(data);
                     at
