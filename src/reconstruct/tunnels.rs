@@ -81,11 +81,10 @@ impl Tunnel {
     /// The flows seen inside decrypted ESP between this tunnel's peers, busiest first (then by
     /// inner flow, then outer addresses and SPI: a stable order for the reports).
     pub fn inner_flows(&self, model: &Model) -> Vec<InnerFlowTally> {
-        let mut v: Vec<InnerFlowTally> = model
-            .data
-            .inner
+        let keys = model.inside.get(self.index).map_or(&[][..], |i| &i.inner[..]);
+        let mut v: Vec<InnerFlowTally> = keys
             .iter()
-            .filter(|(k, _)| self.peers.contains(&k.0) && self.peers.contains(&k.1))
+            .filter_map(|k| model.data.inner.get_key_value(k))
             .map(|(k, &(packets, bytes))| InnerFlowTally {
                 src: k.0,
                 dst: k.1,
@@ -141,7 +140,26 @@ pub struct Model {
     pub bgp: Vec<super::bgp_state::BgpSession>,
     /// The tunnel of each inner flow that one could be found for ([`super::inner_tunnels`]).
     pub inner_tunnel: HashMap<super::inner_health::FlowKey, usize>,
+    /// What each tunnel carries, by tunnel index (see [`Inside`]).
+    pub inside: Vec<Inside>,
 }
+
+/// What one tunnel carries, listed once when the model is built so that a report or rule does
+/// not go through every flow of the capture for every tunnel.
+#[derive(Clone, Debug, Default)]
+pub struct Inside {
+    /// The keys of [`Collected::inner`] whose outer addresses are both the tunnel's peers
+    /// ([`Tunnel::inner_flows`]).
+    pub inner: Vec<InnerKey>,
+    /// The inner TCP flows [`Model::inner_tunnel`] places in the tunnel that have a health
+    /// record, in key order.
+    pub tcp: Vec<super::inner_health::FlowKey>,
+    /// The tunnel's BGP sessions: positions in [`Model::bgp`], in order.
+    pub bgp: Vec<usize>,
+}
+
+/// A key of [`Collected::inner`]: outer source, outer destination, SPI, inner flow.
+pub type InnerKey = (IpAddr, IpAddr, u32, InnerFlowInfo);
 
 /// An ESP flow's (source, destination, SPI).
 type FlowKey = (IpAddr, IpAddr, u32);
@@ -155,6 +173,55 @@ fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<FlowKey, EspFlow>
     let mut flows: Vec<(FlowKey, EspFlow)> = table.into_flows().map(|(k, f)| ((k.0, k.1, k.2), f)).collect();
     order_by_key(&mut flows, |(k, _)| *k);
     flows.into_iter().collect()
+}
+
+/// What each tunnel of `model` carries ([`Inside`]); the tunnels are in order of their peers.
+fn inside(model: &Model) -> Vec<Inside> {
+    let mut inside = vec![Inside::default(); model.tunnels.len()];
+    let tunnel_of_pair = |a: IpAddr, b: IpAddr| {
+        let p = [a.min(b), a.max(b)];
+        model.tunnels.binary_search_by(|t| t.peers.cmp(&p)).ok()
+    };
+    // tunnels by peer, for outer addresses that are one peer twice (which every tunnel of that
+    // peer takes in): only made when there are such
+    let mut of_peer: Option<HashMap<IpAddr, Vec<usize>>> = None;
+    for k in model.data.inner.keys() {
+        if k.0 != k.1 {
+            if let Some(t) = tunnel_of_pair(k.0, k.1) {
+                inside[t].inner.push(*k);
+            }
+            continue;
+        }
+        let of_peer = of_peer.get_or_insert_with(|| {
+            let mut m: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+            for t in &model.tunnels {
+                m.entry(t.peers[0]).or_default().push(t.index);
+                if t.peers[1] != t.peers[0] {
+                    m.entry(t.peers[1]).or_default().push(t.index);
+                }
+            }
+            m
+        });
+        for &t in of_peer.get(&k.0).into_iter().flatten() {
+            inside[t].inner.push(*k);
+        }
+    }
+    for (k, &t) in &model.inner_tunnel {
+        if model.data.inner_health.flows.contains_key(k) {
+            if let Some(i) = inside.get_mut(t) {
+                i.tcp.push(*k);
+            }
+        }
+    }
+    for i in &mut inside {
+        i.tcp.sort();
+    }
+    for (n, s) in model.bgp.iter().enumerate() {
+        if let Some(i) = s.tunnel.and_then(|t| inside.get_mut(t)) {
+            i.bgp.push(n);
+        }
+    }
+    inside
 }
 
 /// Sort `items` by `key` (stable: equal keys keep their order), moving each item at most once
@@ -445,11 +512,13 @@ impl Model {
             capture_end,
             bgp: Vec::new(),
             inner_tunnel: HashMap::new(),
+            inside: Vec::new(),
         };
         // one index of the tunnels places both the BGP sessions and the inner flows
         let index = super::inner_tunnels::TunnelIndex::new(&model);
         model.bgp = super::bgp_state::sessions(&model, &index);
         model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model, &index);
+        model.inside = inside(&model);
         model
     }
 

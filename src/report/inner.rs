@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 /// The BGP sessions of a tunnel.
 pub fn bgp_of<'m>(model: &'m Model, t: &Tunnel) -> Vec<&'m BgpSession> {
-    model.bgp.iter().filter(|s| s.tunnel == Some(t.index)).collect()
+    let sessions = model.inside.get(t.index).map_or(&[][..], |i| &i.bgp[..]);
+    sessions.iter().filter_map(|&n| model.bgp.get(n)).collect()
 }
 
 /// State words for the header, e.g. `established` or `down: NOTIFICATION OPEN Message Error /
@@ -95,14 +96,11 @@ pub fn bgp_json(s: &BgpSession) -> Value {
 
 /// The inner TCP flows of a tunnel, sorted.
 pub fn tcp_flows<'m>(model: &'m Model, t: &Tunnel) -> Vec<(&'m FlowKey, &'m FlowHealth)> {
-    let mut v: Vec<(&FlowKey, &FlowHealth)> = model
-        .inner_tunnel
-        .iter()
-        .filter(|(_, &ti)| ti == t.index)
-        .filter_map(|(k, _)| model.data.inner_health.flows.get_key_value(k))
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(b.0));
-    v
+    // (the tunnel's flows are listed in key order when the model is built)
+    let keys = model.inside.get(t.index).map_or(&[][..], |i| &i.tcp[..]);
+    keys.iter()
+        .filter_map(|k| model.data.inner_health.flows.get_key_value(k))
+        .collect()
 }
 
 /// `", 12 IP-fragmented on the way"` when ESP from `src` on the tunnel arrived in IP fragments.
