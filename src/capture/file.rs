@@ -309,6 +309,21 @@ impl LegacyFormat {
         Timestamp((ts_sec as i64) * 1_000_000_000 + frac)
     }
 
+    /// Length of the record whose header `head` (at least 16 bytes, at file offset `offset`)
+    /// starts: header and captured bytes, or the error for a captured length beyond
+    /// [`MAX_BLOCK_LEN`].
+    pub fn record_len(&self, head: &[u8], offset: u64) -> Result<usize, CaptureError> {
+        let caplen = self.field(head, 8) as usize;
+        if caplen > MAX_BLOCK_LEN {
+            return Err(CaptureError::TooLarge {
+                offset,
+                claimed: caplen as u64,
+                limit: MAX_BLOCK_LEN as u64,
+            });
+        }
+        Ok(self.rec_hdr + caplen)
+    }
+
     /// The record header's field at `at` (0 seconds, 4 fraction, 8 captured length, 12
     /// original length); `d` holds at least 16 bytes.
     #[inline]
@@ -393,15 +408,7 @@ fn read_legacy<R: Read>(
         if d.len() < 16 {
             return Ok(None);
         }
-        let caplen = format.field(d, 8) as usize;
-        if caplen > MAX_BLOCK_LEN {
-            return Err(CaptureError::TooLarge {
-                offset,
-                claimed: caplen as u64,
-                limit: MAX_BLOCK_LEN as u64,
-            });
-        }
-        Ok(Some(format.rec_hdr + caplen))
+        format.record_len(d, offset).map(Some)
     };
     let mut frames = LegacyFrames::new(format);
     let mut handle = |block: PcapBlockOwned<'_>| -> Result<(), CaptureError> {

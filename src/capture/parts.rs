@@ -378,17 +378,10 @@ impl PlainPcap {
                 Ok(r) => r,
                 Err(e) => break PartEnd::Last(Err(CaptureError::Io(e))),
             };
-            let (head, data) = record[..len].split_at(format.rec_hdr);
             let before = dec.stats.clone();
-            probe.reset();
-            let (ts_sec, ts_frac, origlen) = (
-                format.field(head, 0),
-                format.field(head, 4),
-                format.field(head, 12),
-            );
-            frames.record(&mut dec, &mut probe, ts_sec, ts_frac, origlen, data);
+            let (time, origlen, data) =
+                decode_record(&format, &mut frames, &mut dec, &mut probe, &record[..len]);
             let frame = dec.stats.packets;
-            let time = format.time(ts_sec, ts_frac);
             let in_window = opts.window.contains(time);
             if probe.pass_on || probe.fragment {
                 // The replayer decodes it again and counts it (but for a reassembled ESP
@@ -469,14 +462,7 @@ impl PlainPcap {
             let Ok(len) = record_len(&format, rest, remaining, nominal + at as u64) else {
                 break;
             };
-            let (head, data) = rest[..len].split_at(format.rec_hdr);
-            probe.reset();
-            let (ts_sec, ts_frac, origlen) = (
-                format.field(head, 0),
-                format.field(head, 4),
-                format.field(head, 12),
-            );
-            frames.record(&mut dec, &mut probe, ts_sec, ts_frac, origlen, data);
+            decode_record(&format, &mut frames, &mut dec, &mut probe, &rest[..len]);
             if !probe.fragment {
                 break;
             }
@@ -495,6 +481,26 @@ impl PlainPcap {
             diverged: false,
         }
     }
+}
+
+/// Decode one record (its header and captured bytes) while `probe` watches; returns its time,
+/// original length and captured bytes.
+fn decode_record<'r>(
+    format: &LegacyFormat,
+    frames: &mut LegacyFrames,
+    dec: &mut PacketDecoder,
+    probe: &mut FrameProbe,
+    record: &'r [u8],
+) -> (Timestamp, u32, &'r [u8]) {
+    let (head, data) = record.split_at(format.rec_hdr);
+    let (ts_sec, ts_frac, origlen) = (
+        format.field(head, 0),
+        format.field(head, 4),
+        format.field(head, 12),
+    );
+    probe.reset();
+    frames.record(dec, probe, ts_sec, ts_frac, origlen, data);
+    (format.time(ts_sec, ts_frac), origlen, data)
 }
 
 /// Whether [`CHAIN`] records (or fewer ending exactly at the end of `bytes`, when `bytes` reaches

@@ -3,7 +3,7 @@
 //! everything else, and any file from start to end.
 
 use super::file::LegacyFormat;
-use super::{CaptureError, CaptureFormat, MAX_BLOCK_LEN};
+use super::{CaptureError, CaptureFormat};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -130,15 +130,7 @@ pub(super) fn record_len(
     if remaining < 16 || head.len() < 16 {
         return Err(cut_short(remaining, None, offset));
     }
-    let caplen = format.field(head, 8) as usize;
-    if caplen > MAX_BLOCK_LEN {
-        return Err(CaptureError::TooLarge {
-            offset,
-            claimed: caplen as u64,
-            limit: MAX_BLOCK_LEN as u64,
-        });
-    }
-    let len = format.rec_hdr + caplen;
+    let len = format.record_len(head, offset)?;
     if remaining < len as u64 {
         return Err(cut_short(remaining, Some(len), offset));
     }
