@@ -11,7 +11,7 @@
 //!   libreswan answers an undecryptable MM5: no notify at all, the responder re-sends MM4 while
 //!   the initiator re-sends MM5 (likely; a lost MM5 is the alternative).
 
-use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
 use crate::reconstruct::exchanges::{inner_first, notifies_of};
 use crate::reconstruct::{ExchangeKind, IkeSa, Phase, SaState};
 use crate::record::IkeDecryption;
@@ -21,24 +21,34 @@ use ikescope_parsers::vendor::Maker;
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
-    let model = ctx.model;
-    for sa in &model.sas {
-        if ctx.version_mismatch(sa.tunnel) || ctx.is_probe(sa.id) {
-            continue;
+    // each tunnel on its own (the SAs are numbered tunnel by tunnel: the same order as going
+    // through them all): decided on all cores
+    ctx.per_tunnel(|ctx, t, out| {
+        for &sid in &t.sas {
+            let sa = &ctx.model.sas[sid];
+            if ctx.version_mismatch(sa.tunnel) || ctx.is_probe(sa.id) {
+                continue;
+            }
+            tunnel_sa(ctx, sa, out);
         }
+    });
+}
+
+fn tunnel_sa(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
+    {
         if sa.version == IkeVersion::V2 {
-            v2_responder_refused(ctx, sa);
-            v2_initiator_refused(ctx, sa);
+            v2_responder_refused(ctx, sa, out);
+            v2_initiator_refused(ctx, sa, out);
         } else if sa.state == SaState::AuthFailed {
-            v1(ctx, sa);
+            v1(ctx, sa, out);
         } else if sa.state == SaState::Negotiating {
-            v1_aggressive_restart(ctx, sa);
-            v1_message5_unreadable(ctx, sa);
+            v1_aggressive_restart(ctx, sa, out);
+            v1_message5_unreadable(ctx, sa, out);
         }
     }
 }
 
-fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn v2_responder_refused(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     if sa.state != SaState::AuthFailed {
         return;
     }
@@ -153,15 +163,15 @@ fn v2_responder_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             }
             .to_string(),
         );
-        ctx.explain(sa.id, ei);
+        out.push(TunnelOutcome::Explain(sa.id, ei));
         if eap_failed {
             // strongSwan's initiator then sends INFORMATIONAL [N(AUTHENTICATION_FAILED)] to a
             // responder that has already dropped the SA: left unanswered, part of this failure.
             for later in ei + 1..sa.exchanges.len() {
-                ctx.explain(sa.id, later);
+                out.push(TunnelOutcome::Explain(sa.id, later));
             }
         }
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
         return;
     }
 }
@@ -195,7 +205,7 @@ fn first_round_ids(ctx: &Ctx<'_>, sa: &IkeSa) -> Vec<String> {
         .collect()
 }
 
-fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn v2_initiator_refused(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     if sa.state != SaState::Established {
         return;
     }
@@ -249,9 +259,9 @@ fn v2_initiator_refused(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         sa.initiator, sa.responder
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explain(sa.id, ai);
-    ctx.explain(sa.id, ai + 1);
-    ctx.add(f);
+    out.push(TunnelOutcome::Explain(sa.id, ai));
+    out.push(TunnelOutcome::Explain(sa.id, ai + 1));
+    out.push(TunnelOutcome::Add(f));
 }
 
 fn child_esp_missing(ctx: &Ctx<'_>, sa: &IkeSa) -> bool {
@@ -263,7 +273,7 @@ fn child_esp_missing(ctx: &Ctx<'_>, sa: &IkeSa) -> bool {
         .any(|f| f.last >= sa.first)
 }
 
-fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn v1(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     let Some((pi, p1)) = sa.v1_phase1() else {
         return;
@@ -366,11 +376,11 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
             sa.responder,
             fixes::AUTH
         ));
-        ctx.explain(sa.id, pi);
+        out.push(TunnelOutcome::Explain(sa.id, pi));
         for (i, _) in infos {
-            ctx.explain(sa.id, i);
+            out.push(TunnelOutcome::Explain(sa.id, i));
         }
-        ctx.add(f);
+        out.push(TunnelOutcome::Add(f));
         return;
     }
     f.summary = format!(
@@ -388,17 +398,17 @@ fn v1(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         }
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explain(sa.id, pi);
+    out.push(TunnelOutcome::Explain(sa.id, pi));
     for (i, _) in infos {
-        ctx.explain(sa.id, i);
+        out.push(TunnelOutcome::Explain(sa.id, i));
     }
-    ctx.add(f);
+    out.push(TunnelOutcome::Add(f));
 }
 
 /// IKEv1 Aggressive Mode: AM2 arrived but the initiator never sent AM3 and started a new ISAKMP
 /// SA instead (within a minute): it could not verify the responder's HASH_R, i.e. the pre-shared
 /// keys differ (RFC 2409 §5.4). Likely, as a lost AM3 would look the same.
-fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn v1_aggressive_restart(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     let Some((pi, am)) = sa.exchanges_of(ExchangeKind::AggressiveMode).next() else {
         return;
@@ -456,8 +466,8 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         sa.initiator, sa.responder
     );
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explain(sa.id, pi);
-    ctx.add(f);
+    out.push(TunnelOutcome::Explain(sa.id, pi));
+    out.push(TunnelOutcome::Add(f));
 }
 
 /// IKEv1 Main Mode: messages 1-4 answered, the initiator's encrypted message 5 never answered by
@@ -466,7 +476,7 @@ fn v1_aggressive_restart(ctx: &mut Ctx<'_>, sa: &IkeSa) {
 /// how libreswan answers a wrong pre-shared key (it logs "probable authentication failure
 /// (mismatch of preshared secrets?)"); a message 5 lost before the responder looks the same
 /// from the initiator's side, so that stays an alternative.
-fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn v1_message5_unreadable(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
     let Some((pi, mm)) = sa.exchanges_of(ExchangeKind::MainMode).next() else {
         return;
@@ -549,8 +559,8 @@ fn v1_message5_unreadable(ctx: &mut Ctx<'_>, sa: &IkeSa) {
     f.detail("progress", &how_far);
     f.detail("message4_resent", mm4_again.len());
     f.fix = Some(fixes::AUTH.to_string());
-    ctx.explain(sa.id, pi);
-    ctx.add(f);
+    out.push(TunnelOutcome::Explain(sa.id, pi));
+    out.push(TunnelOutcome::Add(f));
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! [`first_fragments_only`]).
 
 use crate::capture::IngestEvent;
-use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity};
+use crate::diagnose::{fixes, progress, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
 use crate::reconstruct::SaState;
 use crate::reconstruct::{ExchangeKind, FrameRef, IkeSa, Phase};
 use crate::record::Timestamp;
@@ -42,12 +42,22 @@ fn fragmentation_negotiated(ctx: &Ctx<'_>, sa: &IkeSa) -> Option<bool> {
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
-    let model = ctx.model;
-    for sa in &model.sas {
-        if ctx.version_mismatch(sa.tunnel) {
-            continue;
+    // each tunnel on its own (the SAs are numbered tunnel by tunnel: the same order as going
+    // through them all): decided on all cores
+    ctx.per_tunnel(|ctx, t, out| {
+        for &sid in &t.sas {
+            tunnel_sa(ctx, &ctx.model.sas[sid], out);
         }
-        first_fragments_only(ctx, sa);
+    });
+}
+
+fn tunnel_sa(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
+    let model = ctx.model;
+    {
+        if ctx.version_mismatch(sa.tunnel) {
+            return;
+        }
+        first_fragments_only(ctx, sa, out);
         let tunnel = &model.tunnels[sa.tunnel];
         for (ei, e) in sa.exchanges.iter().enumerate() {
             let Some(silent) = ctx.silent_requests(sa, ei) else {
@@ -194,8 +204,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.detail("max_ip_length", max_len);
             f.detail("retransmissions", e.request_retransmits());
             f.fix = Some(fixes::FRAGMENTATION.to_string());
-            ctx.explain(sa.id, ei);
-            ctx.add(f);
+            out.push(TunnelOutcome::Explain(sa.id, ei));
+            out.push(TunnelOutcome::Add(f));
         }
     }
 }
@@ -210,7 +220,7 @@ fn ike_ports(ports: Option<(u16, u16)>) -> bool {
 /// datagrams on the IKE ports from one peer to the other: the message that would continue the
 /// negotiation (IKE_AUTH with certificates, IKEv1 message 5) left as IP fragments and only the
 /// first ones reached the capture point.
-fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
+fn first_fragments_only(ctx: &Ctx<'_>, sa: &IkeSa, out: &mut Vec<TunnelOutcome>) {
     if matches!(sa.state, SaState::Established | SaState::Midstream) {
         return;
     }
@@ -307,8 +317,8 @@ fn first_fragments_only(ctx: &mut Ctx<'_>, sa: &IkeSa) {
         f.detail("progress", &how_far);
         f.detail("incomplete_datagrams", lost.len());
         f.fix = Some(fixes::FRAGMENTATION.to_string());
-        ctx.explain(sa.id, ei);
-        ctx.add(f);
+        out.push(TunnelOutcome::Explain(sa.id, ei));
+        out.push(TunnelOutcome::Add(f));
         return;
     }
 }

@@ -7,8 +7,8 @@
 //! message, or an IKEv1 responder that cannot decrypt MM5). ICMP errors quoting the flow are
 //! shown when present. Liveness checks that go unanswered are reported with phase null.
 
-use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity};
-use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef};
+use crate::diagnose::{fixes, Confidence, Ctx, Finding, FindingKind, Severity, TunnelOutcome};
+use crate::reconstruct::{ExchangeKind, IkeSa, MsgRef, Tunnel};
 use crate::record::Timestamp;
 use ikescope_parsers::iana::IkeVersion;
 
@@ -81,10 +81,16 @@ fn answers_lost(sa: &IkeSa, ei: usize) -> Option<Vec<MsgRef>> {
 
 /// Run the rule.
 pub fn run(ctx: &mut Ctx<'_>) {
+    // each tunnel on its own (its silences are all found before any is explained): decided on
+    // all cores
+    ctx.per_tunnel(tunnel);
+}
+
+fn tunnel(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
     let model = ctx.model;
-    for t in &model.tunnels {
+    {
         if ctx.version_mismatch(t.index) {
-            continue;
+            return;
         }
         let mut found: Vec<Silence> = Vec::new();
         for &sid in &t.sas {
@@ -212,8 +218,8 @@ pub fn run(ctx: &mut Ctx<'_>) {
             f.detail("backoff_s", backoff);
             f.detail("copies", s.requests.len());
             f.fix = Some(fix.to_string());
-            ctx.explain(s.sa.id, s.exchange);
-            ctx.add(f);
+            out.push(TunnelOutcome::Explain(s.sa.id, s.exchange));
+            out.push(TunnelOutcome::Add(f));
         }
     }
 }
