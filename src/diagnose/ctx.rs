@@ -12,6 +12,9 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
+/// Tunnels decided together in [`Ctx::per_tunnel`].
+const TUNNELS_PER_CHUNK: usize = 256;
+
 /// What a rule decided about one tunnel in [`Ctx::per_tunnel`], applied to the run afterwards in
 /// the order it was decided.
 #[derive(Debug)]
@@ -124,22 +127,24 @@ impl<'m> Ctx<'m> {
         F: Fn(&Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>) + Sync,
     {
         let model = self.model;
-        let this = &*self;
-        let decided: Vec<Vec<TunnelOutcome>> = model
-            .tunnels
-            .par_iter()
-            .map(|t| {
-                let mut out = Vec::new();
-                decide(this, t, &mut out);
-                out
-            })
-            .collect();
-        for outcome in decided.into_iter().flatten() {
-            match outcome {
-                TunnelOutcome::Add(f) => self.add(f),
-                TunnelOutcome::Unmerged(f) => self.push_unmerged(f),
-                TunnelOutcome::Explain(sa, exchange) => self.explain(sa, exchange),
-                TunnelOutcome::VersionMismatch(tunnel) => self.explain_by_version_mismatch(tunnel),
+        // a chunk of tunnels at a time: memory holds one chunk's decisions
+        for chunk in model.tunnels.chunks(TUNNELS_PER_CHUNK) {
+            let this = &*self;
+            let decided: Vec<Vec<TunnelOutcome>> = chunk
+                .par_iter()
+                .map(|t| {
+                    let mut out = Vec::new();
+                    decide(this, t, &mut out);
+                    out
+                })
+                .collect();
+            for outcome in decided.into_iter().flatten() {
+                match outcome {
+                    TunnelOutcome::Add(f) => self.add(f),
+                    TunnelOutcome::Unmerged(f) => self.push_unmerged(f),
+                    TunnelOutcome::Explain(sa, exchange) => self.explain(sa, exchange),
+                    TunnelOutcome::VersionMismatch(tunnel) => self.explain_by_version_mismatch(tunnel),
+                }
             }
         }
     }
