@@ -67,6 +67,11 @@ pub struct Ctx<'m> {
 impl<'m> Ctx<'m> {
     /// A run over `model`, before any rule.
     pub(super) fn new(model: &'m Model, options: DiagnoseOptions) -> Ctx<'m> {
+        // the two sets of senders on two cores
+        let (ike_senders, ike_pairs) = rayon::join(
+            || model.data.ike.iter().map(|r| r.src).collect(),
+            || model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
+        );
         let mut ctx = Ctx {
             model,
             options,
@@ -78,8 +83,8 @@ impl<'m> Ctx<'m> {
             index: HashMap::new(),
             kinds_on: HashMap::new(),
             failing: HashSet::new(),
-            ike_senders: model.data.ike.iter().map(|r| r.src).collect(),
-            ike_pairs: model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
+            ike_senders,
+            ike_pairs,
             icmp_by_flow: HashMap::new(),
             incomplete_by_flow: HashMap::new(),
             latest_established: model

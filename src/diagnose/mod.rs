@@ -15,6 +15,7 @@ pub use ctx::{Ctx, TunnelOutcome};
 pub use finding::{Alternative, Confidence, Evidence, Finding, FindingKind, Severity};
 
 use crate::reconstruct::Model;
+use rayon::slice::ParallelSliceMut;
 use std::collections::HashMap;
 
 /// A request seen once (never retransmitted) counts as unanswered only when the capture goes on
@@ -42,7 +43,8 @@ pub fn diagnose_with(model: &Model, options: &DiagnoseOptions) -> Vec<Finding> {
         ctx.run(rule);
     }
     let mut findings = ctx.into_findings();
-    findings.sort_by(|a, b| {
+    // (stable, as `sort_by`: findings equal on these keep the order they were made in)
+    findings.par_sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
             .then(a.tunnel.cmp(&b.tunnel))
