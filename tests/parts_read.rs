@@ -1,6 +1,6 @@
 //! A capture gives the same report whether one thread reads it from start to end or several
 //! threads read it in parts (`IKESCOPE_PARTS_MIN_BYTES=0` splits even small captures,
-//! `RAYON_NUM_THREADS` sets the number of parts, `IKESCOPE_PARTS_AHEAD_BYTES=0` makes the
+//! `IKESCOPE_PARTS_MIN_THREADS=2` allows two parts, `RAYON_NUM_THREADS` sets their number, `IKESCOPE_PARTS_AHEAD_BYTES=0` makes the
 //! replayer read every passed-on frame again from the file). Checked on every bundled capture (and, when
 //! present, the corpus's), and on copies cut short or with a broken record, whose framing
 //! problems must read the same.
@@ -31,10 +31,12 @@ fn run(args: &[&str], capture: &Path, how: Reading) -> (Option<i32>, String) {
         }
         Reading::InParts(n) => {
             cmd.env("RAYON_NUM_THREADS", n.to_string())
+                .env("IKESCOPE_PARTS_MIN_THREADS", "2")
                 .env("IKESCOPE_PARTS_MIN_BYTES", "0");
         }
         Reading::InPartsFromFile(n) => {
             cmd.env("RAYON_NUM_THREADS", n.to_string())
+                .env("IKESCOPE_PARTS_MIN_THREADS", "2")
                 .env("IKESCOPE_PARTS_MIN_BYTES", "0")
                 .env("IKESCOPE_PARTS_AHEAD_BYTES", "0");
         }

@@ -22,13 +22,30 @@ pub const MIN_SPLIT_BYTES: u64 = 32 << 20;
 /// Environment variable that replaces [`MIN_SPLIT_BYTES`] (tests split small captures with it).
 pub const MIN_SPLIT_BYTES_VAR: &str = "IKESCOPE_PARTS_MIN_BYTES";
 
+/// Parts are read only with at least this many threads. With two, the collector thread
+/// (`decode::handoff`) already keeps both cores busy, and measured a little faster on this
+/// project's 2-core VM (docs/performance.md): the parts pay for their own ESP tables and for
+/// decoding passed-on frames twice. From three cores on, parts use cores the collector thread
+/// cannot.
+pub const MIN_PARTS: usize = 3;
+/// Environment variable that replaces [`MIN_PARTS`] (tests read in two parts with it).
+pub const MIN_PARTS_VAR: &str = "IKESCOPE_PARTS_MIN_THREADS";
+
 /// The size from which a file is read in parts.
 fn min_split_bytes() -> u64 {
-    std::env::var(MIN_SPLIT_BYTES_VAR)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(MIN_SPLIT_BYTES)
+    env_number(MIN_SPLIT_BYTES_VAR).unwrap_or(MIN_SPLIT_BYTES)
 }
+
+/// The number of threads from which a file is read in parts.
+fn min_parts() -> usize {
+    env_number(MIN_PARTS_VAR).map_or(MIN_PARTS, |n| n as usize)
+}
+
+/// A number set in the environment variable `name`.
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
 /// Full batches the first part may have waiting (it is replayed as it is read); its reader
 /// blocks beyond that.
 const DEPTH: usize = 8;
@@ -39,7 +56,8 @@ const DEPTH: usize = 8;
 const DEPTH_AHEAD: usize = 256;
 
 /// Read `capture` (input `file_index`) in `parts` parts into `data`, when it is large enough
-/// ([`MIN_SPLIT_BYTES`]) and its ESP is not being decrypted. `None` when it is not split, or when
+/// ([`MIN_SPLIT_BYTES`]), there are enough threads ([`MIN_PARTS`]) and its ESP is not being
+/// decrypted. `None` when it is not split, or when
 /// the parts' result would differ from a single reader's (then `data` is dropped; the caller
 /// reads the file the ordinary way into a fresh collection).
 pub fn read_in_parts(
@@ -50,7 +68,7 @@ pub fn read_in_parts(
     keys: Option<Arc<KeyStore>>,
     data: Collected,
 ) -> Option<(Collected, Result<InputStats, CaptureError>)> {
-    if capture.len() < min_split_bytes() {
+    if capture.len() < min_split_bytes() || parts < min_parts() {
         return None;
     }
     split_read(capture, parts, file_index, opts, keys, data)
