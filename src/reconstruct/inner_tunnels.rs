@@ -44,14 +44,14 @@ impl TunnelIndex {
         let mut by_inner: HashMap<(IpAddr, IpAddr), Vec<usize>> = HashMap::new();
         for k in model.data.inner.keys() {
             if let Some(&t) = by_peers.get(&pair(k.0, k.1)) {
-                let tunnels = by_inner.entry(pair(k.3.src, k.3.dst)).or_default();
-                if !tunnels.contains(&t) {
-                    tunnels.push(t);
-                }
+                by_inner.entry(pair(k.3.src, k.3.dst)).or_default().push(t);
             }
         }
+        // each tunnel once (sorted, then repeats dropped: not a search of the list per flow,
+        // which many tunnels sharing inner addresses would make quadratic)
         for tunnels in by_inner.values_mut() {
             tunnels.sort_unstable();
+            tunnels.dedup();
         }
         let mut esp_spans: Vec<(i64, i64, usize)> = model
             .tunnels
