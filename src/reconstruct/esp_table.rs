@@ -389,6 +389,9 @@ impl EspTable {
             series: all_series,
             ..
         } = self;
+        // Slot flows go straight into the list; only a flow also in the exact map (a merge of
+        // inputs) is folded there, so the map does not grow (and rehash) with every flow.
+        let mut entries = Vec::with_capacity(slots.len() / 2 + exact.len());
         for s in slots.into_iter().filter(|s| s.key != 0) {
             let key = EspKey(
                 IpAddr::V4(std::net::Ipv4Addr::from(s.src)),
@@ -409,12 +412,11 @@ impl EspTable {
                         *my_cold = cold;
                     }
                 }
-                None => {
-                    exact.insert(key, (s.c, cold, series.clone()));
-                }
+                None => entries.push((key, (s.c, cold, series.clone()))),
             }
         }
-        exact.into_iter().map(|(key, (c, cold, series))| {
+        entries.extend(exact);
+        entries.into_iter().map(|(key, (c, cold, series))| {
             let last_frame = if c.last_pos == u64::MAX {
                 cold.first_frame
             } else {
