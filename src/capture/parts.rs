@@ -27,7 +27,6 @@
 use super::file::{LegacyFormat, LegacyFrames};
 use super::packet::PacketDecoder;
 use super::plain::{record_len, PlainPcap, Window};
-use super::reasm::SecondWatch;
 use super::{
     CaptureError, ClearPacket, Content, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats,
 };
@@ -213,7 +212,8 @@ pub struct EspPacket {
 }
 
 impl EspPacket {
-    fn of(d: &Datagram<'_>) -> Option<EspPacket> {
+    /// The ESP packet a datagram carries, if it carries one.
+    pub fn of(d: &Datagram<'_>) -> Option<EspPacket> {
         let Content::Esp {
             ports,
             spi,
@@ -343,7 +343,6 @@ impl PlainPcap {
         let mut passed_next = next.is_none();
         let mut dec = PacketDecoder::announcing_fragments(&opts.ike_ports, opts.window);
         let mut frames = LegacyFrames::new(format);
-        let mut seconds = SecondWatch::default();
         let mut probe = FrameProbe::default();
         let mut batch = PartBatch::default();
         let ahead = ahead_bytes();
@@ -379,10 +378,10 @@ impl PlainPcap {
                 Err(e) => break PartEnd::Last(Err(CaptureError::Io(e))),
             };
             let before = dec.stats.clone();
+            let second = dec.reasm.second();
             let (time, origlen, data) =
                 decode_record(&format, &mut frames, &mut dec, &mut probe, &record[..len]);
             let frame = dec.stats.packets;
-            let in_window = opts.window.contains(time);
             if probe.pass_on || probe.fragment {
                 // The replayer decodes it again and counts it (but for a reassembled ESP
                 // packet, counted here).
@@ -394,9 +393,6 @@ impl PlainPcap {
                     packets: frame,
                     ..before
                 };
-                if in_window {
-                    seconds.first_in_second(time);
-                }
                 // Bytes travel with the item while little waits; beyond that the replayer reads
                 // them from the file again, so a part far ahead holds little memory.
                 let at = if cuts.queued(index) + batch.bytes.len() < ahead {
@@ -415,8 +411,10 @@ impl PlainPcap {
                     counted,
                 });
             } else {
-                if in_window && seconds.first_in_second(time) {
-                    batch.items.push(PartItem::NewSecond(time));
+                // The replayer's reassembler checks for expired datagrams where this part's
+                // did (it decodes the passed-on frames itself).
+                if dec.reasm.second() != second {
+                    batch.items.push(PartItem::NewSecond(dec.reasm.now()));
                 }
                 if let Some(p) = &probe.esp {
                     esp(p);

@@ -129,36 +129,8 @@ pub(crate) enum Fed {
 
 /// The second of capture time (since the epoch) `t` falls in.
 #[inline]
-pub(crate) fn second_of(t: Timestamp) -> i64 {
+fn second_of(t: Timestamp) -> i64 {
     t.0.div_euclid(1_000_000_000)
-}
-
-/// Tracks the latest time of a stream of frames and says when it enters a new second: the
-/// moments [`Reassembler::tick`] checks for expired datagrams.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SecondWatch {
-    latest: Timestamp,
-}
-
-impl Default for SecondWatch {
-    fn default() -> Self {
-        SecondWatch {
-            latest: Timestamp(i64::MIN),
-        }
-    }
-}
-
-impl SecondWatch {
-    /// Whether a frame at `t` raises the latest time into a new second.
-    #[inline]
-    pub fn first_in_second(&mut self, t: Timestamp) -> bool {
-        if t <= self.latest {
-            return false;
-        }
-        let new = second_of(t) != second_of(self.latest);
-        self.latest = t;
-        new
-    }
 }
 
 /// Fragment reassembly state of one input file.
@@ -167,8 +139,6 @@ pub(crate) struct Reassembler {
     #[allow(clippy::vec_box)] // entries move between `live` and `spare` without copying
     spare: Vec<Box<Entry>>,
     total_bytes: usize,
-    /// Second of capture time (since the epoch) of the latest sweep.
-    swept_second: i64,
     /// Latest capture time seen.
     now: Timestamp,
     /// Datagrams completed.
@@ -183,11 +153,23 @@ impl Reassembler {
             live: HashMap::new(),
             spare: Vec::new(),
             total_bytes: 0,
-            swept_second: i64::MIN,
             now: Timestamp(i64::MIN),
             completed: 0,
             incomplete: 0,
         }
+    }
+
+    /// The latest capture time seen.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The second of capture time the latest time falls in: it changes exactly when [`tick`]
+    /// checks for expired datagrams.
+    ///
+    /// [`tick`]: Reassembler::tick
+    pub fn second(&self) -> i64 {
+        second_of(self.now)
     }
 
     /// Number of datagrams pending.
@@ -199,19 +181,16 @@ impl Reassembler {
     /// Advance capture time; expires datagrams older than the timeout. The check runs once per
     /// second of capture time, at the first frame whose time enters a new second (so it is cheap
     /// per packet, and when it runs depends only on the frames' times, not on what is pending:
-    /// a reader that skips frames it knows are not fragments can replay the same checks with
-    /// [`SecondWatch::first_in_second`]).
+    /// a reader that skips frames it knows are not fragments can replay the same checks at the
+    /// moments [`Reassembler::second`] changes).
     #[inline]
     pub fn tick(&mut self, now: Timestamp, sink: &mut dyn DatagramSink) {
-        if now > self.now {
-            self.now = now;
-        }
-        let second = second_of(self.now);
-        if second == self.swept_second {
+        if now <= self.now {
             return;
         }
-        self.swept_second = second;
-        if self.live.is_empty() {
+        let new_second = second_of(now) != second_of(self.now);
+        self.now = now;
+        if !new_second || self.live.is_empty() {
             return;
         }
         let limit = self.now.0.saturating_sub(TIMEOUT_NS);
