@@ -53,11 +53,7 @@ impl Counters {
     #[inline]
     fn count(&mut self, s: &EspSample, at: u64) {
         let seq = s.esp.seq;
-        if seq > self.last_seq {
-            self.seq_gaps += u64::from(seq - self.last_seq - 1);
-        } else {
-            self.seq_resets = self.seq_resets.saturating_add(1);
-        }
+        self.step_to(seq);
         self.packets += 1;
         self.bytes += u64::from(s.esp.length);
         self.last = self.last.max(s.time.0);
@@ -69,19 +65,20 @@ impl Counters {
     /// Continue these counters with those of the same flow's packets that came next, the first
     /// of which had sequence number `next_first_seq`.
     fn join(&mut self, next: &Counters, next_first_seq: u32) {
-        if next_first_seq > self.last_seq {
-            self.seq_gaps += u64::from(next_first_seq - self.last_seq - 1);
+        self.step_to(next_first_seq);
+        self.absorb(next);
+        self.last_seq = next.last_seq;
+    }
+
+    /// The next packet after the latest one has sequence number `seq`: the numbers skipped are
+    /// gaps, a number not above the latest one is a reset.
+    #[inline]
+    fn step_to(&mut self, seq: u32) {
+        if seq > self.last_seq {
+            self.seq_gaps += u64::from(seq - self.last_seq - 1);
         } else {
             self.seq_resets = self.seq_resets.saturating_add(1);
         }
-        self.packets += next.packets;
-        self.bytes += next.bytes;
-        self.last = self.last.max(next.last);
-        self.last_pos = self.last_pos.max(next.last_pos);
-        self.seq_gaps += next.seq_gaps;
-        self.max_seq = self.max_seq.max(next.max_seq);
-        self.last_seq = next.last_seq;
-        self.seq_resets = self.seq_resets.saturating_add(next.seq_resets);
     }
 
     fn absorb(&mut self, o: &Counters) {
