@@ -53,17 +53,18 @@ fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
             // Refusals from a log found beside this capture (those of --keys are added once below).
             data.hints = input.hints;
             let bar = progress.bar();
-            let parts = rayon::current_num_threads();
-            let plain = opts
-                .ingest
-                .read_ahead
-                .then(|| crate::capture::PlainPcap::open(path))
-                .flatten();
-            let in_parts = plain.as_ref().and_then(|capture| {
+            let fresh = || {
                 let mut fresh = Collected::new(opts.files.clone());
                 fresh.hints = data.hints.clone();
-                crate::app::parts::read_in_parts(capture, parts, i, &opts.ingest, input.keys.clone(), fresh)
-            });
+                fresh
+            };
+            let in_parts = if opts.ingest.read_ahead {
+                let threads = rayon::current_num_threads();
+                let keys = input.keys.clone();
+                crate::app::parts::read_in_parts(path, threads, i, &opts.ingest, keys, fresh)
+            } else {
+                None
+            };
             let read = if let Some((collected, read)) = in_parts {
                 data = collected;
                 read

@@ -6,14 +6,12 @@
 //! reassembled from fragments on both sides of a cut, or one only the in-order decoder saw),
 //! `None` tells the caller to read the file the ordinary way.
 
-use crate::app::pipeline::Adapter;
-use crate::capture::parts::{Cuts, EspPacket, PartBatch, PartEnd, PartResult, Replayer};
+use crate::app::pipeline::{esp_sample, Adapter};
+use crate::capture::parts::{Cuts, PartBatch, PartEnd, PartResult, Replayer};
 use crate::capture::{CaptureError, IngestOptions, InputStats, PlainPcap};
-use crate::decode::EspSample;
 use crate::keys::KeyStore;
 use crate::reconstruct::esp_table::EspTable;
 use crate::reconstruct::Collected;
-use crate::record::EspInfo;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -55,23 +53,27 @@ const DEPTH: usize = 8;
 /// file beyond it, so this many batches hold little memory.
 const DEPTH_AHEAD: usize = 256;
 
-/// Read `capture` (input `file_index`) in `parts` parts into `data`, when it is large enough
-/// ([`MIN_SPLIT_BYTES`]), there are enough threads ([`MIN_PARTS`]) and its ESP is not being
-/// decrypted. `None` when it is not split, or when
-/// the parts' result would differ from a single reader's (then `data` is dropped; the caller
-/// reads the file the ordinary way into a fresh collection).
+/// Read the capture at `path` (input `file_index`) in `parts` parts into the collection `fresh`
+/// makes, when there are enough threads ([`MIN_PARTS`]), it is an uncompressed pcap large
+/// enough ([`MIN_SPLIT_BYTES`]) and its ESP is not being decrypted. `None` when it is not
+/// split, or when the parts' result would differ from a single reader's (then the collection
+/// is dropped; the caller reads the file the ordinary way into a fresh one).
 pub fn read_in_parts(
-    capture: &PlainPcap,
+    path: &str,
     parts: usize,
     file_index: usize,
     opts: &IngestOptions,
     keys: Option<Arc<KeyStore>>,
-    data: Collected,
+    fresh: impl FnOnce() -> Collected,
 ) -> Option<(Collected, Result<InputStats, CaptureError>)> {
-    if capture.len() < min_split_bytes() || parts < min_parts() {
+    if parts < min_parts() {
         return None;
     }
-    split_read(capture, parts, file_index, opts, keys, data)
+    let capture = PlainPcap::open(path)?;
+    if capture.len() < min_split_bytes() {
+        return None;
+    }
+    split_read(&capture, parts, file_index, opts, keys, fresh())
 }
 
 /// [`read_in_parts`] whatever the file's size.
@@ -100,7 +102,7 @@ fn split_read(
                     index,
                     cuts,
                     opts,
-                    &mut |p| table.add(&esp_sample(file_index, p)),
+                    &mut |p| table.add(&esp_sample(file_index, p, false)),
                     // a closed channel means this part is no longer wanted: the reader sees the
                     // cancel flag soon after
                     &mut |batch| {
@@ -187,33 +189,11 @@ fn replay_part(
     for mut batch in rx {
         replayer.replay(&batch, adapter, &mut |p| counted.push(*p));
         for p in counted.drain(..) {
-            let mut sample = esp_sample(file_index, &p);
-            sample.fragmented = true;
-            adapter.esp_counted_elsewhere(&sample);
+            adapter.esp_counted_elsewhere(&esp_sample(file_index, &p, true));
         }
         cuts.replayed(part, &batch);
         batch.clear();
         let _ = spare.try_send(batch);
-    }
-}
-
-/// The ESP sample a collector would have made of a kept packet (frame numbered within its part).
-fn esp_sample(file_index: usize, p: &EspPacket) -> EspSample {
-    EspSample {
-        file_index,
-        frame: p.frame,
-        time: p.time,
-        src: p.src,
-        dst: p.dst,
-        esp: EspInfo {
-            spi: p.spi,
-            seq: p.seq,
-            udp_encap: p.udp_encap,
-            length: p.length,
-            decrypted: None,
-            decryption: None,
-        },
-        fragmented: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Drives one input file through ingest and decoding, handing records to a [`RecordSink`];
 //! the progress bar; the stderr wording of ingest events.
 
+use crate::capture::parts::EspPacket;
 use crate::capture::{self, Datagram, DatagramSink, IngestEvent, IngestOptions, InputStats};
 use crate::decode::{Decoder, EspSample, RecordSink};
 use crate::keys::KeyStore;
@@ -85,31 +86,10 @@ impl<'s> Adapter<'s> {
 
 impl DatagramSink for Adapter<'_> {
     fn datagram(&mut self, d: &Datagram<'_>) {
-        if let capture::Content::Esp {
-            ports,
-            spi,
-            seq,
-            length,
-            ..
-        } = d.content
-        {
-            if self.sink.esp_only() && !self.decoder.decrypts_esp() {
-                self.sink.esp(&EspSample {
-                    file_index: self.file_index,
-                    frame: d.frame,
-                    time: d.time,
-                    src: d.src,
-                    dst: d.dst,
-                    esp: EspInfo {
-                        spi,
-                        seq,
-                        udp_encap: ports.is_some(),
-                        length,
-                        decrypted: None,
-                        decryption: None,
-                    },
-                    fragmented: d.fragment_frames.is_some(),
-                });
+        if self.sink.esp_only() && !self.decoder.decrypts_esp() {
+            if let Some(p) = EspPacket::of(d) {
+                let fragmented = d.fragment_frames.is_some();
+                self.sink.esp(&esp_sample(self.file_index, &p, fragmented));
                 return;
             }
         }
@@ -154,6 +134,26 @@ pub fn process_file(
     }
     let mut adapter = Adapter::new(file_index, keys, sink);
     capture::read_capture(input, opts, &mut adapter)
+}
+
+/// The sample a collector counts of an ESP packet of input `file_index` that is not opened.
+pub(crate) fn esp_sample(file_index: usize, p: &EspPacket, fragmented: bool) -> EspSample {
+    EspSample {
+        file_index,
+        frame: p.frame,
+        time: p.time,
+        src: p.src,
+        dst: p.dst,
+        esp: EspInfo {
+            spi: p.spi,
+            seq: p.seq,
+            udp_encap: p.udp_encap,
+            length: p.length,
+            decrypted: None,
+            decryption: None,
+        },
+        fragmented,
+    }
 }
 
 /// The decoder of input `file_index`, opening encrypted messages with `keys` when given.
