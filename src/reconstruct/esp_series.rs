@@ -44,14 +44,28 @@ impl EspSeries {
     /// Count one packet.
     #[inline]
     pub fn add(&mut self, time_ns: i64, bytes: u64) {
-        let d = time_ns.wrapping_sub(self.origin_ns);
-        if d >= 0 && d < self.width_ns.saturating_mul(BUCKETS as i64) {
-            let i = (d / self.width_ns) as usize;
-            self.bytes[i] += bytes;
-            self.packets[i] = self.packets[i].saturating_add(1);
-        } else {
-            self.add_bulk(time_ns, bytes, 1);
+        match self.bucket_of(time_ns) {
+            Some(i) => {
+                self.bytes[i] += bytes;
+                self.packets[i] = self.packets[i].saturating_add(1);
+            }
+            None => self.add_bulk(time_ns, bytes, 1),
         }
+    }
+
+    /// The bucket a packet at `time_ns` lands in without widening, if any.
+    #[inline]
+    fn bucket_of(&self, time_ns: i64) -> Option<usize> {
+        let d = time_ns.wrapping_sub(self.origin_ns);
+        (d >= 0 && d < self.width_ns.saturating_mul(BUCKETS as i64)).then(|| (d / self.width_ns) as usize)
+    }
+
+    /// Read the bucket a packet at `time_ns` would update (its bytes and its packets), so that
+    /// a caller can start several such cache misses before it depends on any.
+    #[inline]
+    pub fn touch(&self, time_ns: i64) -> u64 {
+        self.bucket_of(time_ns)
+            .map_or(0, |i| self.bytes[i] ^ u64::from(self.packets[i]))
     }
 
     /// Count `packets` packets of `bytes` in total at `time_ns`, widening the buckets as needed.
