@@ -13,8 +13,8 @@
 
 use super::{DatagramSink, IngestEvent};
 use crate::record::Timestamp;
+use foldhash::HashMap;
 use ikescope_parsers::ip;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Most datagrams under reassembly at once; the one with the oldest first fragment is evicted.
@@ -150,7 +150,7 @@ pub(crate) struct Reassembler {
 impl Reassembler {
     pub fn new() -> Self {
         Reassembler {
-            live: HashMap::new(),
+            live: HashMap::default(),
             spare: Vec::new(),
             total_bytes: 0,
             now: Timestamp(i64::MIN),

@@ -44,7 +44,7 @@ pub struct Decoder {
     /// Proposal lists seen so far, shared: a gateway's offers repeat in every IKE_SA_INIT and
     /// Main Mode message, so kept messages hold one copy of each (at most
     /// [`MAX_SHARED_PROPOSALS`] lists, then it starts over).
-    shared_proposals: rustc_hash::FxHashSet<Arc<[crate::record::Proposal]>>,
+    shared_proposals: foldhash::HashSet<Arc<[crate::record::Proposal]>>,
     /// The packet inside the last decrypted ESP packet, until [`Decoder::take_inner`].
     inner: Option<inner_packet::InnerPacket>,
 }

@@ -17,8 +17,8 @@
 use super::collect::FrameRef;
 use super::sketch::{DistinctAddresses, TopSources};
 use crate::record::{Hex, IkeInfo, Record, Spi8, Timestamp};
+use foldhash::{HashMap, HashSet};
 use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType};
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
@@ -198,7 +198,7 @@ pub struct InitiatorGroup {
     /// Identities beyond the first [`MAX_DISTINCT`].
     pub identities_other: u64,
     /// Fingerprints of distinct proposal lists offered (first [`MAX_TRANSFORM_SETS`]).
-    pub transform_sets: FxHashSet<u64>,
+    pub transform_sets: HashSet<u64>,
     /// Most transforms in one request.
     pub max_transforms: usize,
     /// Requests offering ike-scan's default transform set (see [`is_ike_scan_default_offer`]).
@@ -247,7 +247,7 @@ impl InitiatorGroup {
             requests_without_vendor_id: 0,
             identities: BTreeMap::new(),
             identities_other: 0,
-            transform_sets: FxHashSet::default(),
+            transform_sets: HashSet::default(),
             max_transforms: 0,
             ike_scan_offers: 0,
             late_messages: 0,
@@ -623,12 +623,12 @@ pub struct OpenerFold {
     /// became real or were held are skipped when reached).
     queue: VecDeque<(u64, Timestamp)>,
     pending: usize,
-    held: FxHashMap<IpAddr, Vec<u64>>,
+    held: HashMap<IpAddr, Vec<u64>>,
     held_total: usize,
     /// Real SAs (a message beyond their first exchange was seen): later copies pass straight on.
     real: FingerprintSet,
     /// Responders whose one-message attempts are being folded.
-    folding: FxHashSet<IpAddr>,
+    folding: HashSet<IpAddr>,
     /// Fingerprints of folded attempts, to recognise their late copies.
     folded: FingerprintSet,
     /// The groups, by responder.

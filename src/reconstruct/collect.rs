@@ -4,7 +4,7 @@
 use crate::capture::{IngestEvent, InputStats};
 use crate::decode::{EspSample, RecordSink};
 use crate::record::{InnerFlowInfo, Kind, Record, Timestamp};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 /// Cap on what is kept as evidence: ICMP errors, incomplete reassemblies, malformed-packet
@@ -148,7 +148,7 @@ pub struct Collected {
     /// Health of each inner flow.
     pub inner_health: super::inner_health::InnerHealth,
     /// Answered liveness checks folded away, per IKE SA (SPIi, SPIr); filled by [`Collected::finish`].
-    pub liveness_folded: rustc_hash::FxHashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
+    pub liveness_folded: foldhash::HashMap<(crate::record::Spi8, crate::record::Spi8), u64>,
     /// IKE SA attempts held aside until they prove real or one-message (see [`super::aggregate`]).
     opener: super::aggregate::OpenerFold,
     /// One-message initiators folded per responder; filled by [`Collected::finish`].

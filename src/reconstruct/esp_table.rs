@@ -13,7 +13,8 @@ use super::collect::{EspFlow, EspKey, FrameRef};
 use super::esp_series::EspSeries;
 use crate::decode::EspSample;
 use crate::record::Timestamp;
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 /// What each packet updates.
@@ -134,11 +135,14 @@ pub struct EspTable {
     batch: Vec<EspSample>,
     slots: Vec<Slot>,
     used: usize,
-    cold_v4: FxHashMap<(u64, u32), Cold>,
+    cold_v4: HashMap<(u64, u32), Cold>,
     /// Throughput series of the IPv4 slots (kept apart: a packet touches its series' one
     /// bucket, not the whole series, and the slots stay small).
     series: Vec<EspSeries>,
-    exact: FxHashMap<EspKey, (Counters, Cold, EspSeries)>,
+    exact: HashMap<EspKey, (Counters, Cold, EspSeries)>,
+    /// This table's secret hash seed: keys come from the capture, and a fixed hash would let a
+    /// crafted one make every flow collide (each insert then walks all the others).
+    hasher: foldhash::fast::RandomState,
 }
 
 impl EspTable {
@@ -154,9 +158,20 @@ impl EspTable {
 
     #[inline]
     fn home(&self, key: u64) -> usize {
-        // Fibonacci hashing into a power-of-two table.
+        // The hash's top bits index a power-of-two table.
         let bits = self.slots.len().trailing_zeros();
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        (self.hasher.hash_one(key) >> (64 - bits)) as usize
+    }
+
+    /// The longest walk from a flow's home slot to where it sits (what a lookup costs at worst).
+    #[cfg(test)]
+    fn longest_probe(&self) -> usize {
+        let mask = self.slots.len() - 1;
+        (0..self.slots.len())
+            .filter(|&i| self.slots[i].key != 0)
+            .map(|i| i.wrapping_sub(self.home(self.slots[i].key)) & mask)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The slot holding `key`, or the empty slot where it goes.
@@ -521,6 +536,29 @@ mod tests {
             .collect();
         v.sort_by_key(|x| x.0);
         v
+    }
+
+    #[test]
+    fn crafted_keys_do_not_pile_up_in_one_place() {
+        // Keys whose Fibonacci hash (key * 0x9E37_79B9_7F4A_7C15) shares its top 20 bits: with an
+        // unkeyed multiplicative hash they all share one home slot at every table size up to
+        // 2^20, and each insert walks past all the earlier ones (quadratic). A capture can
+        // carry any (destination, SPI), so the table's hash must be seeded.
+        const FIB_INVERSE: u64 = 0xF1DE_83E1_9937_733D; // 0x9E37_79B9_7F4A_7C15⁻¹ mod 2^64
+        assert_eq!(FIB_INVERSE.wrapping_mul(0x9E37_79B9_7F4A_7C15), 1);
+        let mut t = EspTable::default();
+        let n = 20_000u64;
+        for r in 1..=n {
+            let key = ((0xABCDEu64 << 44) | (r << 8)).wrapping_mul(FIB_INVERSE);
+            let dst = std::net::Ipv4Addr::from((key >> 32) as u32);
+            let spi = (key as u32).max(1);
+            t.add(&sample("192.0.2.1", &dst.to_string(), spi, 1, r));
+        }
+        t.flush();
+        assert_eq!(t.len(), n as usize);
+        // a seeded hash spreads them like any keys: at half load the longest walk is a few
+        // dozen slots (here it would be close to 20,000 otherwise)
+        assert!(t.longest_probe() < 200, "longest probe {}", t.longest_probe());
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! of answered checks folded in between.
 
 use crate::record::{Record, Spi8};
+use foldhash::HashMap;
 use ikescope_parsers::iana::{ExchangeType, IkeVersion, PayloadType};
-use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 /// A liveness request waiting for its answer: (SPIi, SPIr, message ID, requester).
@@ -28,8 +28,8 @@ struct SaFold {
 /// The folding state of one input.
 #[derive(Debug, Default)]
 pub struct LivenessFold {
-    pending: FxHashMap<PendingKey, Record>,
-    sas: FxHashMap<(Spi8, Spi8), SaFold>,
+    pending: HashMap<PendingKey, Record>,
+    sas: HashMap<(Spi8, Spi8), SaFold>,
 }
 
 /// True for an IKEv2 INFORMATIONAL whose protected body is empty (a liveness check or its

@@ -8,7 +8,7 @@
 //! only memory is at stake, never a verdict.
 
 use crate::record::Timestamp;
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 /// Digests per generation: fits 2^15 hash buckets (about 1.9 MB each, so both stay in cache);
@@ -31,8 +31,8 @@ pub struct Sighting {
 /// The recent digests (see the module documentation).
 #[derive(Debug, Default)]
 pub struct RecentDigests {
-    current: FxHashMap<u64, Sighting>,
-    previous: FxHashMap<u64, Sighting>,
+    current: HashMap<u64, Sighting>,
+    previous: HashMap<u64, Sighting>,
 }
 
 impl RecentDigests {

@@ -3,9 +3,8 @@
 use super::collect::FrameRef;
 use super::exchanges::{auth_response, classify_v2, notifies_of, Exchange, ExchangeKind, MsgRef};
 use crate::record::{Record, Spi8, Timestamp};
+use foldhash::HashMap;
 use ikescope_parsers::iana::{ExchangeType, IkeVersion, NotifyType, PayloadType};
-use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// How far an IKE SA got.
@@ -123,10 +122,10 @@ fn msg_ref(r: &Record, index: usize, retransmit: bool) -> MsgRef {
 /// `order` holds indices into `records`, in time order.
 pub fn build_sas(records: &[Record], order: &[usize], tunnel: usize, first_id: usize) -> Vec<IkeSa> {
     let mut sas: Vec<IkeSa> = Vec::new();
-    let mut by_key: HashMap<(IkeVersion, Spi8), usize> = HashMap::new();
+    let mut by_key: HashMap<(IkeVersion, Spi8), usize> = HashMap::default();
     // (SA, message ID, exchange type, requester) → latest exchange: finding the exchange a
     // message belongs to stays O(1) however many exchanges an SA has (years of DPD).
-    let mut latest: FxHashMap<ExchangeKey, usize> = FxHashMap::default();
+    let mut latest: HashMap<ExchangeKey, usize> = HashMap::default();
     for &i in order {
         let r = &records[i];
         let Some(ike) = r.ike.as_deref() else { continue };
@@ -188,7 +187,7 @@ type ExchangeKey = (usize, u32, ExchangeType, Option<IpAddr>);
 /// Append an exchange to the SA and make it the latest one for `key`; returns its index.
 fn push_exchange(
     sa: &mut IkeSa,
-    latest: &mut FxHashMap<ExchangeKey, usize>,
+    latest: &mut HashMap<ExchangeKey, usize>,
     key: ExchangeKey,
     e: Exchange,
 ) -> usize {
@@ -200,7 +199,7 @@ fn push_exchange(
 fn place_v2(
     sa: &mut IkeSa,
     sa_index: usize,
-    latest: &mut FxHashMap<ExchangeKey, usize>,
+    latest: &mut HashMap<ExchangeKey, usize>,
     records: &[Record],
     i: usize,
 ) {
@@ -272,7 +271,7 @@ fn v1_kind(exchange: ExchangeType) -> ExchangeKind {
 fn place_v1(
     sa: &mut IkeSa,
     sa_index: usize,
-    latest: &mut FxHashMap<ExchangeKey, usize>,
+    latest: &mut HashMap<ExchangeKey, usize>,
     records: &[Record],
     i: usize,
 ) {
