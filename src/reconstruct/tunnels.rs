@@ -175,8 +175,14 @@ fn sorted_flows(table: super::esp_table::EspTable) -> BTreeMap<FlowKey, EspFlow>
     flows.into_iter().collect()
 }
 
-/// What each tunnel of `model` carries ([`Inside`]); the tunnels are in order of their peers.
-fn inside(model: &Model) -> Vec<Inside> {
+/// What each tunnel of `model` carries ([`Inside`]), with its BGP sessions `bgp` and the
+/// tunnels of the inner flows `inner_tunnel` (not in `model` yet); the tunnels are in order of
+/// their peers.
+fn inside(
+    model: &Model,
+    bgp: &[super::bgp_state::BgpSession],
+    inner_tunnel: &HashMap<super::inner_health::FlowKey, usize>,
+) -> Vec<Inside> {
     let mut inside = vec![Inside::default(); model.tunnels.len()];
     let tunnel_of_pair = |a: IpAddr, b: IpAddr| {
         let p = [a.min(b), a.max(b)];
@@ -206,7 +212,7 @@ fn inside(model: &Model) -> Vec<Inside> {
             inside[t].inner.push(*k);
         }
     }
-    for (k, &t) in &model.inner_tunnel {
+    for (k, &t) in inner_tunnel {
         if model.data.inner_health.flows.contains_key(k) {
             if let Some(i) = inside.get_mut(t) {
                 i.tcp.push(*k);
@@ -216,7 +222,7 @@ fn inside(model: &Model) -> Vec<Inside> {
     for i in &mut inside {
         i.tcp.sort();
     }
-    for (n, s) in model.bgp.iter().enumerate() {
+    for (n, s) in bgp.iter().enumerate() {
         if let Some(i) = s.tunnel.and_then(|t| inside.get_mut(t)) {
             i.bgp.push(n);
         }
@@ -252,17 +258,40 @@ struct TunnelParts {
     children: Vec<ChildSa>,
 }
 
-/// One tunnel between peers `a` < `b`, from its IKE messages `msgs` in time order: its IKE SAs
-/// and guesses, its ESP flows, the IKE rekeys linked, its CHILD SAs found and the ESP flows
-/// attributed to them. Everything here depends on the tunnel's own messages and flows only.
-fn build_tunnel(
-    data: &Collected,
-    esp: &BTreeMap<FlowKey, EspFlow>,
-    index: usize,
-    [a, b]: [IpAddr; 2],
-    msgs: &[usize],
-) -> TunnelParts {
-    let mut tunnel_sas = build_sas(&data.ike, msgs, index, 0);
+/// A tunnel before its ESP side: its IKE side, or its peers only when it has no IKE message.
+#[allow(clippy::large_enum_variant)] // one vector of them, in the model's order, used at once
+enum Slot {
+    Ike(TunnelParts),
+    EspOnly([IpAddr; 2]),
+}
+
+impl TunnelParts {
+    /// Number the tunnel's SAs from `first_sa` and its CHILD SAs from `first_child` (their
+    /// positions in the whole model), instead of from 0.
+    fn number_from(&mut self, first_sa: usize, first_child: usize) {
+        for s in &mut self.tunnel.sas {
+            *s += first_sa;
+        }
+        for c in &mut self.tunnel.children {
+            *c += first_child;
+        }
+        for sa in &mut self.sas {
+            sa.id += first_sa;
+            sa.rekey_of = sa.rekey_of.map(|p| p + first_sa);
+        }
+        for c in &mut self.children {
+            c.ike_sa += first_sa;
+        }
+    }
+}
+
+/// The IKE side of the tunnel between peers `a` < `b`, from its IKE messages `msgs` in time
+/// order: its IKE SAs and guesses, the IKE rekeys linked and its CHILD SAs found (in time order
+/// in `tunnel.children`). It needs no ESP flow, so it is built while the flows are still being
+/// put in order; its position in the model (`tunnel.index`, the SAs' `tunnel`) is set by
+/// [`add_esp`]. Everything here depends on the tunnel's own messages only.
+fn ike_side(data: &Collected, [a, b]: [IpAddr; 2], msgs: &[usize]) -> TunnelParts {
+    let mut tunnel_sas = build_sas(&data.ike, msgs, 0, 0);
     for sa in &mut tunnel_sas {
         sa.liveness_folded = data
             .liveness_folded
@@ -272,7 +301,7 @@ fn build_tunnel(
     }
     let sa_refs: Vec<&IkeSa> = tunnel_sas.iter().collect();
     let mut t = Tunnel {
-        index,
+        index: 0,
         id: format!("{a}-{b}"),
         peers: [a, b],
         sas: (0..tunnel_sas.len()).collect(),
@@ -284,6 +313,27 @@ fn build_tunnel(
         capture_point: capture_point::infer(data, &sa_refs),
         implementations: implementation::infer(data, &sa_refs, [a, b]),
     };
+    link_ike_rekeys(&mut tunnel_sas);
+    let children = find_children(data, &tunnel_sas);
+    // in time order (stable: in order of SA, then of exchange, for ties)
+    t.children = (0..children.len()).collect();
+    t.children.sort_by_key(|&c| children[c].time);
+    TunnelParts {
+        tunnel: t,
+        sas: tunnel_sas,
+        children,
+    }
+}
+
+/// The rest of tunnel number `index` once the flows are in order: its position, its ESP flows
+/// (which widen its first and last activity) and the flows attributed to its CHILD SAs.
+fn add_esp(esp: &BTreeMap<FlowKey, EspFlow>, index: usize, parts: &mut TunnelParts) {
+    let t = &mut parts.tunnel;
+    t.index = index;
+    for sa in &mut parts.sas {
+        sa.tunnel = index;
+    }
+    let [a, b] = t.peers;
     for (k, f) in esp
         .range((a, b, 0)..=(a, b, u32::MAX))
         .chain(esp.range((b, a, 0)..=(b, a, u32::MAX)))
@@ -294,17 +344,7 @@ fn build_tunnel(
         }
         t.last = t.last.max(f.last);
     }
-    link_ike_rekeys(&mut tunnel_sas);
-    let mut children = find_children(data, &tunnel_sas);
-    // in time order (stable: in order of SA, then of exchange, for ties)
-    t.children = (0..children.len()).collect();
-    t.children.sort_by_key(|&c| children[c].time);
-    attach_esp(esp, &t, &mut children);
-    TunnelParts {
-        tunnel: t,
-        sas: tunnel_sas,
-        children,
-    }
+    attach_esp(esp, t, &mut parts.children);
 }
 
 /// Link IKEv2 SAs first seen mid-life (message id 0, no IKE_SA_INIT) to the SA on the same
@@ -442,12 +482,22 @@ impl Model {
     /// Build the model from collected data.
     pub fn build(mut data: Collected) -> Model {
         // The ESP flows are ordered on one core while the IKE messages are grouped into
-        // tunnels on the other (`finish` ends what was collected about IKE, not ESP).
+        // tunnels and the IKE side of each tunnel is built on the other (and on both once the
+        // flows are done): `finish` ends what was collected about IKE, not ESP.
         let table = std::mem::take(&mut data.esp);
-        let (esp, mut tunnel_of) = rayon::join(
-            || sorted_flows(table),
+        let ((esp, esp_end, esp_pairs), (sides, ike_end)) = rayon::join(
+            || {
+                let esp = sorted_flows(table);
+                let end = esp.values().map(|f| f.last).max();
+                // the pairs of peers of the flows (a tunnel each, with or without IKE)
+                let mut pairs: Vec<(IpAddr, IpAddr)> = esp.keys().map(|k| pair(k.0, k.1)).collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                (esp, end, pairs)
+            },
             || {
                 data.finish();
+                let data = &data;
                 // IKE messages in time order (stable: file order, then frame order, for ties).
                 let mut order: Vec<usize> = (0..data.ike.len()).collect();
                 order.sort_by_key(|&i| (data.ike[i].time, data.ike[i].file_index, data.ike[i].frame));
@@ -456,69 +506,104 @@ impl Model {
                     let r = &data.ike[i];
                     tunnel_of.entry(pair(r.src, r.dst)).or_default().push(i);
                 }
-                tunnel_of
+                let sides: Vec<TunnelParts> = tunnel_of
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|((a, b), msgs)| ike_side(data, [a, b], &msgs))
+                    .collect();
+                (sides, data.ike.iter().map(|r| r.time).max())
             },
         );
-        for k in esp.keys() {
-            tunnel_of.entry(pair(k.0, k.1)).or_default();
+        // the tunnels of ESP flows without IKE join in, in order of their peers
+        let mut slots: Vec<Slot> = Vec::with_capacity(sides.len() + esp_pairs.len());
+        let mut sides = sides.into_iter().peekable();
+        for p in esp_pairs {
+            while let Some(side) = sides.next_if(|s| (s.tunnel.peers[0], s.tunnel.peers[1]) < p) {
+                slots.push(Slot::Ike(side));
+            }
+            if sides
+                .peek()
+                .is_none_or(|s| (s.tunnel.peers[0], s.tunnel.peers[1]) != p)
+            {
+                slots.push(Slot::EspOnly([p.0, p.1]));
+            }
         }
-        let mut capture_end = Timestamp::default();
-        for r in &data.ike {
-            capture_end = capture_end.max(r.time);
-        }
-        for f in esp.values() {
-            capture_end = capture_end.max(f.last);
-        }
+        slots.extend(sides.map(Slot::Ike));
+        let mut capture_end = Timestamp::default().max(esp_end.unwrap_or_default());
+        capture_end = capture_end.max(ike_end.unwrap_or_default());
         for g in data.groups.values() {
             capture_end = capture_end.max(g.last);
         }
-
-        // Each tunnel depends on its own messages and flows only: built on all cores, kept in
-        // tunnel order, then numbered.
-        let pairs: Vec<((IpAddr, IpAddr), Vec<usize>)> = tunnel_of.into_iter().collect();
-        let built: Vec<TunnelParts> = pairs
+        // each tunnel's ESP side depends on its own flows only: on all cores
+        let mut built: Vec<TunnelParts> = slots
             .into_par_iter()
             .enumerate()
-            .map(|(index, ((a, b), msgs))| build_tunnel(&data, &esp, index, [a, b], &msgs))
+            .map(|(index, slot)| {
+                let mut parts = match slot {
+                    Slot::Ike(parts) => parts,
+                    Slot::EspOnly(peers) => ike_side(&data, peers, &[]),
+                };
+                add_esp(&esp, index, &mut parts);
+                parts
+            })
             .collect();
+        // numbered in the whole model: a tunnel's SAs and CHILD SAs come after those of the
+        // tunnels before it
+        let mut firsts = Vec::with_capacity(built.len());
+        let (mut sa_count, mut child_count) = (0, 0);
+        for parts in &built {
+            firsts.push((sa_count, child_count));
+            sa_count += parts.sas.len();
+            child_count += parts.children.len();
+        }
+        built
+            .par_iter_mut()
+            .zip(firsts.par_iter())
+            .for_each(|(parts, &(first_sa, first_child))| parts.number_from(first_sa, first_child));
         let mut tunnels = Vec::with_capacity(built.len());
-        let mut sas: Vec<IkeSa> = Vec::with_capacity(built.iter().map(|p| p.sas.len()).sum());
-        let mut children: Vec<ChildSa> = Vec::with_capacity(built.iter().map(|p| p.children.len()).sum());
-        for mut parts in built {
-            let (first_sa, first_child) = (sas.len(), children.len());
-            for s in &mut parts.tunnel.sas {
-                *s += first_sa;
-            }
-            for c in &mut parts.tunnel.children {
-                *c += first_child;
-            }
-            for mut sa in parts.sas {
-                sa.id += first_sa;
-                sa.rekey_of = sa.rekey_of.map(|p| p + first_sa);
-                sas.push(sa);
-            }
-            for mut c in parts.children {
-                c.ike_sa += first_sa;
-                children.push(c);
-            }
+        let mut contents = Vec::with_capacity(built.len());
+        for parts in built {
             tunnels.push(parts.tunnel);
+            contents.push((parts.sas, parts.children));
         }
         let mut model = Model {
             data,
             tunnels,
-            sas,
-            children,
+            sas: Vec::new(),
+            children: Vec::new(),
             esp,
             capture_end,
             bgp: Vec::new(),
             inner_tunnel: HashMap::new(),
             inside: Vec::new(),
         };
-        // one index of the tunnels places both the BGP sessions and the inner flows
-        let index = super::inner_tunnels::TunnelIndex::new(&model);
-        model.bgp = super::bgp_state::sessions(&model, &index);
-        model.inner_tunnel = super::inner_tunnels::flow_tunnels(&model, &index);
-        model.inside = inside(&model);
+        // the SAs are gathered on one core while the tunnels' contents are placed on the other
+        // (which reads no SA)
+        let ((sas, children), (bgp, inner_tunnel, inside)) = rayon::join(
+            || {
+                let mut sas: Vec<IkeSa> = Vec::with_capacity(sa_count);
+                let mut children: Vec<ChildSa> = Vec::with_capacity(child_count);
+                for (s, c) in contents {
+                    sas.extend(s);
+                    children.extend(c);
+                }
+                (sas, children)
+            },
+            || {
+                // one index of the tunnels places both the BGP sessions and the inner flows
+                let index = super::inner_tunnels::TunnelIndex::new(&model);
+                let bgp = super::bgp_state::sessions(&model, &index);
+                let inner_tunnel = super::inner_tunnels::flow_tunnels(&model, &index);
+                let inside = inside(&model, &bgp, &inner_tunnel);
+                (bgp, inner_tunnel, inside)
+            },
+        );
+        model.sas = sas;
+        model.children = children;
+        model.bgp = bgp;
+        model.inner_tunnel = inner_tunnel;
+        model.inside = inside;
         model
     }
 
