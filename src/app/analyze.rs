@@ -2,7 +2,7 @@
 //! tunnels `--peer` / `--failing` let through.
 
 use crate::app::keyfiles::{keys_for, load_key_files, KeyFiles};
-use crate::app::pipeline::{process_file, Progress};
+use crate::app::pipeline::{process_file, process_opened, Progress};
 use crate::app::{Format, Outcome, RunOptions};
 use crate::diagnose::{diagnose_with, DiagnoseOptions, Finding};
 use crate::reconstruct::aggregate::GROUP_PREFIX;
@@ -71,14 +71,28 @@ fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
             } else if opts.ingest.read_ahead {
                 // a core would idle: collect on a thread of its own, and read on the parsing
                 // thread (a third thread for reading made it slower: its chunks are copied
-                // once more and move between cores; docs/performance.md)
+                // once more and move between cores; docs/performance.md); the collecting thread
+                // reads chunks ahead of the parsing thread only when it has nothing to collect
                 let ingest = crate::capture::IngestOptions {
                     read_ahead: false,
                     ..opts.ingest.clone()
                 };
-                crate::decode::handoff::collect_on_own_thread(&mut data, |sink| {
-                    process_file(path, i, &ingest, input.keys, bar, sink)
-                })
+                let shared = if shared_reading() {
+                    crate::capture::open_shared(path)
+                } else {
+                    None
+                };
+                match shared {
+                    // the collecting thread reads ahead when it has nothing to collect
+                    Some((opened, helper)) => crate::decode::handoff::collect_on_own_thread_helping(
+                        &mut data,
+                        || helper.help(),
+                        |sink| process_opened(opened, path, i, &ingest, input.keys, bar, sink),
+                    ),
+                    None => crate::decode::handoff::collect_on_own_thread(&mut data, |sink| {
+                        process_file(path, i, &ingest, input.keys, bar, sink)
+                    }),
+                }
             } else {
                 process_file(path, i, &opts.ingest, input.keys, bar, &mut data)
             };
@@ -297,4 +311,14 @@ fn selected_tunnels(model: &Model, findings: &[Finding], opts: &RunOptions) -> O
             })
             .collect(),
     )
+}
+
+/// Environment variable that turns off the collecting thread's reading ahead when set to `0`
+/// (to compare with and without it; [`crate::capture::shared_read`]).
+pub const SHARED_READ_VAR: &str = "IKESCOPE_SHARED_READ";
+
+/// Whether the collecting thread reads ahead of the parsing thread (unless [`SHARED_READ_VAR`]
+/// is `0`).
+fn shared_reading() -> bool {
+    std::env::var(SHARED_READ_VAR).map_or(true, |v| v.trim() != "0")
 }

@@ -122,7 +122,21 @@ pub fn process_file(
     progress: Option<ProgressBar>,
     sink: &mut dyn RecordSink,
 ) -> Result<InputStats, capture::CaptureError> {
-    let mut input = capture::open_input(path)?;
+    let input = capture::open_input(path)?;
+    process_opened(input, path, file_index, opts, keys, progress, sink)
+}
+
+/// [`process_file`] of an input already opened (by [`capture::open_input`] or
+/// [`capture::open_shared`]).
+pub fn process_opened(
+    mut input: Box<dyn std::io::Read + Send>,
+    path: &str,
+    file_index: usize,
+    opts: &IngestOptions,
+    keys: Option<Arc<KeyStore>>,
+    progress: Option<ProgressBar>,
+    sink: &mut dyn RecordSink,
+) -> Result<InputStats, capture::CaptureError> {
     if opts.read_ahead {
         input = Box::new(capture::read_ahead(input));
     }

@@ -1,5 +1,6 @@
 //! Opening inputs: files or stdin, gzip detected by content.
 
+use super::shared_read::{shared_read, ReadHelper};
 use super::CaptureError;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -26,6 +27,26 @@ pub fn open_input(path: &str) -> Result<Box<dyn Read + Send>, CaptureError> {
         })?;
         Box::new(f)
     };
+    wrap_input(raw)
+}
+
+/// Open a regular file as [`open_input`] does, to be read by the calling thread helped by
+/// another ([`super::shared_read`]). `None` for stdin and anything but a regular file, and when
+/// opening fails ([`open_input`] then opens it, or reports why it cannot).
+pub fn open_shared(path: &str) -> Option<(Box<dyn Read + Send>, ReadHelper)> {
+    if path == "-" {
+        return None;
+    }
+    let f = File::open(path).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let (reader, helper) = shared_read(f).ok()?;
+    Some((wrap_input(Box::new(reader)).ok()?, helper))
+}
+
+/// Buffer `raw` and recognise gzip by its first bytes.
+fn wrap_input(raw: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, CaptureError> {
     let mut r = BufReader::with_capacity(READ_BUFFER, raw);
     // Peek at the first two bytes without consuming them.
     let mut peek = [0u8; 2];

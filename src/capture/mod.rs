@@ -22,9 +22,10 @@ pub mod parts;
 mod plain;
 mod read_ahead;
 pub mod reasm;
+pub mod shared_read;
 mod window;
 
-pub use input::{open_input, READ_BUFFER};
+pub use input::{open_input, open_shared, READ_BUFFER};
 pub use inputs::{expand_inputs, InputList, InputProblem};
 pub use magic::{sniff_capture, CaptureFormat};
 pub use packet::linktype_supported;

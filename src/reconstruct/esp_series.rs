@@ -114,11 +114,19 @@ impl EspSeries {
         let no = o.div_euclid(nw) * nw;
         let mut bytes = [0u64; BUCKETS];
         let mut packets = [0u32; BUCKETS];
+        // The start is a multiple of the width, so it is 0 or 1 old buckets past the new start,
+        // and old bucket i goes to new bucket (i + that) / 2: no division per bucket.
+        let lead = (o - no) / w;
+        let aligned = (o - no) % w == 0;
         for i in 0..BUCKETS {
             if self.packets[i] == 0 && self.bytes[i] == 0 {
                 continue;
             }
-            let j = ((o + i as i128 * w - no) / nw) as usize;
+            let j = if aligned {
+                (i + lead as usize) / 2
+            } else {
+                ((o + i as i128 * w - no) / nw) as usize
+            };
             bytes[j] = bytes[j].saturating_add(self.bytes[i]);
             packets[j] = packets[j].saturating_add(self.packets[i]);
         }
@@ -216,6 +224,41 @@ mod tests {
         s.add(i64::MAX, 1);
         s.add(i64::MIN, 1);
         assert_eq!(total(&s), (32, 5));
+    }
+
+    #[test]
+    fn coarsening_puts_each_bucket_where_its_start_time_belongs() {
+        // origins even and odd multiples of the width, negative and positive
+        for (k, width) in [
+            (-7i64, S),
+            (-6, S),
+            (0, S),
+            (3, S),
+            (4, 2 * S),
+            (5, 2 * S),
+            (11, 1 << 40),
+        ] {
+            let mut s = EspSeries::first(k * width, 1);
+            s.width_ns = width;
+            s.origin_ns = k * width;
+            for i in 0..BUCKETS {
+                s.bytes[i] = (i as u64 * 37) % 11;
+                s.packets[i] = (i as u32 * 13) % 5;
+            }
+            let before = s.clone();
+            s.coarsen();
+            assert_eq!(s.width_ns, 2 * width);
+            assert_eq!(s.origin_ns.rem_euclid(2 * width), 0);
+            let mut bytes = [0u64; BUCKETS];
+            let mut packets = [0u32; BUCKETS];
+            for i in 0..BUCKETS {
+                let start = i128::from(before.origin_ns) + i as i128 * i128::from(width);
+                let j = ((start - i128::from(s.origin_ns)) / i128::from(s.width_ns)) as usize;
+                bytes[j] += before.bytes[i];
+                packets[j] += before.packets[i];
+            }
+            assert_eq!((s.bytes, s.packets), (bytes, packets), "origin {k} x {width}");
+        }
     }
 
     #[test]
