@@ -21,7 +21,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 /// Bytes per chunk.
 pub const CHUNK: u64 = 1 << 20;
 /// Chunks a helper reads ahead of the parsing thread at most.
-pub const AHEAD: u64 = 2;
+pub const AHEAD: u64 = 3;
 
 /// A chunk's index in the file (its offset divided by [`CHUNK`]).
 type ChunkIndex = u64;
@@ -38,15 +38,13 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The first chunk nobody has taken: the parsing thread reads it itself when it gets there,
-    /// unless a helper takes it first.
-    next_untaken: ChunkIndex,
     /// The chunk the parsing thread is in.
     reader_at: ChunkIndex,
-    /// Chunks helpers are reading now.
-    being_read: u64,
-    /// Chunks read by helpers, in order, not yet taken by the parsing thread.
-    ready: VecDeque<(ChunkIndex, io::Result<Vec<u8>>)>,
+    /// The first chunk a helper may take next.
+    helper_next: ChunkIndex,
+    /// Chunks helpers took, in order, with what reading them gave (`None` while being read),
+    /// not yet taken over by the parsing thread.
+    taken: VecDeque<(ChunkIndex, Option<io::Result<Vec<u8>>>)>,
     /// Buffers to reuse.
     spare: Vec<Vec<u8>>,
 }
@@ -135,20 +133,20 @@ impl SharedReader {
         if let Some((_, used)) = self.current.take() {
             state.spare.push(used);
         }
+        while state.taken.front().is_some_and(|(i, _)| *i < chunk) {
+            // read ahead of a reader that then stopped early: not wanted
+            if let Some((_, Some(Ok(buf)))) = state.taken.pop_front() {
+                state.spare.push(buf);
+            }
+        }
+        if state.taken.front().is_none_or(|(i, _)| *i != chunk) {
+            // no helper took it: read it here
+            self.own = Some(chunk);
+            return Ok(());
+        }
         loop {
-            while state.ready.front().is_some_and(|(i, _)| *i < chunk) {
-                // read ahead of a reader that then stopped early: not wanted
-                if let Some((_, Ok(buf))) = state.ready.pop_front() {
-                    state.spare.push(buf);
-                }
-            }
-            if state.next_untaken <= chunk {
-                state.next_untaken = chunk + 1;
-                self.own = Some(chunk);
-                return Ok(());
-            }
-            if state.ready.front().is_some_and(|(i, _)| *i == chunk) {
-                let Some((_, read)) = state.ready.pop_front() else {
+            if state.taken.front().is_some_and(|(_, read)| read.is_some()) {
+                let Some((_, Some(read))) = state.taken.pop_front() else {
                     unreachable!("checked just above")
                 };
                 self.own = None;
@@ -167,18 +165,21 @@ pub struct ReadHelper {
 }
 
 impl ReadHelper {
-    /// Read the next chunk nobody has taken, if it is within [`AHEAD`] chunks of the parsing
-    /// thread and inside the file's size when opened. Returns whether there was one.
+    /// Read a chunk ahead of the parsing thread: the next odd-numbered one past it and past those
+    /// helpers took, if it is within [`AHEAD`] chunks of the parsing thread and inside the file's
+    /// size when opened. Returns whether there was one. Helpers take every other chunk at most,
+    /// so that a helper whose own work grows (a collector with more flows) never ends up doing
+    /// most of the reading while the parsing thread waits for it.
     pub fn help(&self) -> bool {
         let shared = &self.shared;
         let (chunk, mut buf) = {
             let mut state = shared.lock();
-            let chunk = state.next_untaken;
-            if chunk * CHUNK >= shared.len || chunk > state.reader_at + AHEAD {
+            let chunk = state.helper_next.max(state.reader_at + 1) | 1;
+            if chunk.saturating_mul(CHUNK) >= shared.len || chunk > state.reader_at + AHEAD {
                 return false;
             }
-            state.next_untaken += 1;
-            state.being_read += 1;
+            state.helper_next = chunk + 1;
+            state.taken.push_back((chunk, None));
             (chunk, state.spare.pop().unwrap_or_default())
         };
         let size = CHUNK.min(shared.len - chunk * CHUNK) as usize;
@@ -188,8 +189,9 @@ impl ReadHelper {
             buf
         });
         let mut state = shared.lock();
-        state.being_read -= 1;
-        state.ready.push_back((chunk, read));
+        if let Some(entry) = state.taken.iter_mut().find(|(i, _)| *i == chunk) {
+            entry.1 = Some(read);
+        }
         shared.finished.notify_all();
         true
     }
@@ -267,27 +269,32 @@ mod tests {
     }
 
     #[test]
-    fn a_helper_reads_ahead_only_so_far_and_the_reader_takes_its_chunks() {
+    fn a_helper_reads_every_other_chunk_ahead_only_so_far() {
         let c = CHUNK as usize;
-        let (path, data) = file_of(6 * c + 5);
+        let (path, data) = file_of(9 * c + 5);
         let (mut r, helper) = shared_read(File::open(&path).unwrap()).unwrap();
-        // before any read: chunks 0..=AHEAD, then no more
-        for _ in 0..=AHEAD {
-            assert!(helper.help());
-        }
+        // the parsing thread is in chunk 0: helpers may take chunks 1 and 3, then no more
+        assert!(helper.help());
+        assert!(helper.help());
         assert!(!helper.help(), "read beyond {AHEAD} chunks ahead");
-        let mut first = vec![0u8; c + 10];
+        assert_eq!(
+            r.shared.lock().taken.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            [1, 3]
+        );
+        let mut first = vec![0u8; 2 * c + 10];
         let mut n = 0;
         while n < first.len() {
             n += r.read(&mut first[n..]).unwrap();
         }
-        assert!(first[..] == data[..c + 10]);
-        // the reader is in chunk 1 now: the helper may go on to chunk 1 + AHEAD
+        assert!(first[..] == data[..2 * c + 10]);
+        // chunk 1 was handed over; the parsing thread is in chunk 2: chunk 5 is within reach
+        assert_eq!(r.shared.lock().taken.front().map(|(i, _)| *i), Some(3));
         assert!(helper.help());
         assert!(!helper.help());
         let mut rest = Vec::new();
         r.read_to_end(&mut rest).unwrap();
-        assert!(rest[..] == data[c + 10..]);
+        assert!(rest[..] == data[2 * c + 10..]);
+        assert!(r.shared.lock().taken.is_empty());
         // nothing left to read past the end
         assert!(!helper.help());
         std::fs::remove_file(&path).unwrap();
@@ -299,7 +306,7 @@ mod tests {
         let (path, mut data) = file_of(c + 3);
         let (mut r, helper) = shared_read(File::open(&path).unwrap()).unwrap();
         assert!(helper.help());
-        assert!(helper.help());
+        assert!(!helper.help());
         let more: Vec<u8> = (0..c).map(|i| (i % 13) as u8).collect();
         std::fs::OpenOptions::new()
             .append(true)
