@@ -76,9 +76,9 @@ pub fn tunnel_series(model: &Model, t: usize) -> Option<EspSeries> {
     let mut it = tunnel.esp_directions(model).map(|(_, _, s)| s);
     let mut s = it.next()?;
     for o in it {
-        s.absorb(&o);
+        s.to_mut().absorb(&o);
     }
-    Some(s)
+    Some(s.into_owned())
 }
 
 /// Bytes per interval start, both series at the same width.

@@ -3,12 +3,14 @@
 
 use super::capture_point::{self, CapturePointGuess};
 use super::collect::{Collected, EspFlow, FrameRef};
+use super::esp_series::EspSeries;
 use super::exchanges::{auth_response, auth_response_lacks_child, inner_first, ExchangeKind};
 use super::implementation::{self, ImplementationGuess};
 use super::sas::{build_sas, ChildSa, IkeSa, SaState};
 use crate::record::{InnerFlowInfo, Timestamp};
 use ikescope_parsers::iana::{IkeVersion, PayloadType};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -54,16 +56,17 @@ impl Tunnel {
             .fold((0, 0), |(p, b), f| (p + f.packets, b + f.bytes))
     }
 
-    /// ESP sent by `src` on this tunnel over time, all its SPIs together (`None` without any).
-    pub fn esp_series(&self, model: &Model, src: IpAddr) -> Option<super::esp_series::EspSeries> {
+    /// ESP sent by `src` on this tunnel over time, all its SPIs together (`None` without any):
+    /// the flow's own series when it is the only one (most are), else a sum.
+    pub fn esp_series<'m>(&self, model: &'m Model, src: IpAddr) -> Option<Cow<'m, EspSeries>> {
         let mut flows = self
             .esp
             .iter()
             .filter(|k| k.0 == src)
             .filter_map(|k| model.esp.get(k));
-        let mut series = flows.next()?.series.clone();
+        let mut series = Cow::Borrowed(&flows.next()?.series);
         for f in flows {
-            series.absorb(&f.series);
+            series.to_mut().absorb(&f.series);
         }
         Some(series)
     }
@@ -72,7 +75,7 @@ impl Tunnel {
     pub fn esp_directions<'m>(
         &'m self,
         model: &'m Model,
-    ) -> impl Iterator<Item = (IpAddr, IpAddr, super::esp_series::EspSeries)> + 'm {
+    ) -> impl Iterator<Item = (IpAddr, IpAddr, Cow<'m, EspSeries>)> + 'm {
         [(self.peers[0], self.peers[1]), (self.peers[1], self.peers[0])]
             .into_iter()
             .filter_map(move |(src, dst)| Some((src, dst, self.esp_series(model, src)?)))

@@ -1,6 +1,7 @@
 //! `analyze --format json`: one document (contract in docs/json.md).
 
 use crate::diagnose::{by_tunnel, tunnel_state, Finding, Severity, TunnelState};
+use crate::reconstruct::esp_series::EspSeries;
 use crate::reconstruct::{
     Exchange, ExchangeKind, IkeSa, ImplementationGuess, Model, MsgRef, NotAnalysed, Phase, SaState, Tunnel,
 };
@@ -9,6 +10,7 @@ use ikescope_parsers::iana::{ExchangeType, IkeVersion};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -193,7 +195,7 @@ struct TunnelJson<'a> {
     last: Timestamp,
     peers: [IpAddr; 2],
     state: TunnelState,
-    throughput: Vec<ThroughputJson>,
+    throughput: Vec<ThroughputJson<'a>>,
 }
 
 /// One CHILD SA of a tunnel (keys in alphabetical order, as a `json!` object writes them).
@@ -233,15 +235,29 @@ struct EspJson {
     udp_encap: bool,
 }
 
-/// ESP over time in one direction (keys in alphabetical order).
-#[derive(Serialize)]
-struct ThroughputJson {
-    bytes: Vec<u64>,
-    dst: IpAddr,
-    interval_s: f64,
-    packets: Vec<u32>,
+/// ESP over time in one direction, from the first to the last bucket with traffic: `bytes`,
+/// `dst`, `interval_s`, `packets`, `src`, `start` (keys in alphabetical order), written from
+/// the series itself (most directions have one flow, whose series is not copied).
+struct ThroughputJson<'a> {
     src: IpAddr,
-    start: Timestamp,
+    dst: IpAddr,
+    series: Cow<'a, EspSeries>,
+}
+
+impl Serialize for ThroughputJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // (only directions with traffic are made: `throughput`)
+        let (start, bytes, packets) = self.series.span().unwrap_or((0, &[], &[]));
+        let mut o = s.serialize_struct("ThroughputJson", 6)?;
+        o.serialize_field("bytes", bytes)?;
+        o.serialize_field("dst", &self.dst)?;
+        o.serialize_field("interval_s", &(self.series.width_ns as f64 / 1e9))?;
+        o.serialize_field("packets", packets)?;
+        o.serialize_field("src", &self.src)?;
+        o.serialize_field("start", &Timestamp(start))?;
+        o.end()
+    }
 }
 
 /// One peer's `implementations[]` entry (keys in alphabetical order).
@@ -254,19 +270,10 @@ struct ImplementationJson<'a> {
 }
 
 /// ESP over time in each direction: buckets from the first to the last with traffic.
-fn throughput(model: &Model, t: &Tunnel) -> Vec<ThroughputJson> {
+fn throughput<'a>(model: &'a Model, t: &'a Tunnel) -> Vec<ThroughputJson<'a>> {
     t.esp_directions(model)
-        .filter_map(|(src, dst, series)| {
-            let (start, bytes, packets) = series.span()?;
-            Some(ThroughputJson {
-                bytes: bytes.to_vec(),
-                dst,
-                interval_s: series.width_ns as f64 / 1e9,
-                packets: packets.to_vec(),
-                src,
-                start: Timestamp(start),
-            })
-        })
+        .filter(|(_, _, series)| series.span().is_some())
+        .map(|(src, dst, series)| ThroughputJson { src, dst, series })
         .collect()
 }
 
@@ -489,7 +496,8 @@ const ELEMENTS_PER_PIECE: usize = 16;
 
 /// [`write_elements`] on all cores: a chunk of `items` at a time, cut into pieces that are
 /// serialized (each item by `write_json`) in parallel, each into a buffer of its own, and
-/// written in order.
+/// written in order. The buffers are kept from chunk to chunk (a fresh 64 KiB buffer per piece,
+/// grown and freed, cost more in `malloc` and page faults than the copying).
 fn write_elements_par<W, T>(
     out: &mut W,
     items: &[T],
@@ -499,23 +507,28 @@ where
     W: Write,
     T: Sync,
 {
+    let mut buffers: Vec<Vec<u8>> = Vec::new();
     for (c, chunk) in items.chunks(ELEMENTS_PER_CHUNK).enumerate() {
-        let pieces: Vec<Vec<u8>> = chunk
+        let pieces = chunk.len().div_ceil(ELEMENTS_PER_PIECE);
+        if buffers.len() < pieces {
+            buffers.resize_with(pieces, || Vec::with_capacity(1 << 16));
+        }
+        chunk
             .par_chunks(ELEMENTS_PER_PIECE)
+            .zip(buffers.par_iter_mut())
             .enumerate()
-            .map(|(p, piece)| {
-                let mut buf = Vec::with_capacity(1 << 16);
+            .try_for_each(|(p, (piece, buf))| {
+                buf.clear();
                 for (i, item) in piece.iter().enumerate() {
                     let first = c == 0 && p == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    write_json(&mut buf, item)?;
+                    write_json(buf, item)?;
                 }
-                Ok(buf)
+                Ok(())
             })
-            .collect::<Result<_, serde_json::Error>>()
-            .map_err(io::Error::from)?;
-        for piece in pieces {
-            out.write_all(&piece)?;
+            .map_err(|e: serde_json::Error| io::Error::from(e))?;
+        for buf in &buffers[..pieces] {
+            out.write_all(buf)?;
         }
     }
     Ok(())
@@ -632,13 +645,12 @@ mod tests {
                 udp_encap: true,
             });
         }
+        let mut series = EspSeries::first(t.0, 1);
+        series.add(t.0 + 3_000_000_000, 2);
         keys_sorted(&ThroughputJson {
-            bytes: vec![1, 2],
-            dst: b,
-            interval_s: 2.0,
-            packets: vec![1, 1],
             src: a,
-            start: t,
+            dst: b,
+            series: Cow::Owned(series),
         });
         let evidence = vec!["vendor ID".to_string()];
         keys_sorted(&ImplementationJson {
