@@ -9,7 +9,8 @@ use crate::capture::IngestEvent;
 use crate::reconstruct::{Exchange, ExchangeKind, IkeSa, Model, MsgRef, Phase, SaState, Tunnel};
 use crate::record::{IkeInfo, Record, Timestamp};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+// seeded hashes (the keys come from the capture), faster than SipHash on these small keys
+use foldhash::{HashMap, HashSet};
 use std::net::IpAddr;
 
 /// Tunnels decided together in [`Ctx::per_tunnel`].
@@ -76,17 +77,17 @@ impl<'m> Ctx<'m> {
             model,
             options,
             rule: &RULES[0],
-            explained: HashSet::new(),
-            version_mismatch_tunnels: HashSet::new(),
-            probes: HashSet::new(),
+            explained: HashSet::default(),
+            version_mismatch_tunnels: HashSet::default(),
+            probes: HashSet::default(),
             findings: Vec::new(),
-            index: HashMap::new(),
-            kinds_on: HashMap::new(),
-            failing: HashSet::new(),
+            index: HashMap::default(),
+            kinds_on: HashMap::default(),
+            failing: HashSet::default(),
             ike_senders,
             ike_pairs,
-            icmp_by_flow: HashMap::new(),
-            incomplete_by_flow: HashMap::new(),
+            icmp_by_flow: HashMap::default(),
+            incomplete_by_flow: HashMap::default(),
             latest_established: model
                 .tunnels
                 .iter()

@@ -15,8 +15,8 @@ pub use ctx::{Ctx, TunnelOutcome};
 pub use finding::{Alternative, Confidence, Evidence, Finding, FindingKind, Severity};
 
 use crate::reconstruct::Model;
+use foldhash::HashMap;
 use rayon::slice::ParallelSliceMut;
-use std::collections::HashMap;
 
 /// A request seen once (never retransmitted) counts as unanswered only when the capture goes on
 /// this long after it.
@@ -137,7 +137,7 @@ pub fn tunnel_state(model: &Model, t: &crate::reconstruct::Tunnel, findings: &[&
 
 /// Findings grouped by tunnel id, in their order.
 pub fn by_tunnel(findings: &[Finding]) -> HashMap<&str, Vec<&Finding>> {
-    let mut m: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    let mut m: HashMap<&str, Vec<&Finding>> = HashMap::default();
     for f in findings {
         m.entry(f.tunnel.as_str()).or_default().push(f);
     }

@@ -5,9 +5,9 @@ use crate::diagnose::Finding;
 use crate::reconstruct::aggregate::{InitiatorGroup, OpeningMode, GROUP_PREFIX};
 use crate::reconstruct::Model;
 use crate::wording::{count, notify_name};
+use foldhash::HashMap;
 use ikescope_parsers::iana::{IkeVersion, NotifyType};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Top sources listed per group.
