@@ -12,6 +12,8 @@ use rayon::prelude::*;
 // seeded hashes (the keys come from the capture), faster than SipHash on these small keys
 use foldhash::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Tunnels decided together in [`Ctx::per_tunnel`].
 const TUNNELS_PER_CHUNK: usize = 256;
@@ -54,6 +56,12 @@ pub struct Ctx<'m> {
     /// Tunnels with an error or warning finding ([`Ctx::has_failure`] without going through
     /// every finding: a merge only ever makes a finding more severe).
     failing: HashSet<String>,
+    /// What the rules look up and never change, shared with the views of [`Ctx::view_for`].
+    lookups: Arc<Lookups>,
+}
+
+/// Indexes of the model made once per run.
+struct Lookups {
     /// Addresses that sent at least one IKE message, and (source, destination) pairs that did.
     ike_senders: HashSet<IpAddr>,
     ike_pairs: HashSet<(IpAddr, IpAddr)>,
@@ -65,6 +73,12 @@ pub struct Ctx<'m> {
     latest_established: Vec<Option<Timestamp>>,
 }
 
+/// A rule's decisions, tunnel after tunnel in model order, in one or more vectors.
+pub(super) type Decisions = Vec<Vec<TunnelOutcome>>;
+
+/// A rule's decision on one tunnel (see [`Ctx::per_tunnel`]).
+pub type Decide = for<'a, 'm> fn(&'a Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>);
+
 impl<'m> Ctx<'m> {
     /// A run over `model`, before any rule.
     pub(super) fn new(model: &'m Model, options: DiagnoseOptions) -> Ctx<'m> {
@@ -73,17 +87,7 @@ impl<'m> Ctx<'m> {
             || model.data.ike.iter().map(|r| r.src).collect(),
             || model.data.ike.iter().map(|r| (r.src, r.dst)).collect(),
         );
-        let mut ctx = Ctx {
-            model,
-            options,
-            rule: &RULES[0],
-            explained: HashSet::default(),
-            version_mismatch_tunnels: HashSet::default(),
-            probes: HashSet::default(),
-            findings: Vec::new(),
-            index: HashMap::default(),
-            kinds_on: HashMap::default(),
-            failing: HashSet::default(),
+        let mut lookups = Lookups {
             ike_senders,
             ike_pairs,
             icmp_by_flow: HashMap::default(),
@@ -103,7 +107,8 @@ impl<'m> Ctx<'m> {
         };
         for (i, r) in model.data.icmp.iter().enumerate() {
             if let Some(icmp) = &r.icmp {
-                ctx.icmp_by_flow
+                lookups
+                    .icmp_by_flow
                     .entry((icmp.quoted.src, icmp.quoted.dst))
                     .or_default()
                     .push(i);
@@ -111,10 +116,70 @@ impl<'m> Ctx<'m> {
         }
         for (i, (_, ev)) in model.data.incomplete.iter().enumerate() {
             if let IngestEvent::IncompleteReassembly { src, dst, .. } = ev {
-                ctx.incomplete_by_flow.entry((*src, *dst)).or_default().push(i);
+                lookups
+                    .incomplete_by_flow
+                    .entry((*src, *dst))
+                    .or_default()
+                    .push(i);
             }
         }
-        ctx
+        Ctx {
+            model,
+            options,
+            rule: &RULES[0],
+            explained: HashSet::default(),
+            version_mismatch_tunnels: HashSet::default(),
+            probes: HashSet::default(),
+            findings: Vec::new(),
+            index: HashMap::default(),
+            kinds_on: HashMap::default(),
+            failing: HashSet::default(),
+            lookups: Arc::new(lookups),
+        }
+    }
+
+    /// What `rule` sees of this run: the marks it honours as they stand now, the lookups, and
+    /// nothing else (no finding, no other mark). A rule that reads only the marks it declares
+    /// (checked in debug builds) decides the same on the view as on the run, as long as no rule
+    /// in between sets one of them ([`super::rules::earliest_decision`]), so the view can
+    /// decide it ([`Ctx::decide_ahead`]) while those rules run.
+    pub(super) fn view_for(&self, rule: &'static Rule) -> Ctx<'m> {
+        let honours = |m: Mark| rule.honours.contains(&m);
+        let kept = |kinds: &Vec<FindingKind>| kinds.iter().any(|&k| honours(Mark::Finding(k)));
+        Ctx {
+            model: self.model,
+            options: self.options,
+            rule,
+            explained: if honours(Mark::Exchanges) {
+                self.explained.clone()
+            } else {
+                HashSet::default()
+            },
+            version_mismatch_tunnels: if honours(Mark::VersionMismatch) {
+                self.version_mismatch_tunnels.clone()
+            } else {
+                HashSet::default()
+            },
+            probes: if honours(Mark::Probes) {
+                self.probes.clone()
+            } else {
+                HashSet::default()
+            },
+            findings: Vec::new(),
+            index: HashMap::default(),
+            kinds_on: self
+                .kinds_on
+                .iter()
+                .filter(|(_, kinds)| kept(kinds))
+                .map(|(t, kinds)| (t.clone(), kinds.clone()))
+                .collect(),
+            failing: if honours(Mark::Failures) {
+                self.failing.clone()
+            } else {
+                HashSet::default()
+            },
+            lookups: Arc::clone(&self.lookups),
+        }
     }
 
     /// Run one rule.
@@ -132,25 +197,73 @@ impl<'m> Ctx<'m> {
     where
         F: Fn(&Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>) + Sync,
     {
+        self.per_tunnel_from(0, &decide);
+    }
+
+    /// [`Ctx::per_tunnel`] on the tunnels from position `first` on.
+    fn per_tunnel_from<F>(&mut self, first: usize, decide: &F)
+    where
+        F: Fn(&Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>) + Sync,
+    {
         let model = self.model;
         // a chunk of tunnels at a time: memory holds one chunk's decisions
-        for chunk in model.tunnels.chunks(TUNNELS_PER_CHUNK) {
-            let this = &*self;
-            let decided: Vec<Vec<TunnelOutcome>> = chunk
-                .par_iter()
-                .map(|t| {
-                    let mut out = Vec::new();
-                    decide(this, t, &mut out);
-                    out
-                })
-                .collect();
-            for outcome in decided.into_iter().flatten() {
-                match outcome {
-                    TunnelOutcome::Add(f) => self.add(f),
-                    TunnelOutcome::Unmerged(f) => self.push_unmerged(f),
-                    TunnelOutcome::Explain(sa, exchange) => self.explain(sa, exchange),
-                    TunnelOutcome::VersionMismatch(tunnel) => self.explain_by_version_mismatch(tunnel),
-                }
+        for chunk in model.tunnels[first.min(model.tunnels.len())..].chunks(TUNNELS_PER_CHUNK) {
+            let decided = self.decide(chunk, decide);
+            self.apply(decided);
+        }
+    }
+
+    /// `decide` on every tunnel of `tunnels`, on all cores, in order: each core's run of
+    /// tunnels pushes into one vector (not one vector per tunnel).
+    fn decide<F>(&self, tunnels: &'m [Tunnel], decide: &F) -> Decisions
+    where
+        F: Fn(&Ctx<'m>, &'m Tunnel, &mut Vec<TunnelOutcome>) + Sync,
+    {
+        tunnels
+            .par_iter()
+            .fold(Vec::new, |mut out, t| {
+                decide(self, t, &mut out);
+                out
+            })
+            .collect()
+    }
+
+    /// [`Ctx::per_tunnel`]'s decisions (on a view, [`Ctx::view_for`]) on the first tunnels, a
+    /// chunk at a time until `stop` is set: how many tunnels, and the decisions in order.
+    pub(super) fn decide_ahead(&self, decide: Decide, stop: &AtomicBool) -> (usize, Decisions) {
+        let (mut done, mut decided) = (0, Vec::new());
+        for chunk in self.model.tunnels.chunks(TUNNELS_PER_CHUNK) {
+            if stop.load(Ordering::Acquire) {
+                break;
+            }
+            decided.extend(self.decide(chunk, &decide));
+            done += chunk.len();
+        }
+        (done, decided)
+    }
+
+    /// Run `rule` in its place with the decisions [`Ctx::decide_ahead`] made on the first
+    /// tunnels: they are applied, and the other tunnels decided and applied as
+    /// [`Ctx::per_tunnel`] does.
+    pub(super) fn finish_ahead(
+        &mut self,
+        rule: &'static Rule,
+        (done, decided): (usize, Decisions),
+        decide: Decide,
+    ) {
+        self.rule = rule;
+        self.apply(decided);
+        self.per_tunnel_from(done, &decide);
+    }
+
+    /// Apply decisions, in order.
+    fn apply(&mut self, decided: Decisions) {
+        for outcome in decided.into_iter().flatten() {
+            match outcome {
+                TunnelOutcome::Add(f) => self.add(f),
+                TunnelOutcome::Unmerged(f) => self.push_unmerged(f),
+                TunnelOutcome::Explain(sa, exchange) => self.explain(sa, exchange),
+                TunnelOutcome::VersionMismatch(tunnel) => self.explain_by_version_mismatch(tunnel),
             }
         }
     }
@@ -329,13 +442,14 @@ impl<'m> Ctx<'m> {
 
     /// When the tunnel's latest IKE SA was established, if any was.
     pub fn latest_established(&self, tunnel: usize) -> Option<Timestamp> {
-        self.latest_established.get(tunnel).copied().flatten()
+        self.lookups.latest_established.get(tunnel).copied().flatten()
     }
 
     /// ICMP error records quoting a packet from `src` to `dst`.
     pub fn icmp_quoting(&self, src: IpAddr, dst: IpAddr) -> impl Iterator<Item = &'m Record> + '_ {
         let model = self.model;
-        self.icmp_by_flow
+        self.lookups
+            .icmp_by_flow
             .get(&(src, dst))
             .into_iter()
             .flatten()
@@ -349,7 +463,8 @@ impl<'m> Ctx<'m> {
         dst: IpAddr,
     ) -> impl Iterator<Item = &'m (usize, IngestEvent)> + '_ {
         let model = self.model;
-        self.incomplete_by_flow
+        self.lookups
+            .incomplete_by_flow
             .get(&(src, dst))
             .into_iter()
             .flatten()
@@ -358,12 +473,12 @@ impl<'m> Ctx<'m> {
 
     /// `addr` sent at least one IKE message somewhere in the capture.
     pub fn sent_ike(&self, addr: IpAddr) -> bool {
-        self.ike_senders.contains(&addr)
+        self.lookups.ike_senders.contains(&addr)
     }
 
     /// `src` sent at least one IKE message to `dst`.
     pub fn sent_ike_to(&self, src: IpAddr, dst: IpAddr) -> bool {
-        self.ike_pairs.contains(&(src, dst))
+        self.lookups.ike_pairs.contains(&(src, dst))
     }
 
     /// Strongswan-style summaries of the proposals in a message (clear or decrypted).

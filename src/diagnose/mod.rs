@@ -17,6 +17,7 @@ pub use finding::{Alternative, Confidence, Evidence, Finding, FindingKind, Sever
 use crate::reconstruct::Model;
 use foldhash::HashMap;
 use rayon::slice::ParallelSliceMut;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A request seen once (never retransmitted) counts as unanswered only when the capture goes on
 /// this long after it.
@@ -36,11 +37,38 @@ pub fn diagnose(model: &Model) -> Vec<Finding> {
 }
 
 /// [`diagnose`] with what the command line adds (`--bandwidth`): every rule in the order of
-/// [`rules::RULES`].
+/// [`rules::RULES`]. A rule that decides each tunnel on its own ([`rules::Rule::decide`]) is
+/// decided on the first tunnels on other cores while the rules before it that set nothing it
+/// reads still run (most of those run on one core), and its decisions are applied in its place:
+/// the same findings in the same order.
 pub fn diagnose_with(model: &Model, options: &DiagnoseOptions) -> Vec<Finding> {
+    let rules = rules::RULES;
     let mut ctx = Ctx::new(model, *options);
-    for rule in rules::RULES {
-        ctx.run(rule);
+    let mut next = 0;
+    for (at, rule) in rules.iter().enumerate() {
+        let Some(decide) = rule.decide else { continue };
+        let from = rules::earliest_decision(at).max(next);
+        for r in &rules[next..from] {
+            ctx.run(r);
+        }
+        // the view decides tunnels until those rules are done (memory holds what it decided
+        // meanwhile), the rest is decided in place
+        let view = ctx.view_for(rule);
+        let done = AtomicBool::new(false);
+        let ((), ahead) = rayon::join(
+            || {
+                for r in &rules[from..at] {
+                    ctx.run(r);
+                }
+                done.store(true, Ordering::Release);
+            },
+            || view.decide_ahead(decide, &done),
+        );
+        ctx.finish_ahead(rule, ahead, decide);
+        next = at + 1;
+    }
+    for r in &rules[next..] {
+        ctx.run(r);
     }
     let mut findings = ctx.into_findings();
     // (stable, as `sort_by`: findings equal on these keep the order they were made in)

@@ -15,13 +15,16 @@ const WEAK_TOKENS: &[&str] = &[
 /// Run the rules.
 pub fn run(ctx: &mut Ctx<'_>) {
     // each tunnel on its own: decided on all cores
-    ctx.per_tunnel(|ctx, t, out| {
-        nat(ctx, t, out);
-        init_retries(ctx, t, out);
-        rekeys(ctx, t, out);
-        weak(ctx, t, out);
-        vendors(ctx, t, out);
-    });
+    ctx.per_tunnel(decide);
+}
+
+/// The informational findings of one tunnel.
+pub fn decide(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {
+    nat(ctx, t, out);
+    init_retries(ctx, t, out);
+    rekeys(ctx, t, out);
+    weak(ctx, t, out);
+    vendors(ctx, t, out);
 }
 
 fn nat(ctx: &Ctx<'_>, t: &Tunnel, out: &mut Vec<TunnelOutcome>) {

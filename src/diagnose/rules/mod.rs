@@ -23,6 +23,7 @@ pub(crate) mod testkit;
 pub mod ts_mismatch;
 pub mod tunnel_addresses;
 
+use super::ctx::Decide;
 use super::{Ctx, FindingKind};
 
 /// What a rule tells the rules after it.
@@ -55,6 +56,9 @@ pub struct Rule {
     pub marks: &'static [Mark],
     /// Marks of the rules before it that it honours.
     pub honours: &'static [Mark],
+    /// For a rule that decides each tunnel on its own ([`Ctx::per_tunnel`]): that decision, so
+    /// that it can be made while the rules between [`earliest_decision`] and it still run.
+    pub decide: Option<Decide>,
 }
 
 /// Every rule, in the order it runs. The order is decided here and only here: the specific
@@ -70,120 +74,165 @@ pub const RULES: &[Rule] = &[
         run: ike_scan::run,
         marks: &[Mark::Exchanges, Mark::Probes, Mark::Finding(FindingKind::IkeScan)],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "ike_version_mismatch",
         run: ike_version_mismatch::run,
         marks: &[Mark::Exchanges, Mark::VersionMismatch],
         honours: &[Mark::Finding(FindingKind::IkeScan)],
+        decide: None,
     },
     Rule {
         name: "fragmentation_loss",
         run: fragmentation_loss::run,
         marks: &[Mark::Exchanges],
         honours: &[Mark::VersionMismatch],
+        decide: None,
     },
     Rule {
         name: "dpd_flap",
         run: dpd_flap::run,
         marks: &[Mark::Exchanges],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "rekey_flap",
         run: rekey_flap::run,
         marks: &[Mark::Exchanges, Mark::Finding(FindingKind::RekeyFlap)],
         honours: &[Mark::Exchanges],
+        decide: None,
     },
     Rule {
         name: "proposal_mismatch",
         run: proposal_mismatch::run,
         marks: &[Mark::Exchanges],
         honours: &[Mark::Exchanges, Mark::VersionMismatch, Mark::Probes],
+        decide: None,
     },
     Rule {
         name: "auth_failure",
         run: auth_failure::run,
         marks: &[Mark::Exchanges],
         honours: &[Mark::VersionMismatch, Mark::Probes],
+        decide: None,
     },
     Rule {
         name: "ts_mismatch",
         run: ts_mismatch::run,
         marks: &[Mark::Exchanges],
         honours: &[Mark::Exchanges, Mark::VersionMismatch],
+        decide: None,
     },
     Rule {
         name: "no_response",
         run: no_response::run,
         marks: &[Mark::Exchanges],
         honours: &[Mark::Exchanges, Mark::VersionMismatch],
+        decide: None,
     },
     Rule {
         name: "one_way_esp",
         run: one_way_esp::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "selectors",
         run: selectors::run,
         marks: &[],
         honours: &[Mark::Probes],
+        decide: None,
     },
     Rule {
         name: "bgp",
         run: bgp::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "tunnel_addresses",
         run: tunnel_addresses::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "mtu_blackhole",
         run: mtu_blackhole::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "informational",
         run: informational::run,
         marks: &[],
         honours: &[Mark::Finding(FindingKind::RekeyFlap)],
+        decide: Some(informational::decide),
     },
     Rule {
         name: "stalled",
         run: stalled::run,
         marks: &[],
         honours: &[Mark::Failures, Mark::Finding(FindingKind::IkeScan)],
+        decide: None,
     },
     Rule {
         name: "ike_flood",
         run: ike_flood::run,
         marks: &[],
         honours: &[Mark::Finding(FindingKind::IkeScan)],
+        decide: None,
     },
     Rule {
         name: "auth_spray",
         run: auth_spray::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
     Rule {
         name: "bandwidth_saturation",
         run: bandwidth_saturation::run,
         marks: &[],
         honours: &[],
+        decide: None,
     },
 ];
+
+/// The position in [`RULES`] from which the rules before `RULES[rule]` no longer set anything
+/// it honours: right after the last rule before it that sets one of its marks (every rule sets
+/// [`Mark::Failures`]). From there on, its decisions made on a view of the run
+/// ([`Ctx::view_for`]) are the ones it would make in its place.
+pub fn earliest_decision(rule: usize) -> usize {
+    let honours = RULES[rule].honours;
+    if honours.contains(&Mark::Failures) {
+        return rule;
+    }
+    RULES[..rule]
+        .iter()
+        .rposition(|r| r.marks.iter().any(|m| honours.contains(m)))
+        .map_or(0, |last| last + 1)
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `informational` honours only the rekey_flap findings: it can be decided from the rule
+    /// after `rekey_flap` on, while proposal_mismatch ... mtu_blackhole run.
+    #[test]
+    fn informational_is_decided_after_rekey_flap() {
+        let at = |name: &str| RULES.iter().position(|r| r.name == name).unwrap();
+        assert_eq!(earliest_decision(at("informational")), at("rekey_flap") + 1);
+        // a rule that honours every earlier failure can only be decided in its place
+        assert_eq!(earliest_decision(at("stalled")), at("stalled"));
+        assert_eq!(earliest_decision(at("ike_scan")), 0);
+    }
 
     #[test]
     fn every_honoured_mark_is_set_by_an_earlier_rule() {
