@@ -109,6 +109,30 @@ impl Votes {
     }
 }
 
+/// Vendor ID bodies recognised so far on this thread, at most this many (a capture repeats a
+/// few dozen across thousands of tunnels; one made of distinct ones only fills it).
+const VENDOR_IDS_REMEMBERED: usize = 256;
+
+thread_local! {
+    static VENDOR_IDS: std::cell::RefCell<foldhash::HashMap<Vec<u8>, Option<vendor::Vendor>>> =
+        std::cell::RefCell::new(foldhash::HashMap::default());
+}
+
+/// [`vendor::identify`], remembered per body: it goes through the whole vendor table, and the
+/// same bodies come in every IKE SA of every tunnel.
+fn identify(vid: &[u8]) -> Option<vendor::Vendor> {
+    VENDOR_IDS.with_borrow_mut(|known| {
+        if let Some(v) = known.get(vid) {
+            return *v;
+        }
+        let v = vendor::identify(vid);
+        if known.len() < VENDOR_IDS_REMEMBERED {
+            known.insert(vid.to_vec(), v);
+        }
+        v
+    })
+}
+
 /// Guess both peers of a tunnel (in the order of `peers`).
 pub fn infer(data: &Collected, sas: &[&IkeSa], peers: [IpAddr; 2]) -> [ImplementationGuess; 2] {
     // one pass over the messages for both peers (each message votes for its sender)
@@ -157,7 +181,7 @@ fn vendor_ids(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
         .map(|d| d.vendor_ids.as_slice())
         .unwrap_or(&[]);
     for vid in ike.vendor_ids.iter().chain(inner) {
-        if let Some(v) = vendor::identify(&vid.0) {
+        if let Some(v) = identify(&vid.0) {
             if let Some(maker) = v.maker {
                 if !votes.named.iter().any(|(m, _)| *m == maker) {
                     votes
@@ -230,7 +254,7 @@ fn vendor_id_order(votes: &mut Votes, r: &Record, ike: &IkeInfo) {
     let names: Vec<&'static str> = ike
         .vendor_ids
         .iter()
-        .filter_map(|v: &Hex| vendor::identify(&v.0))
+        .filter_map(|v: &Hex| identify(&v.0))
         .map(|v| v.name)
         .collect();
     let at = |name: &str| names.iter().position(|n| *n == name);
@@ -394,5 +418,37 @@ fn decide(peer: IpAddr, votes: Votes) -> ImplementationGuess {
                 evidence,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The remembered answer is the table's, for bodies seen again and past the memory's size.
+    #[test]
+    fn remembered_vendor_ids_are_identified_as_the_table_does() {
+        let known = [
+            "4a131c81070358455c5728f20e95452f", // RFC 3947 NAT-T
+            "afcad71368a1f1c96b8696fc77570100", // RFC 3706 DPD
+            "4048b7d56ebce88525e7de7f00d6c2d3", // IKE fragmentation
+            "882fe56d6fd20dbc2251613b2ebe5beb", // strongSwan
+        ];
+        let mut bodies: Vec<Vec<u8>> = known
+            .iter()
+            .map(|h| {
+                (0..h.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                    .collect()
+            })
+            .collect();
+        bodies.extend((0..VENDOR_IDS_REMEMBERED as u32 + 50).map(|n| n.to_be_bytes().repeat(4)));
+        for _ in 0..2 {
+            for b in &bodies {
+                assert_eq!(identify(b), vendor::identify(b));
+            }
+        }
+        assert!(bodies[..known.len()].iter().any(|b| identify(b).is_some()));
     }
 }
