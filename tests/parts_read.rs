@@ -1,7 +1,8 @@
 //! A capture gives the same report whether one thread reads it from start to end or several
 //! threads read it in parts (`IKESCOPE_PARTS_MIN_BYTES=0` splits even small captures,
 //! `IKESCOPE_PARTS_MIN_THREADS=2` allows two parts, `RAYON_NUM_THREADS` sets their number, `IKESCOPE_PARTS_AHEAD_BYTES=0` makes the
-//! replayer read every passed-on frame again from the file). Checked on every bundled capture (and, when
+//! replayer read every passed-on frame again from the file), or on two threads whose collecting
+//! one reads ahead (`IKESCOPE_SHARED_READ=0` turns that off). Checked on every bundled capture (and, when
 //! present, the corpus's), and on copies cut short or with a broken record, whose framing
 //! problems must read the same.
 
@@ -19,6 +20,11 @@ enum Reading {
     InParts(usize),
     /// In this many parts, every passed-on frame read again from the file by the replayer.
     InPartsFromFile(usize),
+    /// On two threads, one parsing, one collecting and reading chunks ahead when idle
+    /// (`capture::shared_read`), not in parts.
+    CollectorReadsAhead,
+    /// On two threads, one parsing, one collecting, the parsing thread reading everything.
+    CollectorOnly,
 }
 
 /// `ikescope <args> <capture>` read the given way: (exit status, stdout).
@@ -39,6 +45,15 @@ fn run(args: &[&str], capture: &Path, how: Reading) -> (Option<i32>, String) {
                 .env("IKESCOPE_PARTS_MIN_THREADS", "2")
                 .env("IKESCOPE_PARTS_MIN_BYTES", "0")
                 .env("IKESCOPE_PARTS_AHEAD_BYTES", "0");
+        }
+        Reading::CollectorReadsAhead => {
+            cmd.env("RAYON_NUM_THREADS", "2")
+                .env("IKESCOPE_PARTS_MIN_THREADS", "3");
+        }
+        Reading::CollectorOnly => {
+            cmd.env("RAYON_NUM_THREADS", "2")
+                .env("IKESCOPE_PARTS_MIN_THREADS", "3")
+                .env("IKESCOPE_SHARED_READ", "0");
         }
     }
     let out = cmd.arg(capture).output().expect("ikescope runs");
@@ -115,6 +130,52 @@ fn record_offsets(bytes: &[u8]) -> Vec<usize> {
         at += 16 + caplen;
     }
     out
+}
+
+#[test]
+fn a_capture_of_many_chunks_reads_the_same_when_the_collector_reads_ahead() {
+    // The bundled captures are under one chunk (1 MiB), where the collecting thread never reads
+    // ahead (it takes odd chunks only): repeat one's records into a file of several chunks, and
+    // cut a copy inside a record, whose framing problem must read the same.
+    let source = common::captures_dir().join("mtu_esp_fragmented_at_responder.pcap");
+    let bytes = std::fs::read(&source).expect("bundled capture");
+    let body = &bytes[24..];
+    let mut big = bytes[..24].to_vec();
+    while big.len() < 9 << 20 {
+        big.extend_from_slice(body);
+    }
+    let dir = std::env::temp_dir().join(format!("ikescope-shared-read-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let whole = dir.join("repeated.pcap");
+    std::fs::write(&whole, &big).unwrap();
+    let cut = dir.join("repeated_cut.pcap");
+    let records = record_offsets(&big);
+    let inside = records[records.len() * 2 / 3] + 20;
+    std::fs::write(&cut, &big[..inside]).unwrap();
+    let analyze = ["analyze", "--format", "json", "--no-auto-keys"];
+    for capture in [&whole, &cut] {
+        let reference = run(&analyze, capture, Reading::Whole);
+        assert!(
+            reference.1.contains("\"packets\""),
+            "{}: a report",
+            capture.display()
+        );
+        // the helper reads when the collector is idle: several runs meet different interleavings
+        for how in [
+            Reading::CollectorOnly,
+            Reading::CollectorReadsAhead,
+            Reading::CollectorReadsAhead,
+            Reading::CollectorReadsAhead,
+        ] {
+            let got = run(&analyze, capture, how);
+            assert!(
+                got == reference,
+                "{}: analyze read {how:?} differs from the whole read",
+                capture.display()
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
