@@ -86,8 +86,39 @@ fn fewest_hops(data: &Collected, sas: &[&IkeSa], src: IpAddr) -> Option<u8> {
         .min()
 }
 
-/// Infer the capture point of one tunnel from its IKE SAs (initiator of the first one first).
-pub fn infer(data: &Collected, sas: &[&IkeSa]) -> CapturePointGuess {
+/// The (source, destination) pairs with an IP datagram (its ports known) left as incomplete
+/// fragments: made once for all tunnels (each tunnel going through every event was tunnels x
+/// events).
+pub struct LostFragments(foldhash::HashSet<(IpAddr, IpAddr)>);
+
+impl LostFragments {
+    /// The pairs of the incomplete reassemblies in `data`.
+    pub fn of(data: &Collected) -> LostFragments {
+        LostFragments(
+            data.incomplete
+                .iter()
+                .filter_map(|(_, ev)| match ev {
+                    IngestEvent::IncompleteReassembly {
+                        src,
+                        dst,
+                        ports: Some(_),
+                        ..
+                    } => Some((*src, *dst)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// A datagram from `src` to `dst` was left as incomplete fragments.
+    fn from(&self, src: IpAddr, dst: IpAddr) -> bool {
+        self.0.contains(&(src, dst))
+    }
+}
+
+/// Infer the capture point of one tunnel from its IKE SAs (initiator of the first one first);
+/// `lost` is [`LostFragments::of`] `data`.
+pub fn infer(data: &Collected, lost: &LostFragments, sas: &[&IkeSa]) -> CapturePointGuess {
     let Some(first) = sas.first() else {
         return CapturePointGuess::default();
     };
@@ -111,11 +142,7 @@ pub fn infer(data: &Collected, sas: &[&IkeSa]) -> CapturePointGuess {
     }
     let (hi, hr) = (fewest_hops(data, sas, i), fewest_hops(data, sas, r));
     // A peer whose own datagrams arrive as incomplete fragments is not where the capture is.
-    let lost_from = |src: IpAddr, dst: IpAddr| {
-        data.incomplete.iter().any(|(_, ev)| {
-            matches!(ev, IngestEvent::IncompleteReassembly { src: s, dst: d, ports: Some(_), .. } if *s == src && *d == dst)
-        })
-    };
+    let lost_from = |src: IpAddr, dst: IpAddr| lost.from(src, dst);
     let describe = |who: &str, addr: IpAddr, h: u8| {
         if h == 0 {
             format!("{who} {addr}'s packets carry their initial TTL (no router passed)")

@@ -1,7 +1,7 @@
 //! Tunnels: one per pair of outer peer addresses over the whole capture, holding their IKE SAs,
 //! CHILD SAs and ESP flows.
 
-use super::capture_point::{self, CapturePointGuess};
+use super::capture_point::{self, CapturePointGuess, LostFragments};
 use super::collect::{Collected, EspFlow, FrameRef};
 use super::esp_series::EspSeries;
 use super::exchanges::{auth_response, auth_response_lacks_child, inner_first, ExchangeKind};
@@ -293,7 +293,7 @@ impl TunnelParts {
 /// in `tunnel.children`). It needs no ESP flow, so it is built while the flows are still being
 /// put in order; its position in the model (`tunnel.index`, the SAs' `tunnel`) is set by
 /// [`add_esp`]. Everything here depends on the tunnel's own messages only.
-fn ike_side(data: &Collected, [a, b]: [IpAddr; 2], msgs: &[usize]) -> TunnelParts {
+fn ike_side(data: &Collected, lost: &LostFragments, [a, b]: [IpAddr; 2], msgs: &[usize]) -> TunnelParts {
     let mut tunnel_sas = build_sas(&data.ike, msgs, 0, 0);
     for sa in &mut tunnel_sas {
         sa.liveness_folded = data
@@ -313,7 +313,7 @@ fn ike_side(data: &Collected, [a, b]: [IpAddr; 2], msgs: &[usize]) -> TunnelPart
         versions: tunnel_sas.iter().map(|s| s.version).collect(),
         first: msgs.first().map(|&i| data.ike[i].time).unwrap_or_default(),
         last: msgs.last().map(|&i| data.ike[i].time).unwrap_or_default(),
-        capture_point: capture_point::infer(data, &sa_refs),
+        capture_point: capture_point::infer(data, lost, &sa_refs),
         implementations: implementation::infer(data, &sa_refs, [a, b]),
     };
     link_ike_rekeys(&mut tunnel_sas);
@@ -488,7 +488,7 @@ impl Model {
         // tunnels and the IKE side of each tunnel is built on the other (and on both once the
         // flows are done): `finish` ends what was collected about IKE, not ESP.
         let table = std::mem::take(&mut data.esp);
-        let ((esp, esp_end, esp_pairs), (sides, ike_end)) = rayon::join(
+        let ((esp, esp_end, esp_pairs), (sides, ike_end, lost)) = rayon::join(
             || {
                 let esp = sorted_flows(table);
                 let end = esp.values().map(|f| f.last).max();
@@ -509,13 +509,14 @@ impl Model {
                     let r = &data.ike[i];
                     tunnel_of.entry(pair(r.src, r.dst)).or_default().push(i);
                 }
+                let lost = LostFragments::of(data);
                 let sides: Vec<TunnelParts> = tunnel_of
                     .into_iter()
                     .collect::<Vec<_>>()
                     .into_par_iter()
-                    .map(|((a, b), msgs)| ike_side(data, [a, b], &msgs))
+                    .map(|((a, b), msgs)| ike_side(data, &lost, [a, b], &msgs))
                     .collect();
-                (sides, data.ike.iter().map(|r| r.time).max())
+                (sides, data.ike.iter().map(|r| r.time).max(), lost)
             },
         );
         // the tunnels of ESP flows without IKE join in, in order of their peers
@@ -545,7 +546,7 @@ impl Model {
             .map(|(index, slot)| {
                 let mut parts = match slot {
                     Slot::Ike(parts) => parts,
-                    Slot::EspOnly(peers) => ike_side(&data, peers, &[]),
+                    Slot::EspOnly(peers) => ike_side(&data, &lost, peers, &[]),
                 };
                 add_esp(&esp, index, &mut parts);
                 parts
