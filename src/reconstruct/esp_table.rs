@@ -1,11 +1,12 @@
 //! Per-packet ESP flow accounting, laid out for the hot path: gateway captures are mostly ESP,
 //! every packet updates one flow, and with thousands of interleaved flows each update is a cache
-//! miss; this table makes it one miss.
+//! miss (its slot, then its series' header, then one bucket); this table reads those lines for
+//! a batch of packets ahead, stage by stage, so that their misses overlap ([`EspTable::flush`]).
 //!
-//! IPv4 flows live in an open-addressing table of 64-byte slots (one cache line each): the key
-//! (destination, SPI) packed in a `u64`, the source to check, and the per-packet counters, so
-//! finding the flow and updating it touch the same line. What only the first packet writes
-//! (first time and frame, UDP encapsulation) is kept aside. IPv6 flows, an IPv4 (destination,
+//! IPv4 flows live in an open-addressing table of cache-line-aligned slots (72 bytes, so two
+//! lines): the key (destination, SPI) packed in a `u64`, the source to check, and the
+//! per-packet counters, so finding the flow and updating it touch the same lines. What only the
+//! first packet writes (first time and frame, UDP encapsulation) is kept aside. IPv6 flows, an IPv4 (destination,
 //! SPI) that another source already uses, and the impossible-in-practice cases the packing
 //! cannot hold go to an exact map keyed by the whole (source, destination, SPI).
 
@@ -15,7 +16,7 @@ use crate::decode::EspSample;
 use crate::record::Timestamp;
 use foldhash::HashMap;
 use std::hash::BuildHasher;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// What each packet updates.
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,7 +94,7 @@ impl Counters {
     }
 }
 
-/// One IPv4 flow: one cache line.
+/// One IPv4 flow, aligned to a cache line (its counters spill into a second one).
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(align(64))]
 struct Slot {
@@ -103,6 +104,17 @@ struct Slot {
     /// Index of the flow's throughput series in [`EspTable::series`].
     series: u32,
     c: Counters,
+}
+
+impl Slot {
+    /// The (source, destination, SPI) of the flow in this slot.
+    fn flow_key(&self) -> EspKey {
+        EspKey(
+            IpAddr::V4(Ipv4Addr::from(self.src)),
+            IpAddr::V4(Ipv4Addr::from((self.key >> 32) as u32)),
+            self.key as u32,
+        )
+    }
 }
 
 /// What the first packet of a flow writes.
@@ -119,11 +131,17 @@ struct Cold {
 /// Packets gathered before their slots are looked up together.
 const BATCH: usize = 16;
 
-/// The packed IPv4 key (destination << 32 | SPI) of a packet, if it has one.
+/// The packed key of an IPv4 flow: destination << 32 | SPI.
+#[inline]
+fn packed_key(dst: Ipv4Addr, spi: u32) -> u64 {
+    (u64::from(u32::from(dst)) << 32) | u64::from(spi)
+}
+
+/// The packed key of a packet between IPv4 addresses.
 #[inline]
 fn v4_key(s: &EspSample) -> Option<u64> {
     match (s.src, s.dst) {
-        (IpAddr::V4(_), IpAddr::V4(dst)) => Some((u64::from(u32::from(dst)) << 32) | u64::from(s.esp.spi)),
+        (IpAddr::V4(_), IpAddr::V4(dst)) => Some(packed_key(dst, s.esp.spi)),
         _ => None,
     }
 }
@@ -210,8 +228,7 @@ impl EspTable {
         if (self.used + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let key = (u64::from(u32::from(dst)) << 32) | u64::from(s.esp.spi);
-        let i = self.probe(key);
+        let i = self.probe(packed_key(dst, s.esp.spi));
         let slot = &self.slots[i];
         if slot.key == 0 {
             Some(Err(i))
@@ -281,10 +298,9 @@ impl EspTable {
                 self.series[slot.series as usize].add(s.time.0, u64::from(s.esp.length));
             }
             Some(Err(i)) => {
-                let IpAddr::V4(src) = s.src else {
+                let (IpAddr::V4(src), Some(key)) = (s.src, v4_key(s)) else {
                     unreachable!("v4_slot checked")
                 };
-                let key = (u64::from(u32::from(dst_v4(s.dst))) << 32) | u64::from(s.esp.spi);
                 self.slots[i] = Slot {
                     key,
                     src: u32::from(src),
@@ -390,7 +406,7 @@ impl EspTable {
         if key.2 == 0 || self.slots.is_empty() {
             return None;
         }
-        let packed = (u64::from(u32::from(dst)) << 32) | u64::from(key.2);
+        let packed = packed_key(dst, key.2);
         let i = self.probe(packed);
         (self.slots[i].key == packed && self.slots[i].src == u32::from(src)).then_some(i)
     }
@@ -406,12 +422,7 @@ impl EspTable {
             let Some(series) = self.series.get(s.series as usize) else {
                 continue;
             };
-            let key = EspKey(
-                IpAddr::V4(std::net::Ipv4Addr::from(s.src)),
-                IpAddr::V4(std::net::Ipv4Addr::from((s.key >> 32) as u32)),
-                s.key as u32,
-            );
-            out.push((key, (s.c, *cold, series.clone())));
+            out.push((s.flow_key(), (s.c, *cold, series.clone())));
         }
         out
     }
@@ -430,11 +441,7 @@ impl EspTable {
         // inputs) is folded there, so the map does not grow (and rehash) with every flow.
         let mut entries = Vec::with_capacity(slots.len() / 2 + exact.len());
         for s in slots.into_iter().filter(|s| s.key != 0) {
-            let key = EspKey(
-                IpAddr::V4(std::net::Ipv4Addr::from(s.src)),
-                IpAddr::V4(std::net::Ipv4Addr::from((s.key >> 32) as u32)),
-                s.key as u32,
-            );
+            let key = s.flow_key();
             let Some(cold) = cold_v4.remove(&(s.key, s.src)) else {
                 continue;
             };
@@ -483,13 +490,6 @@ impl EspTable {
                 },
             )
         })
-    }
-}
-
-fn dst_v4(a: IpAddr) -> std::net::Ipv4Addr {
-    match a {
-        IpAddr::V4(a) => a,
-        IpAddr::V6(_) => std::net::Ipv4Addr::UNSPECIFIED,
     }
 }
 
