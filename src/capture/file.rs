@@ -408,13 +408,7 @@ fn read_legacy<R: Read>(
         if d.len() < 16 {
             return Ok(None);
         }
-        let len = format.record_len(d, offset)?;
-        // Start loading the next record's header and first bytes now: the read left the buffer
-        // out of the cache, and this miss then overlaps with decoding this record.
-        if let Some(next) = d.get(len..len + 64) {
-            std::hint::black_box(next[0] ^ next[63]);
-        }
-        Ok(Some(len))
+        format.record_len(d, offset).map(Some)
     };
     let mut frames = LegacyFrames::new(format);
     let mut handle = |block: PcapBlockOwned<'_>| -> Result<(), CaptureError> {
