@@ -77,22 +77,22 @@ fn read_inputs(opts: &RunOptions, explicit: &KeyFiles) -> (Collected, bool) {
                     read_ahead: false,
                     ..opts.ingest.clone()
                 };
-                let shared = if shared_reading() {
-                    crate::capture::open_shared(path)
-                } else {
-                    None
+                let (opened, helper) = match shared_reading()
+                    .then(|| crate::capture::open_shared(path))
+                    .flatten()
+                {
+                    Some((opened, helper)) => (Ok(opened), Some(helper)),
+                    None => (crate::capture::open_input(path), None),
                 };
-                match shared {
-                    // the collecting thread reads ahead when it has nothing to collect
-                    Some((opened, helper)) => crate::decode::handoff::collect_on_own_thread_helping(
-                        &mut data,
-                        || helper.help(),
-                        |sink| process_opened(opened, path, i, &ingest, input.keys, bar, sink),
-                    ),
-                    None => crate::decode::handoff::collect_on_own_thread(&mut data, |sink| {
-                        process_file(path, i, &ingest, input.keys, bar, sink)
-                    }),
-                }
+                crate::decode::handoff::collect_on_own_thread(
+                    &mut data,
+                    || helper.as_ref().is_some_and(|h| h.help()),
+                    |sink| {
+                        opened.and_then(|opened| {
+                            process_opened(opened, path, i, &ingest, input.keys, bar, sink)
+                        })
+                    },
+                )
             } else {
                 process_file(path, i, &opts.ingest, input.keys, bar, &mut data)
             };

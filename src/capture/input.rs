@@ -37,11 +37,7 @@ pub fn open_shared(path: &str) -> Option<(Box<dyn Read + Send>, ReadHelper)> {
     if path == "-" {
         return None;
     }
-    let f = File::open(path).ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
-    }
-    let (reader, helper) = shared_read(f).ok()?;
+    let (reader, helper) = shared_read(File::open(path).ok()?).ok()?;
     Some((wrap_input(Box::new(reader)).ok()?, helper))
 }
 

@@ -57,9 +57,14 @@ impl Shared {
 }
 
 /// Open `file` for reading by a parsing thread ([`SharedReader`]) helped by other threads
-/// ([`ReadHelper`]).
+/// ([`ReadHelper`]); an error for anything but a regular file (a pipe or a device has no size
+/// to read ahead in).
 pub fn shared_read(file: File) -> io::Result<(SharedReader, ReadHelper)> {
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let len = meta.len();
     let shared = Arc::new(Shared {
         file,
         len,

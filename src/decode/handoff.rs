@@ -184,18 +184,11 @@ impl RecordSink for Handoff {
 /// Run `produce` (the reading and decoding of an input) on this thread while `sink` is fed on
 /// a second thread. `sink`'s answers to [`RecordSink::esp_only`] and
 /// [`RecordSink::wants_inner`] are read once, before the start: they must not change during
-/// the run (they do not for a collector).
-pub fn collect_on_own_thread<S, R>(sink: &mut S, produce: impl FnOnce(&mut dyn RecordSink) -> R) -> R
-where
-    S: RecordSink + Send,
-{
-    collect_on_own_thread_helping(sink, || false, produce)
-}
-
-/// [`collect_on_own_thread`], where the collecting thread calls `help` whenever no batch is
-/// waiting for it, before it waits for one; `help` does some of the parsing thread's work ahead
-/// of it (reads its file: [`crate::capture::shared_read`]) and says whether it found any to do.
-pub fn collect_on_own_thread_helping<S, R>(
+/// the run (they do not for a collector). The collecting thread calls `help` whenever no batch
+/// is waiting for it, before it waits for one: `help` does some of the parsing thread's work
+/// ahead of it (reads its file: [`crate::capture::shared_read`]) and says whether it found any
+/// to do (`|| false` when there is nothing to help with).
+pub fn collect_on_own_thread<S, R>(
     sink: &mut S,
     mut help: impl FnMut() -> bool + Send,
     produce: impl FnOnce(&mut dyn RecordSink) -> R,
@@ -289,23 +282,27 @@ mod tests {
     fn every_call_arrives_once_in_order_across_many_batches() {
         let mut log = Log::default();
         let n = (BATCH * (DEPTH + 3) + 17) as u64;
-        let answer = collect_on_own_thread(&mut log, |sink| {
-            assert!(sink.esp_only(), "the sink's answer is passed on");
-            for frame in 1..=n {
-                if frame % 1000 == 0 {
-                    sink.event(
-                        7,
-                        &IngestEvent::Malformed {
-                            frame,
-                            offset: 0,
-                            what: "test".into(),
-                        },
-                    );
+        let answer = collect_on_own_thread(
+            &mut log,
+            || false,
+            |sink| {
+                assert!(sink.esp_only(), "the sink's answer is passed on");
+                for frame in 1..=n {
+                    if frame % 1000 == 0 {
+                        sink.event(
+                            7,
+                            &IngestEvent::Malformed {
+                                frame,
+                                offset: 0,
+                                what: "test".into(),
+                            },
+                        );
+                    }
+                    sink.esp(&sample(frame));
                 }
-                sink.esp(&sample(frame));
-            }
-            42
-        });
+                42
+            },
+        );
         assert_eq!(answer, 42);
         let esp: Vec<u64> = log.0.iter().filter(|c| c.0 == 'e').map(|c| c.1).collect();
         assert_eq!(esp, (1..=n).collect::<Vec<u64>>());
@@ -350,11 +347,15 @@ mod tests {
             sent.push(s);
         }
         let mut got = Samples::default();
-        collect_on_own_thread(&mut got, |sink| {
-            for s in &sent {
-                sink.esp(s);
-            }
-        });
+        collect_on_own_thread(
+            &mut got,
+            || false,
+            |sink| {
+                for s in &sent {
+                    sink.esp(s);
+                }
+            },
+        );
         let sent: Vec<String> = sent.iter().map(|s| format!("{s:?}")).collect();
         assert_eq!(got.0, sent);
         // the common sample is carried in 48 bytes, not 128
@@ -369,7 +370,7 @@ mod tests {
     #[test]
     fn nothing_produced_means_nothing_delivered() {
         let mut log = Log::default();
-        collect_on_own_thread(&mut log, |_| ());
+        collect_on_own_thread(&mut log, || false, |_| ());
         assert!(log.0.is_empty());
     }
 }
