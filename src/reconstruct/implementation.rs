@@ -434,15 +434,7 @@ mod tests {
             "4048b7d56ebce88525e7de7f00d6c2d3", // IKE fragmentation
             "882fe56d6fd20dbc2251613b2ebe5beb", // strongSwan
         ];
-        let mut bodies: Vec<Vec<u8>> = known
-            .iter()
-            .map(|h| {
-                (0..h.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-                    .collect()
-            })
-            .collect();
+        let mut bodies: Vec<Vec<u8>> = known.iter().map(|h| crate::keys::unhex(h)).collect();
         bodies.extend((0..VENDOR_IDS_REMEMBERED as u32 + 50).map(|n| n.to_be_bytes().repeat(4)));
         for _ in 0..2 {
             for b in &bodies {
